@@ -1,0 +1,45 @@
+/*
+ * app.c - set-up and tear-down of the per-thread struct app.
+ * The real clock and random source live here; tests build their own app.
+ */
+#include <string.h>
+
+#include "app.h"
+#include "cfg.h"
+#include "store.h"
+#include "util.h"
+
+static int64_t
+app_real_now_ms(void *ctx)
+{
+	(void)ctx;
+	return now_ms();
+}
+
+int
+app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
+    enum pool pool, struct err *err)
+{
+	struct store_opts so = {
+		.synchronous = cfg->db_synchronous,
+		.busy_timeout_ms = (int)cfg->db_busy_timeout_ms,
+		.readonly = false,
+	};
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = cfg;
+	a->keys = keys;
+	a->pool = pool;
+	a->clock.now_ms = app_real_now_ms;
+	a->rng.bytes = random_bytes;
+	if (store_open(&a->store, cfg->db_path, &so, err) == -1)
+		return -1;
+	return 0;
+}
+
+void
+app_thread_cleanup(struct app *a)
+{
+	store_close(a->store);
+	a->store = NULL;
+}

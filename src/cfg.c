@@ -1,0 +1,581 @@
+/*
+ * cfg.c - parse and validate the configuration file.
+ *
+ * One table describes every key: type, default, range, whether required.
+ * Validation that spans keys (the sign type decides which key files are
+ * required) runs after the table. Messages always name the key, so an
+ * operator can fix the file from `h5payd -t` output alone.
+ * This file does not read secret contents except through cfg_read_secret().
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "log.h"
+#include "util.h"
+
+#define LIM_CFG_FILE (256 * 1024)
+
+enum cfg_type {
+	T_STR,		/* any non-empty string */
+	T_INT,		/* decimal in [min, max] */
+	T_OCTAL,	/* octal file mode */
+	T_BOOL,		/* yes/no/true/false/on/off/1/0 */
+	T_URL,		/* https:// (or http:// where noted) absolute URL */
+	T_PATH,		/* a path; made absolute against the config dir */
+	T_FILE,		/* an existing readable file */
+	T_SECRET,	/* an existing file, not group/world readable */
+	T_SIGNTYPE,	/* MD5 | RSA */
+	T_SYNC,		/* FULL | NORMAL */
+	T_LOGLEVEL,	/* error | warn | info | debug */
+	T_CURRENCY,	/* three upper-case letters */
+};
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t off;
+	bool required;
+	const char *def;	/* default as it would be written in the file */
+	int64_t min, max;	/* T_INT; T_STR: max length (0 = 1024) */
+	const char *help;
+};
+
+#define F(x) offsetof(struct cfg, x)
+
+static const struct cfg_key cfg_keys[] = {
+	{"listen_web", T_PATH, F(listen_web), true, NULL, 0, 0,
+	    "unix socket for the web pool (buyer API, OAuth, admin)"},
+	{"listen_notify", T_PATH, F(listen_notify), true, NULL, 0, 0,
+	    "unix socket for the notify pool (UseePay callbacks)"},
+	{"socket_mode", T_OCTAL, F(socket_mode), false, "0660", 0, 0777,
+	    "permissions of both sockets"},
+	{"web_workers", T_INT, F(web_workers), false, "2", 1, 64,
+	    "processes in the web pool"},
+	{"web_threads", T_INT, F(web_threads), false, "8", 1, 256,
+	    "threads per web process"},
+	{"notify_workers", T_INT, F(notify_workers), false, "1", 1, 64,
+	    "processes in the notify pool"},
+	{"notify_threads", T_INT, F(notify_threads), false, "8", 1, 256,
+	    "threads per notify process"},
+	{"drain_timeout_sec", T_INT, F(drain_timeout_sec), false, "30", 1,
+	    600, "how long in-flight requests may take after SIGTERM/HUP"},
+	{"log_level", T_LOGLEVEL, F(log_level), false, "info", 0, 0,
+	    "error | warn | info | debug"},
+	{"max_body_bytes", T_INT, F(max_body_bytes), false, "65536", 1024,
+	    1048576, "cap on web request bodies (413 past it)"},
+	{"public_base_url", T_URL, F(public_base_url), true, NULL, 0, 0,
+	    "https origin buyers and UseePay reach, e.g. https://shop.example.com"},
+
+	{"db_path", T_PATH, F(db_path), true, NULL, 0, 0,
+	    "SQLite database file (WAL)"},
+	{"db_synchronous", T_SYNC, F(db_synchronous), false, "FULL", 0, 0,
+	    "FULL (durable acknowledgements) | NORMAL"},
+	{"db_busy_timeout_ms", T_INT, F(db_busy_timeout_ms), false, "5000",
+	    10, 60000, "SQLite busy timeout"},
+
+	{"http_ca_file", T_FILE, F(http_ca_file), false, NULL, 0, 0,
+	    "CA bundle for outbound HTTPS (default: the system's)"},
+	{"http_connect_timeout_ms", T_INT, F(http_connect_timeout_ms), false,
+	    "3000", 100, 60000, "outbound connect timeout"},
+	{"http_timeout_ms", T_INT, F(http_timeout_ms), false, "10000", 200,
+	    120000, "outbound total timeout per request"},
+	{"http_max_response_bytes", T_INT, F(http_max_response_bytes), false,
+	    "262144", 1024, 16777216, "cap on an outbound response body"},
+	{"http_allow_plain", T_BOOL, F(http_allow_plain), false, "no", 0, 0,
+	    "allow http:// upstreams (tests only; never in production)"},
+
+	{"useepay_base_url", T_URL, F(useepay_base_url), true, NULL, 0, 0,
+	    "UseePay gateway base; requests go to {base}/api"},
+	{"useepay_merchant_no", T_STR, F(useepay_merchant_no), true, NULL, 0,
+	    16, "UseePay merchant number"},
+	{"useepay_app_id", T_STR, F(useepay_app_id), true, NULL, 0, 128,
+	    "the shop domain registered with UseePay (not the WeChat appid)"},
+	{"useepay_sign_type", T_SIGNTYPE, F(useepay_sign_type), false, "MD5",
+	    0, 0, "MD5 | RSA"},
+	{"useepay_md5_key_file", T_SECRET, F(useepay_md5_key_file), false,
+	    NULL, 0, 0, "file holding the MD5 key (required for MD5)"},
+	{"useepay_private_key_file", T_SECRET, F(useepay_private_key_file),
+	    false, NULL, 0, 0, "merchant RSA private key PEM (required for RSA)"},
+	{"useepay_public_key_file", T_FILE, F(useepay_public_key_file), false,
+	    NULL, 0, 0, "UseePay RSA public key PEM (required for RSA)"},
+	{"useepay_currency", T_CURRENCY, F(useepay_currency), false, "HKD", 0,
+	    0, "ISO 4217 currency of the catalog and orders"},
+	{"useepay_expiration_min", T_INT, F(useepay_expiration_min), false,
+	    "15", 1, 20, "minutes a created order stays payable"},
+	{"useepay_notify_url", T_URL, F(useepay_notify_url), false, NULL, 0, 0,
+	    "notifyUrl sent to UseePay (default: public_base_url + /notify)"},
+
+	{"wechat_appid", T_STR, F(wechat_appid), true, NULL, 0, 32,
+	    "Official Account appid (sub_appid)"},
+	{"wechat_secret_file", T_SECRET, F(wechat_secret_file), true, NULL, 0,
+	    0, "file holding the Official Account AppSecret"},
+	{"wechat_authorize_url", T_URL, F(wechat_authorize_url), false,
+	    "https://open.weixin.qq.com/connect/oauth2/authorize", 0, 0,
+	    "WeChat OAuth authorize page"},
+	{"wechat_api_base_url", T_URL, F(wechat_api_base_url), false,
+	    "https://api.weixin.qq.com", 0, 0, "WeChat API base"},
+
+	{"session_ttl_sec", T_INT, F(session_ttl_sec), false, "604800", 60,
+	    31536000, "buyer session lifetime"},
+	{"admin_session_ttl_sec", T_INT, F(admin_session_ttl_sec), false,
+	    "28800", 60, 604800, "admin session lifetime"},
+	{"cookie_secure", T_BOOL, F(cookie_secure), false, "yes", 0, 0,
+	    "mark cookies Secure (__Host- prefix needs it)"},
+	{"reconcile_interval_sec", T_INT, F(reconcile_interval_sec), false,
+	    "60", 0, 86400, "period of the in-daemon reconciler (0: off)"},
+	{"status_query_interval_sec", T_INT, F(status_query_interval_sec),
+	    false, "5", 1, 600,
+	    "min seconds between provider queries from status polls"},
+};
+
+#define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
+
+static char **
+cfg_str(struct cfg *c, const struct cfg_key *k)
+{
+	return (char **)((char *)c + k->off);
+}
+
+static int64_t *
+cfg_int(struct cfg *c, const struct cfg_key *k)
+{
+	return (int64_t *)((char *)c + k->off);
+}
+
+static bool *
+cfg_bool(struct cfg *c, const struct cfg_key *k)
+{
+	return (bool *)((char *)c + k->off);
+}
+
+static int
+cfg_check_url(const struct cfg_key *k, const char *v, struct err *err)
+{
+	const char *host;
+	size_t i;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		return err_set(err, E_INPUT,
+		    "%s: \"%s\" is not an http(s) URL", k->name, v);
+	if (*host == '\0' || *host == '/' || *host == ':')
+		return err_set(err, E_INPUT, "%s: URL has no host", k->name);
+	for (i = 0; v[i]; i++)
+		if ((unsigned char)v[i] <= 0x20 || v[i] == '"' ||
+		    v[i] == '<' || v[i] == '>' || v[i] == '\\' ||
+		    (unsigned char)v[i] >= 0x7f)
+			return err_set(err, E_INPUT,
+			    "%s: URL has a space or invalid character",
+			    k->name);
+	if (strchr(v, '#') || strchr(v, '?'))
+		return err_set(err, E_INPUT,
+		    "%s: URL must not have a query or fragment", k->name);
+	return 0;
+}
+
+static int
+cfg_check_file(const struct cfg_key *k, const char *path, bool secret,
+    struct err *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		return err_set(err, E_INPUT, "%s: %s: %s", k->name, path,
+		    strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return err_set(err, E_INPUT, "%s: %s is not a regular file",
+		    k->name, path);
+	if (secret && (st.st_mode & 077))
+		return err_set(err, E_INPUT,
+		    "%s: %s is readable by group or others (mode %03o); "
+		    "chmod 600 it", k->name, path,
+		    (unsigned)(st.st_mode & 0777));
+	if (access(path, R_OK) == -1)
+		return err_set(err, E_INPUT, "%s: %s is not readable",
+		    k->name, path);
+	return 0;
+}
+
+/* Make a relative path absolute against dir. Caller frees. */
+static char *
+cfg_abs(const char *dir, const char *v)
+{
+	struct buf b;
+
+	if (v[0] == '/' || dir == NULL)
+		return xstrdup(v);
+	buf_init(&b, 8192);
+	if (buf_printf(&b, "%s/%s", dir, v) == -1) {
+		buf_cleanup(&b);
+		return xstrdup(v);
+	}
+	return buf_detach(&b);
+}
+
+static int
+cfg_set(struct cfg *c, const struct cfg_key *k, const char *v,
+    const char *dir, struct err *err)
+{
+	int64_t n;
+	enum log_level lvl;
+	size_t len = strlen(v);
+
+	switch (k->type) {
+	case T_STR:
+		if (len == 0 || len > (size_t)(k->max ? k->max : 1024))
+			return err_set(err, E_INPUT,
+			    "%s: length must be 1..%lld", k->name,
+			    (long long)(k->max ? k->max : 1024));
+		break;
+	case T_INT:
+		if (parse_i64z(v, k->min, k->max, &n) == -1)
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" is not an integer in %lld..%lld",
+			    k->name, v, (long long)k->min, (long long)k->max);
+		*cfg_int(c, k) = n;
+		return 0;
+	case T_OCTAL: {
+		char *end;
+		long m;
+
+		errno = 0;
+		m = strtol(v, &end, 8);
+		if (errno || *end || end == v || m < 0 || m > k->max)
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" is not an octal mode", k->name, v);
+		*cfg_int(c, k) = m;
+		return 0;
+	}
+	case T_BOOL:
+		if (!strcmp(v, "yes") || !strcmp(v, "true") ||
+		    !strcmp(v, "on") || !strcmp(v, "1"))
+			*cfg_bool(c, k) = true;
+		else if (!strcmp(v, "no") || !strcmp(v, "false") ||
+		    !strcmp(v, "off") || !strcmp(v, "0"))
+			*cfg_bool(c, k) = false;
+		else
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" is not yes/no", k->name, v);
+		return 0;
+	case T_URL:
+		if (cfg_check_url(k, v, err) == -1)
+			return -1;
+		break;
+	case T_PATH:
+	case T_FILE:
+	case T_SECRET: {
+		char *p = cfg_abs(dir, v);
+		char **slot = cfg_str(c, k);
+
+		free(*slot);
+		*slot = p;
+		return 0;
+	}
+	case T_SIGNTYPE:
+		if (!strcmp(v, "MD5"))
+			*(enum sign_type *)((char *)c + k->off) = SIGN_MD5;
+		else if (!strcmp(v, "RSA"))
+			*(enum sign_type *)((char *)c + k->off) = SIGN_RSA;
+		else
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" must be MD5 or RSA", k->name, v);
+		return 0;
+	case T_SYNC:
+		if (strcmp(v, "FULL") && strcmp(v, "NORMAL"))
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" must be FULL or NORMAL", k->name, v);
+		break;
+	case T_LOGLEVEL:
+		if (log_level_parse(v, &lvl) == -1)
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" must be error|warn|info|debug",
+			    k->name, v);
+		break;
+	case T_CURRENCY:
+		if (len != 3 || !isupper((unsigned char)v[0]) ||
+		    !isupper((unsigned char)v[1]) ||
+		    !isupper((unsigned char)v[2]))
+			return err_set(err, E_INPUT,
+			    "%s: \"%s\" is not an ISO 4217 code", k->name, v);
+		break;
+	}
+	free(*cfg_str(c, k));
+	*cfg_str(c, k) = xstrdup(v);
+	return 0;
+}
+
+static const struct cfg_key *
+cfg_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++)
+		if (strcmp(cfg_keys[i].name, name) == 0)
+			return &cfg_keys[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Checks that span keys, and file checks (after all values are known). */
+static int
+cfg_validate(struct cfg *c, const bool *seen, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		const struct cfg_key *k = &cfg_keys[i];
+
+		if (k->required && !seen[i])
+			return err_set(err, E_INPUT,
+			    "%s: required key is missing", k->name);
+		if (!seen[i])
+			continue;
+		if (k->type == T_FILE || k->type == T_SECRET)
+			if (cfg_check_file(k, *cfg_str(c, k),
+			    k->type == T_SECRET, err) == -1)
+				return -1;
+	}
+	if (c->useepay_sign_type == SIGN_MD5 && !c->useepay_md5_key_file)
+		return err_set(err, E_INPUT, "useepay_md5_key_file: required "
+		    "when useepay_sign_type = MD5");
+	if (c->useepay_sign_type == SIGN_RSA && (!c->useepay_private_key_file ||
+	    !c->useepay_public_key_file))
+		return err_set(err, E_INPUT, "%s: required when "
+		    "useepay_sign_type = RSA", !c->useepay_private_key_file ?
+		    "useepay_private_key_file" : "useepay_public_key_file");
+	if (!c->http_allow_plain) {
+		for (i = 0; i < NKEYS; i++) {
+			const struct cfg_key *k = &cfg_keys[i];
+			const char *v;
+
+			if (k->type != T_URL || (v = *cfg_str(c, k)) == NULL)
+				continue;
+			if (strncmp(v, "https://", 8) != 0)
+				return err_set(err, E_INPUT, "%s: must be "
+				    "https:// (http_allow_plain is off)",
+				    k->name);
+		}
+	}
+	if (strcmp(c->listen_web, c->listen_notify) == 0)
+		return err_set(err, E_INPUT, "listen_notify: must differ "
+		    "from listen_web (two pools need two sockets)");
+	if (c->useepay_notify_url == NULL) {
+		struct buf b;
+
+		buf_init(&b, 2048);
+		if (buf_printf(&b, "%s/notify", c->public_base_url) == -1) {
+			buf_cleanup(&b);
+			return err_set(err, E_INPUT, "public_base_url: too long");
+		}
+		c->useepay_notify_url = buf_detach(&b);
+	}
+	return 0;
+}
+
+int
+cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
+{
+	bool seen[NKEYS] = {0};
+	char *copy, *line, *next;
+	int lineno = 0, rc = -1;
+	size_t i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < NKEYS; i++)
+		if (cfg_keys[i].def && cfg_set(c, &cfg_keys[i],
+		    cfg_keys[i].def, dir, err) == -1)
+			return -1;
+
+	copy = xstrdup(text);
+	for (line = copy; line; line = next) {
+		const struct cfg_key *k;
+		char *eq, *key, *val;
+
+		lineno++;
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			err_set(err, E_INPUT, "line %d: expected key = value",
+			    lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = trim(line);
+		val = trim(eq + 1);
+		if ((k = cfg_find(key)) == NULL) {
+			err_set(err, E_INPUT, "line %d: %s: unknown key",
+			    lineno, key);
+			goto out;
+		}
+		if (seen[k - cfg_keys]) {
+			err_set(err, E_INPUT, "line %d: %s: given twice",
+			    lineno, key);
+			goto out;
+		}
+		seen[k - cfg_keys] = true;
+		if (*val == '\0') {
+			err_set(err, E_INPUT, "line %d: %s: empty value",
+			    lineno, key);
+			goto out;
+		}
+		if (cfg_set(c, k, val, dir, err) == -1) {
+			char m[sizeof(err->msg)];
+
+			str_lcpy(m, err->msg, sizeof(m));
+			err_set(err, E_INPUT, "line %d: %s", lineno, m);
+			goto out;
+		}
+	}
+	rc = cfg_validate(c, seen, err);
+out:
+	free(copy);
+	if (rc == -1)
+		cfg_cleanup(c);
+	return rc;
+}
+
+int
+cfg_load(struct cfg *c, const char *path, struct err *err)
+{
+	struct buf b;
+	char dir[4096], tmp[512];
+	const char *slash;
+	FILE *f;
+	size_t n;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if ((f = fopen(path, "r")) == NULL)
+		return err_set(err, E_INPUT, "%s: %s", path, strerror(errno));
+	buf_init(&b, LIM_CFG_FILE);
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		if (buf_add(&b, tmp, n) == -1) {
+			fclose(f);
+			buf_cleanup(&b);
+			return err_set(err, E_TOOBIG, "%s: file too large",
+			    path);
+		}
+	fclose(f);
+	if ((slash = strrchr(path, '/')) != NULL) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		if (dir[0] == '\0')
+			str_lcpy(dir, "/", sizeof(dir));
+	} else if (getcwd(dir, sizeof(dir)) == NULL) {
+		str_lcpy(dir, ".", sizeof(dir));
+	}
+	rc = cfg_parse(c, buf_str(&b), dir, err);
+	buf_cleanup(&b);
+	if (rc == -1) {
+		char m[sizeof(err->msg)];
+
+		str_lcpy(m, err->msg, sizeof(m));
+		err_set(err, E_INPUT, "%s: %s", path, m);
+	}
+	return rc;
+}
+
+void
+cfg_cleanup(struct cfg *c)
+{
+	size_t i;
+
+	for (i = 0; i < NKEYS; i++) {
+		switch (cfg_keys[i].type) {
+		case T_INT:
+		case T_OCTAL:
+		case T_BOOL:
+		case T_SIGNTYPE:
+			break;
+		default:
+			free(*cfg_str(c, &cfg_keys[i]));
+			*cfg_str(c, &cfg_keys[i]) = NULL;
+		}
+	}
+	free(c->useepay_notify_url);
+	c->useepay_notify_url = NULL;
+}
+
+void
+cfg_print_reference(void)
+{
+	size_t i;
+
+	printf("| key | default | meaning |\n|---|---|---|\n");
+	for (i = 0; i < NKEYS; i++)
+		printf("| `%s` | %s%s%s | %s |\n", cfg_keys[i].name,
+		    cfg_keys[i].def ? "`" : "",
+		    cfg_keys[i].def ? cfg_keys[i].def :
+		    (cfg_keys[i].required ? "**required**" : "—"),
+		    cfg_keys[i].def ? "`" : "", cfg_keys[i].help);
+}
+
+char *
+cfg_read_secret(const char *path, const char *key, size_t max,
+    struct err *err)
+{
+	struct stat st;
+	struct buf b;
+	char tmp[512];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		err_set(err, E_INPUT, "%s: %s: %s", key, path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 077)) {
+		close(fd);
+		err_set(err, E_INPUT, "%s: %s must be a regular file of mode "
+		    "0600 or stricter", key, path);
+		return NULL;
+	}
+	buf_init(&b, max);
+	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
+		if (buf_add(&b, tmp, (size_t)n) == -1)
+			break;
+	mem_wipe(tmp, sizeof(tmp));
+	close(fd);
+	if (n != 0) {
+		secret_free(buf_detach(&b));
+		err_set(err, E_INPUT, "%s: %s: unreadable or over %zu bytes",
+		    key, path, max);
+		return NULL;
+	}
+	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+		b.data[--b.len] = '\0';
+	if (b.len == 0) {
+		buf_cleanup(&b);
+		err_set(err, E_INPUT, "%s: %s is empty", key, path);
+		return NULL;
+	}
+	return buf_detach(&b);
+}

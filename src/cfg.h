@@ -1,0 +1,92 @@
+/*
+ * cfg.h - the configuration: one file of "key = value" lines.
+ *
+ * Secrets (MD5 key, RSA private key, WeChat AppSecret, session keys) are
+ * never values in this file: the file names them (*_file keys) and
+ * cfg_load() checks they exist and are not group/world readable. The
+ * contents are read by the modules that use them (sign.c for keys).
+ * Every key, its default and its range is in the table in cfg.c, which is
+ * also what `h5pay config-keys` prints for the README.
+ */
+#ifndef H5PAY_CFG_H
+#define H5PAY_CFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+enum sign_type { SIGN_MD5 = 0, SIGN_RSA = 1 };
+
+struct cfg {
+	/* daemon */
+	char *listen_web;		/* unix socket path */
+	char *listen_notify;		/* unix socket path */
+	int64_t socket_mode;		/* octal in the file, e.g. 0660 */
+	int64_t web_workers, web_threads;
+	int64_t notify_workers, notify_threads;
+	int64_t drain_timeout_sec;
+	char *log_level;
+	int64_t max_body_bytes;		/* cap for web request bodies */
+	char *public_base_url;		/* https://shop.example.com */
+
+	/* store */
+	char *db_path;
+	char *db_synchronous;		/* FULL | NORMAL */
+	int64_t db_busy_timeout_ms;
+
+	/* outbound HTTP */
+	char *http_ca_file;		/* NULL: the system bundle */
+	int64_t http_connect_timeout_ms;
+	int64_t http_timeout_ms;
+	int64_t http_max_response_bytes;
+	bool http_allow_plain;		/* tests only: allow http:// */
+
+	/* UseePay */
+	char *useepay_base_url;
+	char *useepay_merchant_no;
+	char *useepay_app_id;		/* the shop's registered domain */
+	enum sign_type useepay_sign_type;
+	char *useepay_md5_key_file;	/* secret, when MD5 */
+	char *useepay_private_key_file;	/* secret, when RSA */
+	char *useepay_public_key_file;	/* UseePay's key, when RSA */
+	char *useepay_currency;
+	int64_t useepay_expiration_min;
+	char *useepay_notify_url;	/* default: public_base_url/notify */
+
+	/* WeChat */
+	char *wechat_appid;
+	char *wechat_secret_file;	/* secret: the AppSecret */
+	char *wechat_authorize_url;
+	char *wechat_api_base_url;
+
+	/* sessions and tasks */
+	int64_t session_ttl_sec;
+	int64_t admin_session_ttl_sec;
+	bool cookie_secure;		/* false only for plain-http tests */
+	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
+	int64_t status_query_interval_sec;
+};
+
+/* Read and validate FILE into *cfg (which cfg_load initialises). On error
+ * *err names the file, line and key. Free with cfg_cleanup(). */
+int cfg_load(struct cfg *, const char *path, struct err *);
+
+/* Same, from a string (tests). base_dir resolves relative file paths. */
+int cfg_parse(struct cfg *, const char *text, const char *base_dir,
+    struct err *);
+
+void cfg_cleanup(struct cfg *);
+
+/* One line per key: name, default, what it is. For docs and --help. */
+void cfg_print_reference(void);
+
+/*
+ * Read a secret file whole (it must be a regular file of mode 0600 or
+ * stricter, at most max bytes), strip one trailing newline. Returns a
+ * string the caller frees with secret_free(), or NULL with *err set.
+ */
+char *cfg_read_secret(const char *path, const char *key, size_t max,
+    struct err *);
+
+#endif

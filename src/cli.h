@@ -1,0 +1,18 @@
+/*
+ * cli.h - the operator CLI's subcommands (h5pay COMMAND ...).
+ * Each returns the process exit status. cli_main.c holds the table.
+ */
+#ifndef H5PAY_CLI_H
+#define H5PAY_CLI_H
+
+#include "cfg.h"
+
+/* Parse "-c FILE" from argv (the only common option) and load it.
+ * Prints the error and returns -1 when it fails. */
+int cli_load_cfg(int argc, char **argv, struct cfg *, int *argi);
+
+int cli_check_config(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
+int cli_config_keys(int argc, char **argv);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * cli_main.c - h5pay, the operator CLI: a table of subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *usage;
+} commands[] = {
+	{"check-config", cli_check_config, "-c FILE        validate config "
+	    "and keys"},
+	{"migrate", cli_migrate, "-c FILE             apply database "
+	    "migrations"},
+	{"config-keys", cli_config_keys, "                print the config "
+	    "key reference (Markdown)"},
+};
+
+static int
+usage(void)
+{
+	size_t i;
+
+	fprintf(stderr, "usage: h5pay COMMAND [options]\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  h5pay %s %s\n", commands[i].name,
+		    commands[i].usage);
+	return 2;
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	if (argc < 2)
+		return usage();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].fn(argc - 1, argv + 1);
+	return usage();
+}

@@ -1,0 +1,99 @@
+/*
+ * route.c - the route table and the dispatcher.
+ *
+ * The table is the one place that says which URL reaches which handler,
+ * in which pool, with which guard. Tests enumerate it (every R_ADMIN route
+ * must refuse a request without a session).
+ */
+#include <string.h>
+
+#include "buf.h"
+#include "log.h"
+#include "route.h"
+#include "web.h"
+
+const struct route route_table[] = {
+	{"GET", "/healthz", web_health_get, R_WEB},
+	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
+};
+
+const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
+
+static bool
+route_path_match(const struct route *rt, const char *path, const char **tail)
+{
+	size_t n = strlen(rt->path);
+
+	if (rt->flags & R_PREFIX) {
+		if (strncmp(path, rt->path, n) != 0)
+			return false;
+		*tail = path + n;
+		return true;
+	}
+	*tail = "";
+	return strcmp(path, rt->path) == 0;
+}
+
+static unsigned
+pool_flag(enum pool pool)
+{
+	return pool == POOL_NOTIFY ? R_NOTIFY : R_WEB;
+}
+
+void
+route_dispatch(const struct route *table, size_t n, enum pool pool,
+    struct app *app, struct req *r, struct resp *w)
+{
+	const struct route *hit = NULL;
+	const char *tail = "";
+	struct buf allow;
+	struct err err;
+	size_t i;
+
+	buf_init(&allow, 256);
+	err_clear(&err);
+	for (i = 0; i < n; i++) {
+		const struct route *rt = &table[i];
+		const char *t;
+
+		if (!(rt->flags & pool_flag(pool)))
+			continue;
+		if (!route_path_match(rt, r->path, &t))
+			continue;
+		if (strcmp(rt->method, r->method) == 0) {
+			hit = rt;
+			tail = t;
+			break;
+		}
+		if (allow.len == 0 || strstr(buf_str(&allow), rt->method) == NULL)
+			buf_printf(&allow, "%s%s", allow.len ? ", " : "",
+			    rt->method);
+	}
+	if (hit == NULL && allow.len) {
+		err_set(&err, E_METHOD, "%s %s", r->method, r->path);
+		resp_error(w, r, &err);
+		resp_header(w, "Allow", buf_str(&allow));
+		goto out;
+	}
+	if (hit == NULL) {
+		err_set(&err, E_NOTFOUND, "%s", r->path);
+		resp_error(w, r, &err);
+		goto out;
+	}
+	r->path_tail = tail;
+	if (hit->fn(app, r, w, &err) == -1) {
+		int st = err_http_status(err.code);
+
+		if (st >= 500)
+			log_error("route", "handler_fail", "path=%s code=%s "
+			    "msg=\"%s\"", r->path, err_name(err.code), err.msg);
+		else
+			log_info("route", "refused", "path=%s status=%d "
+			    "msg=\"%s\"", r->path, st, err.msg);
+		resp_cleanup(w);
+		resp_init(w);
+		resp_error(w, r, &err);
+	}
+out:
+	buf_cleanup(&allow);
+}

@@ -1,0 +1,71 @@
+/*
+ * sign.h - UseePay signatures (spec useepay-v1.md §3) and every other use
+ * of OpenSSL: key loading, SHA-256, Base64. sign.c is the only OpenSSL user.
+ *
+ * Canonical string (§3): every field of the message but "sign", minus
+ * fields whose value is empty after trimming white space, sorted by key in
+ * byte order, joined "k=v" with '&', values raw (decoded, not re-encoded).
+ * MD5 appends "&pkey=<key>" and takes lowercase hex MD5; RSA is Base64 of
+ * RSASSA-PKCS1-v1_5 / SHA-256 over the string.
+ */
+#ifndef H5PAY_SIGN_H
+#define H5PAY_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "cfg.h"
+#include "err.h"
+#include "kv.h"
+
+struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
+typedef struct evp_pkey_st sign_key;
+
+/* Load a PEM key file. Returns a key the caller frees with
+ * sign_key_free(), or NULL with *err naming the file. */
+sign_key *sign_key_load_private(const char *path, struct err *);
+sign_key *sign_key_load_public(const char *path, struct err *);
+void sign_key_free(sign_key *);	/* NULL ok */
+
+/*
+ * Append the canonical string of l to out. With md5_key != NULL the
+ * "&pkey=" suffix is appended too (the caller must then wipe out).
+ * Duplicate keys are an error (E_INPUT): a signature over them is ambiguous.
+ */
+int sign_canonical(const struct kvlist *l, const char *md5_key,
+    struct buf *out, struct err *);
+
+/* Sign l (its "sign" field, if any, ignored) and put the signature in
+ * sig (32 hex chars for MD5, Base64 for RSA). */
+int sign_md5(const struct kvlist *l, const char *md5_key, struct buf *sig,
+    struct err *);
+int sign_rsa(const struct kvlist *l, sign_key *priv, struct buf *sig,
+    struct err *);
+
+/*
+ * Verify the "sign" field of a received message over every other field.
+ * The message's own "signType" must equal `type`. 0 when it verifies; -1
+ * with E_SIG when it does not (or sign/signType is missing or disagrees),
+ * E_INPUT when the message is unusable. Constant-time for MD5; RSA valid
+ * only when OpenSSL returns exactly 1. A '+' turned into ' ' by form
+ * decoding of a Base64 sign is restored before decoding (§3).
+ */
+int sign_verify_md5(const struct kvlist *l, const char *md5_key,
+    struct err *);
+int sign_verify_rsa(const struct kvlist *l, sign_key *pub, struct err *);
+
+/* RSA-SHA256 over raw bytes, Base64 signature (WeChat paySign format). */
+int sign_rsa_bytes(sign_key *priv, const void *p, size_t n, struct buf *sig,
+    struct err *);
+int sign_verify_rsa_bytes(sign_key *pub, const void *p, size_t n,
+    const char *b64sig, struct err *);
+
+/* Lowercase hex SHA-256 of p[0..n) into out[65]. */
+void sign_sha256_hex(const void *p, size_t n, char out[65]);
+
+/* base64url (no padding) of n random bytes from the kernel CSPRNG into
+ * out (>= 4*n/3+4 bytes): tokens, states, nonces. 0 or -1. */
+int sign_random_token(size_t n, char *out, size_t outsz);
+
+#endif

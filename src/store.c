@@ -1,0 +1,333 @@
+/*
+ * store.c - open, configure, migrate; transactions and the statement cache.
+ *
+ * What it does not do: any business query (those live in store_<noun>.c).
+ * Invariants: a connection is used by one thread only; a write transaction
+ * holds the flock on "<db>.lock" from store_begin() to commit/rollback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "buf.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define STORE_STMT_CACHE 128
+
+struct store {
+	sqlite3 *db;
+	int lockfd;
+	bool in_tx;
+	size_t nstmt;
+	struct {
+		const char *key;
+		sqlite3_stmt *st;
+	} stmts[STORE_STMT_CACHE];
+};
+
+static int
+db_err(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, E_STORE, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+int
+store_exec(struct store *s, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, E_STORE, "exec: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(struct store **out, const char *path, const struct store_opts *o,
+    struct err *err)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct buf b;
+	int flags;
+
+	s->lockfd = -1;
+	flags = o->readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	flags |= SQLITE_OPEN_NOMUTEX;	/* one connection, one thread */
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		err_set(err, E_STORE, "open %s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+	buf_init(&b, 512);
+	buf_printf(&b, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
+	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
+	    strcmp(o->synchronous, "NORMAL") == 0 ? "NORMAL" : "FULL");
+	if (!o->readonly && store_exec(s, buf_str(&b), err) == -1) {
+		buf_cleanup(&b);
+		goto fail;
+	}
+	buf_cleanup(&b);
+	if (o->readonly && store_exec(s, "PRAGMA foreign_keys=ON;", err) == -1)
+		goto fail;
+	if (!o->readonly) {
+		buf_init(&b, 8192);
+		buf_printf(&b, "%s.lock", path);
+		s->lockfd = open(buf_str(&b), O_RDWR | O_CREAT | O_CLOEXEC,
+		    0600);
+		buf_cleanup(&b);
+		if (s->lockfd == -1) {
+			err_set(err, E_STORE, "open %s.lock: %s", path,
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return -1;
+}
+
+void
+store_close(struct store *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nstmt; i++)
+		sqlite3_finalize(s->stmts[i].st);
+	if (s->db)
+		sqlite3_close(s->db);
+	if (s->lockfd != -1)
+		close(s->lockfd);
+	free(s);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, const char *sql, struct err *err)
+{
+	sqlite3_stmt *st;
+	size_t i;
+
+	for (i = 0; i < s->nstmt; i++)
+		if (s->stmts[i].key == sql) {
+			st = s->stmts[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+	    NULL) != SQLITE_OK) {
+		db_err(s, err, "prepare");
+		return NULL;
+	}
+	if (s->nstmt < STORE_STMT_CACHE) {
+		s->stmts[s->nstmt].key = sql;
+		s->stmts[s->nstmt].st = st;
+		s->nstmt++;
+		return st;
+	}
+	/* cache full: a bug (more distinct statements than expected) */
+	log_error("store", "stmt_cache_full", "n=%d", STORE_STMT_CACHE);
+	sqlite3_finalize(st);
+	err_set(err, E_INTERNAL, "statement cache full");
+	return NULL;
+}
+
+static int
+store_lock(struct store *s, struct err *err)
+{
+	if (s->lockfd == -1)
+		return err_set(err, E_STORE, "read-only store");
+	while (flock(s->lockfd, LOCK_EX) == -1)
+		if (errno != EINTR)
+			return err_set(err, E_STORE, "flock: %s",
+			    strerror(errno));
+	return 0;
+}
+
+static void
+store_unlock(struct store *s)
+{
+	if (s->lockfd != -1)
+		flock(s->lockfd, LOCK_UN);
+}
+
+int
+store_begin(struct store *s, struct err *err)
+{
+	if (s->in_tx)
+		return err_set(err, E_INTERNAL, "nested transaction");
+	if (store_lock(s, err) == -1)
+		return -1;
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		db_err(s, err, "begin");
+		store_unlock(s);
+		return -1;
+	}
+	s->in_tx = true;
+	return 0;
+}
+
+int
+store_commit(struct store *s, struct err *err)
+{
+	int rc;
+
+	if (!s->in_tx)
+		return err_set(err, E_INTERNAL, "commit outside transaction");
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		db_err(s, err, "commit");
+		store_rollback(s);
+		return -1;
+	}
+	s->in_tx = false;
+	store_unlock(s);
+	return 0;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!s->in_tx)
+		return;
+	if (sqlite3_get_autocommit(s->db) == 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+	store_unlock(s);
+}
+
+int
+store_ping(struct store *s, int *version, struct err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, "SELECT COALESCE(MAX(version), 0) "
+	    "FROM schema_version", err);
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		return db_err(s, err, "ping");
+	}
+	*version = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_schema_version(struct store *s, int *version, struct err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at INTEGER NOT NULL)", err) == -1)
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(version), 0) FROM "
+	    "schema_version", -1, &st, NULL) != SQLITE_OK)
+		return db_err(s, err, "schema_version");
+	rc = sqlite3_step(st);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_err(s, err, "schema_version");
+	return 0;
+}
+
+int
+store_migrate_with(struct store *s, const struct migration *m, int n,
+    int *applied, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int i, have, rc = -1;
+
+	*applied = 0;
+	if (store_schema_version(s, &have, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (i > 0 && m[i].version <= m[i - 1].version)
+			return err_set(err, E_INTERNAL, "migrations out of "
+			    "order at %d", m[i].version);
+	}
+	for (i = 0; i < n; i++) {
+		if (m[i].version <= have)
+			continue;
+		if (store_begin(s, err) == -1)
+			return -1;
+		/* re-check under the lock: another process may have won */
+		if (store_schema_version(s, &have, err) == -1)
+			goto fail;
+		if (m[i].version <= have) {
+			store_rollback(s);
+			continue;
+		}
+		if (store_exec(s, m[i].sql, err) == -1)
+			goto fail;
+		if (sqlite3_prepare_v2(s->db, "INSERT INTO schema_version "
+		    "(version, name, applied_at) VALUES (?, ?, ?)", -1, &st,
+		    NULL) != SQLITE_OK) {
+			db_err(s, err, "record migration");
+			goto fail;
+		}
+		sqlite3_bind_int(st, 1, m[i].version);
+		sqlite3_bind_text(st, 2, m[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now_s());
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			db_err(s, err, "record migration");
+			goto fail;
+		}
+		sqlite3_finalize(st);
+		st = NULL;
+		if (store_commit(s, err) == -1)
+			return -1;
+		have = m[i].version;
+		(*applied)++;
+		log_info("store", "migrated", "version=%d name=%s",
+		    m[i].version, m[i].name);
+	}
+	return 0;
+fail:
+	{
+		char msg[sizeof(err->msg)];
+
+		str_lcpy(msg, err->msg, sizeof(msg));
+		err_set(err, E_STORE, "migration %03d_%s: %s", m[i].version,
+		    m[i].name, msg);
+	}
+	sqlite3_finalize(st);
+	store_rollback(s);
+	return rc;
+}
+
+int
+store_migrate(struct store *s, int *applied, struct err *err)
+{
+	return store_migrate_with(s, store_migrations, store_migration_count,
+	    applied, err);
+}

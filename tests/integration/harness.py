@@ -1,0 +1,371 @@
+"""harness.py - start the real stack for an integration test.
+
+A Stack lives in its own temporary directory: a throw-away CA and server
+certificate (deploy/local-ca.sh), test secrets (mode 0600), an h5payd
+config, a rendered nginx/local.conf.in, the SQLite database, sockets and
+logs. Everything listens on 127.0.0.1 on free ports. Nothing here knows the
+expected answers of a test; it only starts, talks and stops.
+
+Stdlib only: Debian's /usr/bin/python3.
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+BUILD = os.environ.get("H5PAY_BUILD", os.path.abspath("../../build"))
+SRC = os.environ.get("H5PAY_SRC", os.path.abspath("../.."))
+NGINX = os.environ.get("H5PAY_NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+SANITIZE = os.environ.get("H5PAY_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+VECTORS = os.path.join(SRC, "tests", "vectors")
+
+# Test-only secrets. Never used outside tests.
+TEST_MD5_KEY = "TESTKEY0123456789"
+TEST_WECHAT_SECRET = "test-appsecret-0123456789abcdef"
+TEST_APPID = "wx1234567890abcdef"
+TEST_MERCHANT = "500000000007362"
+
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
+                     "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(pred, timeout=15.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def write_secret(path, text):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text + "\n")
+    os.chmod(path, 0o600)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def headers_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def __repr__(self):
+        return "<Response %d %r>" % (self.status, self.body[:200])
+
+
+class Stack:
+    """nginx + h5payd (+ h5pay-sim when the simulator exists) on loopback."""
+
+    def __init__(self, name, config=None, web_workers=2, web_threads=4,
+                 notify_workers=1, notify_threads=4):
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
+        self.run = os.path.join(self.dir, "run")
+        os.makedirs(os.path.join(self.run, "nginx-tmp"))
+        self.certs = os.path.join(self.dir, "certs")
+        self.shop_port = free_port()
+        self.sim_port = free_port()
+        self.extra_config = dict(config or {})
+        self.pools = dict(web_workers=web_workers, web_threads=web_threads,
+                          notify_workers=notify_workers,
+                          notify_threads=notify_threads)
+        self.procs = {}
+        self.logs = {}
+        self.cfg_path = os.path.join(self.dir, "h5pay.conf")
+        self.db_path = os.path.join(self.dir, "h5pay.db")
+
+    # -- files ------------------------------------------------------------
+    def make_certs(self):
+        subprocess.run([os.path.join(SRC, "deploy", "local-ca.sh"),
+                        self.certs], check=True)
+
+    def config_values(self):
+        d = self.dir
+        write_secret(os.path.join(d, "md5.key"), TEST_MD5_KEY)
+        write_secret(os.path.join(d, "wechat.secret"), TEST_WECHAT_SECRET)
+        v = {
+            "listen_web": os.path.join(self.run, "web.sock"),
+            "listen_notify": os.path.join(self.run, "notify.sock"),
+            "socket_mode": "0660",
+            "log_level": "info",
+            "public_base_url": "https://127.0.0.1:%d" % self.shop_port,
+            "db_path": self.db_path,
+            "http_ca_file": os.path.join(self.certs, "ca.pem"),
+            "useepay_base_url": "https://127.0.0.1:%d" % self.sim_port,
+            "useepay_merchant_no": TEST_MERCHANT,
+            "useepay_app_id": "127.0.0.1",
+            "useepay_sign_type": "MD5",
+            "useepay_md5_key_file": os.path.join(d, "md5.key"),
+            "wechat_appid": TEST_APPID,
+            "wechat_secret_file": os.path.join(d, "wechat.secret"),
+            "wechat_authorize_url":
+                "https://127.0.0.1:%d/connect/oauth2/authorize" % self.sim_port,
+            "wechat_api_base_url": "https://127.0.0.1:%d" % self.sim_port,
+            "drain_timeout_sec": "10",
+        }
+        for k, val in self.pools.items():
+            v[k] = str(val)
+        v.update(self.extra_config)
+        return v
+
+    def write_config(self, values=None):
+        values = values if values is not None else self.config_values()
+        with open(self.cfg_path, "w") as f:
+            f.write("# generated by tests/integration/harness.py\n")
+            for k, val in values.items():
+                if val is not None:
+                    f.write("%s = %s\n" % (k, val))
+        return self.cfg_path
+
+    def render_nginx(self, shop_extra="", sim_server="", sim_origin=""):
+        with open(os.path.join(SRC, "nginx", "local.conf.in")) as f:
+            text = f.read()
+        link = os.path.join(self.run, "h5pay")
+        if not os.path.exists(link):
+            os.symlink(os.path.join(SRC, "nginx"), link)
+        repl = {
+            "@USER@": "user root;" if os.geteuid() == 0 else "",
+            "@RUN@": self.run, "@SRC@": SRC, "@CERTS@": self.certs,
+            "@SHOP_PORT@": str(self.shop_port),
+            "@SIM_PORT@": str(self.sim_port),
+            "@AUTH_RATE@": "1000r/s", "@PAY_RATE@": "1000r/s",
+            "@SHOP_EXTRA@": shop_extra, "@SIM_SERVER@": sim_server,
+            "@SIM_ORIGIN@": sim_origin,
+        }
+        for k, val in repl.items():
+            text = text.replace(k, val)
+        path = os.path.join(self.run, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    # -- processes --------------------------------------------------------
+    def spawn(self, name, argv, env=None):
+        log = open(os.path.join(self.dir, name + ".log"), "ab")
+        self.logs[name] = log.name
+        e = dict(os.environ)
+        e.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
+        e.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        if env:
+            e.update(env)
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                             env=e, start_new_session=True)
+        log.close()
+        self.procs[name] = p
+        return p
+
+    def start_h5payd(self):
+        self.spawn("h5payd", [os.path.join(BUILD, "h5payd"), "-c",
+                              self.cfg_path])
+        wait_for(lambda: os.path.exists(self.values["listen_web"]) and
+                 os.path.exists(self.values["listen_notify"]),
+                 what="h5payd sockets")
+
+    def start_nginx(self):
+        conf = self.render_nginx(**self.nginx_parts())
+        self.spawn("nginx", [NGINX, "-p", self.run, "-c", conf])
+        wait_for(lambda: self._port_open(self.shop_port), what="nginx")
+
+    def nginx_parts(self):
+        """Hook for the simulator: extra server blocks, CSP origin."""
+        return {}
+
+    def start(self):
+        self.make_certs()
+        self.values = self.config_values()
+        self.write_config(self.values)
+        self.start_h5payd()
+        self.start_nginx()
+        wait_for(lambda: self.get("/healthz").status == 200, what="/healthz")
+        return self
+
+    def _port_open(self, port):
+        s = socket.socket()
+        try:
+            s.settimeout(0.2)
+            s.connect(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def h5payd_pid(self):
+        return self.procs["h5payd"].pid
+
+    def worker_pids(self, pool=None):
+        """Children of the supervisor (optionally only one pool's)."""
+        sup = self.h5payd_pid()
+        out = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % pid) as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == sup:
+                out.append(int(pid))
+        if pool is None:
+            return sorted(out)
+        return sorted(p for p in out if self._pool_of(p) == pool)
+
+    def _pool_of(self, pid):
+        # the listening socket a worker holds tells its pool
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+        except OSError:
+            return None
+        inodes = set()
+        for fd in fds:
+            try:
+                t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if t.startswith("socket:["):
+                inodes.add(t[8:-1])
+        with open("/proc/net/unix") as f:
+            for line in f.readlines()[1:]:
+                parts = line.split()
+                if len(parts) >= 8 and parts[6] in inodes:
+                    if parts[7].endswith("notify.sock"):
+                        return "notify"
+                    if parts[7].endswith("web.sock"):
+                        return "web"
+        return None
+
+    def stop(self, check_logs=True):
+        p = self.procs.get("nginx")
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGQUIT)
+        p = self.procs.get("h5payd")
+        if p and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        for name, p in self.procs.items():
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+        if check_logs:
+            self.assert_clean_logs()
+
+    def log_text(self, name):
+        path = self.logs.get(name) or os.path.join(self.dir, name + ".log")
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def all_logs(self):
+        text = ""
+        for name in list(self.logs) + ["run/nginx.error.log",
+                                       "run/nginx.access.log"]:
+            text += self.log_text(name) if name in self.logs else \
+                self._read(os.path.join(self.dir, name))
+        return text
+
+    def _read(self, path):
+        try:
+            with open(path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def assert_clean_logs(self):
+        for name in self.logs:
+            text = self.log_text(name)
+            for m in SANITIZER_MARKERS:
+                if m in text:
+                    raise AssertionError("%s log has a sanitizer report:\n%s"
+                                         % (name, text[-4000:]))
+
+    # -- HTTP -------------------------------------------------------------
+    def ssl_context(self):
+        ctx = ssl.create_default_context(cafile=os.path.join(self.certs,
+                                                             "ca.pem"))
+        return ctx
+
+    def request(self, method, path, body=None, headers=None, port=None,
+                timeout=30):
+        conn = http.client.HTTPSConnection("127.0.0.1", port or
+                                           self.shop_port,
+                                           context=self.ssl_context(),
+                                           timeout=timeout)
+        h = dict(headers or {})
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        elif isinstance(body, str):
+            body = body.encode()
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            return Response(r.status, r.getheaders(), r.read())
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+
+class StackTest(unittest.TestCase):
+    """A TestCase with one Stack for the whole class."""
+    stack_kwargs = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.stack = Stack(cls.__name__, **cls.stack_kwargs).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+        if os.environ.get("H5PAY_KEEP") is None:
+            shutil.rmtree(cls.stack.dir, ignore_errors=True)
+
+
+def main():
+    unittest.main(verbosity=2)
