@@ -1,0 +1,136 @@
+/*
+ * useepay.h - the UseePay v1 protocol (spec useepay-v1.md): build and
+ * sign requests, verify and parse responses and notifications (pure
+ * functions), and the three calls through struct httpc.
+ *
+ * Outcomes are explicit. A call returns 0 and fills *res whenever the
+ * outcome is known; res->outcome says which:
+ *   UP_OK       signature verified, the provider accepted (errorCode 0000)
+ *   UP_FAILED   signature verified, the provider refused: error_code/msg
+ * and returns -1 with *err when it is not:
+ *   E_UNKNOWN   timeout / transport failure: the caller must QUERY, never
+ *               re-create (spec §4)
+ *   E_SIG       the response signature did not verify: nothing in it is
+ *               trusted (treat the outcome as unknown)
+ *   E_UPSTREAM  malformed answer (bad JSON, missing fields, HTTP != 200),
+ *               or the request was certainly not delivered
+ *   E_TOOBIG    the answer passed the size cap
+ * Amounts are int64 minor units; every string field is copied (caller
+ * owns the struct, frees with the matching _cleanup).
+ */
+#ifndef H5PAY_USEEPAY_H
+#define H5PAY_USEEPAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "kv.h"
+
+struct app;
+struct cfg;
+struct keys;
+
+enum useepay_outcome { UP_OK = 0, UP_FAILED = 1 };
+
+/* A transaction's status as the provider reports it (spec §5, §8). */
+enum useepay_status {
+	UPS_NONE = 0,		/* absent / not a final status */
+	UPS_RECEIVED,		/* received, pending: non-final */
+	UPS_PENDING,
+	UPS_SUCCEED,
+	UPS_FAILED,
+	UPS_CLOSED,
+	UPS_CANCELLED,
+	UPS_OTHER		/* an unknown string: store it, treat as non-final */
+};
+
+/* "succeed" -> UPS_SUCCEED ... ; NULL/"" -> UPS_NONE; unknown -> UPS_OTHER */
+enum useepay_status useepay_status_parse(const char *);
+const char *useepay_status_name(enum useepay_status);
+
+struct useepay_pay_req {
+	const char *order_no;		/* transactionId, <=32 [0-9A-Za-z] */
+	int64_t amount;			/* minor units, > 0 */
+	const char *currency;
+	const char *subject;		/* orderInfo.subject, <=128 bytes */
+	const char *openid;		/* payerInfo.sub_openid */
+	int expiration_min;		/* 1..20 */
+	const char *echo;		/* echoParam; NULL = omit */
+};
+
+struct useepay_jsapi {			/* redirectParam, passed through */
+	char *app_id, *time_stamp, *nonce_str, *package, *sign_type,
+	    *pay_sign;
+};
+
+struct useepay_pay_res {
+	enum useepay_outcome outcome;
+	enum useepay_status status;	/* resultCode */
+	char *result_code, *error_code, *error_msg, *reference;
+	struct useepay_jsapi jsapi;	/* filled when UP_OK */
+};
+
+/* A transaction as reported by query's transactionInfo or a notify. */
+struct useepay_txn {
+	enum useepay_status status;
+	char *result_code;		/* raw */
+	char *transaction_type;		/* "pay" | "refund" | ... */
+	char *transaction_id;
+	char *original_transaction_id;	/* refunds */
+	char *reference;
+	int64_t amount;			/* -1 when absent/unparseable */
+	char *currency;
+	char *error_code, *error_msg;
+	char *echo;
+};
+
+struct useepay_query_res {
+	enum useepay_outcome outcome;	/* of the query call itself */
+	char *error_code, *error_msg;
+	bool found;			/* transactionInfo present */
+	struct useepay_txn txn;
+};
+
+struct useepay_refund_req {
+	const char *refund_no;		/* new unique transactionId */
+	const char *order_no;		/* originalTransactionId */
+	int64_t amount;
+	const char *currency;
+	const char *echo;		/* NULL = omit */
+};
+
+struct useepay_refund_res {
+	enum useepay_outcome outcome;	/* UP_OK = accepted (pending) */
+	enum useepay_status status;
+	char *result_code, *error_code, *error_msg, *reference;
+};
+
+/* The calls: build (§4/§6/§7), sign, send through app->httpc, verify the
+ * response signature over every field, parse. */
+int useepay_pay(struct app *, const struct useepay_pay_req *,
+    struct useepay_pay_res *, struct err *);
+int useepay_query(struct app *, const char *order_no,
+    struct useepay_query_res *, struct err *);
+int useepay_refund(struct app *, const struct useepay_refund_req *,
+    struct useepay_refund_res *, struct err *);
+
+void useepay_pay_res_cleanup(struct useepay_pay_res *);
+void useepay_query_res_cleanup(struct useepay_query_res *);
+void useepay_refund_res_cleanup(struct useepay_refund_res *);
+void useepay_txn_cleanup(struct useepay_txn *);
+
+/*
+ * A notification (spec §5): decode the form body (at most
+ * LIM_NOTIFY_BODY), verify its signature over every received field with
+ * the configured sign type (another signType is refused), check
+ * merchantNo, and parse it into *txn. The decoded fields are left in
+ * *fields (for storage and diagnostics) even on failure.
+ * -1 with E_SIG (bad/missing signature, wrong signType or merchantNo),
+ * E_INPUT (malformed form) or E_TOOBIG.
+ */
+int useepay_notify_parse(const struct cfg *, const struct keys *,
+    const char *body, size_t len, struct kvlist *fields,
+    struct useepay_txn *txn, struct err *);
+
+#endif
