@@ -17,6 +17,8 @@ static const struct {
 	    "migrations"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
+	    "call, JSON out"},
 };
 
 static int
