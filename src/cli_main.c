@@ -19,6 +19,8 @@ static const struct {
 	    "at UseePay once"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
+	    "call, JSON out"},
 };
 
 static int
