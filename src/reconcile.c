@@ -81,6 +81,7 @@ reconcile_apply(struct app *app, const struct order *o, enum verdict v,
 		if (out.changed) {
 			stats->changed++;
 			stats->paid += out.new_state == ORDER_PAID;
+			stats->closed += out.new_state == ORDER_CLOSED;
 		}
 		unpaid = status_is_unpaid(q->txn.status) &&
 		    out.anomaly == OAN_NONE;

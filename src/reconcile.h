@@ -36,7 +36,7 @@ struct reconcile_stats {
 	int errors;		/* transport / signature / store failures */
 	int changed;		/* state changed */
 	int paid;		/* ... to PAID */
-	int closed;		/* ... to CLOSED by expiry */
+	int closed;		/* ... to CLOSED (provider or expiry) */
 	int anomalies;
 };
 
