@@ -86,7 +86,9 @@ class Poster:
 
 
 class NotifyTest(harness.StackTest):
-    stack_kwargs = {"notify_workers": 2, "notify_threads": 4}
+    # the reconciler is tested by ReconcilerTaskTest: keep it out of here
+    stack_kwargs = {"notify_workers": 2, "notify_threads": 4,
+                    "config": {"reconcile_interval_sec": "0"}}
     seq = 0
 
     @classmethod
@@ -398,6 +400,82 @@ class NotifyTest(harness.StackTest):
                                           "notifications"))
         for b in set(acked):
             self.assertIn(hashlib.sha256(b).hexdigest(), stored)
+
+
+class ReconcilerTaskTest(harness.StackTest):
+    """h5payd's tasks child and `h5pay reconcile`, with no provider up (the
+    simulator-backed acceptance 4 lives with the simulator): a query that
+    gets no verified answer never closes an order, the schedule moves on,
+    the child is restarted when it dies."""
+    stack_kwargs = {"config": {"reconcile_interval_sec": "1"}}
+
+    def tasks_pids(self):
+        return [p for p in self.stack.worker_pids()
+                if self.stack._pool_of(p) is None]
+
+    def test_tasks_child_runs_and_restarts(self):
+        old = NOW - 3 * 3600        # long past expiry + grace
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("INSERT INTO orders (order_no, openid, appid, amount, "
+                      "currency, subject, state, expires_at, created_at, "
+                      "updated_at) VALUES ('RECON1', 'oTestOpenid000001', "
+                      "?, 100, 'HKD', 's', 'PENDING', ?, ?, ?)",
+                      (harness.TEST_APPID, old + 1200, old, old))
+        c.close()
+        harness.wait_for(lambda: len(self.tasks_pids()) == 1,
+                         what="tasks child")
+
+        def attempts():
+            c = sqlite3.connect(self.stack.db_path, timeout=60)
+            try:
+                return c.execute("SELECT state, check_attempts, "
+                                 "last_query_at FROM orders WHERE "
+                                 "order_no = 'RECON1'").fetchone()
+            finally:
+                c.close()
+
+        harness.wait_for(lambda: attempts()[1] >= 1, timeout=30,
+                         what="a reconciler pass")
+        state, n, last = attempts()
+        self.assertEqual(state, "PENDING")     # no answer: never closed
+        self.assertIsNotNone(last)
+        log = self.stack.log_text("h5payd")
+        self.assertIn("mod=reconcile evt=pass", log)
+        self.assertIn("mod=reconcile evt=query_fail order=RECON1", log)
+        # killed -> restarted
+        (pid,) = self.tasks_pids()
+        os.kill(pid, signal.SIGKILL)
+        harness.wait_for(lambda: self.tasks_pids() not in ([], [pid]),
+                         timeout=30, what="tasks child restarted")
+        self.assertEqual(len(self.tasks_pids()), 1)
+
+    def test_cli_one_pass(self):
+        import subprocess
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("INSERT INTO orders (order_no, openid, appid, amount, "
+                      "currency, subject, state, expires_at, created_at, "
+                      "updated_at) VALUES ('RECON2', 'oTestOpenid000001', "
+                      "?, 100, 'HKD', 's', 'UNKNOWN', ?, ?, ?)",
+                      (harness.TEST_APPID, NOW + 1200, NOW, NOW))
+        c.close()
+        r = subprocess.run([os.path.join(harness.BUILD, "h5pay"),
+                            "reconcile", "-c", self.stack.cfg_path],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^due=\d+ queried=0 changed=0 ")
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        try:
+            row = c.execute("SELECT state, check_attempts >= 1 FROM orders "
+                            "WHERE order_no = 'RECON2'").fetchone()
+        finally:
+            c.close()
+        self.assertEqual(row, ("UNKNOWN", 1))
+        r = subprocess.run([os.path.join(harness.BUILD, "h5pay"),
+                            "reconcile"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertNotEqual(r.returncode, 0)
 
 
 if __name__ == "__main__":
