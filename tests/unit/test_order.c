@@ -11,8 +11,10 @@
 
 #include "buf.h"
 #include "order.h"
+#include "sign.h"
 #include "store.h"
 #include "t.h"
+#include "util.h"
 
 static struct store *st;
 static char dbpath[] = "/tmp/h5pay-test-order-XXXXXX";
@@ -704,6 +706,106 @@ test_schema_checks(void)
 	    &err) == -1);
 }
 
+static struct useepay_txn
+txn_of(const char *type, const char *id, const char *orig,
+    enum useepay_status s, int64_t amount)
+{
+	struct useepay_txn t;
+
+	memset(&t, 0, sizeof(t));
+	t.status = s;
+	t.result_code = xstrdup(status_str(s));
+	t.transaction_type = xstrdup(type);
+	t.transaction_id = xstrdup(id);
+	t.original_transaction_id = orig ? xstrdup(orig) : NULL;
+	t.reference = xstrdup("UPN1");
+	t.amount = amount;
+	t.currency = xstrdup("HKD");
+	return t;
+}
+
+static int
+notify(const char *body, const struct useepay_txn *t,
+    enum notify_outcome *res)
+{
+	struct order_outcome oo;
+	struct err err;
+	char sha[65];
+	int rc;
+
+	sign_sha256_hex(body, strlen(body), sha);
+	rc = order_notify_process(st, NOW, body, strlen(body), sha, t, res,
+	    &oo, &err);
+	if (rc == -1)
+		fprintf(stderr, "notify: %s\n", err.msg);
+	return rc;
+}
+
+/* The notify transaction: store, dedupe by body hash, apply, record. */
+static void
+test_notify_process(void)
+{
+	struct useepay_txn t = txn_of("pay", "N1", NULL, UPS_SUCCEED, 100);
+	enum notify_outcome res;
+
+	add_order("N1", "PENDING", 100);
+	T_EQ_INT(notify("body-N1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_APPLIED);
+	T_EQ_STR(state_of("N1"), "PAID");
+	T_EQ_STR(q_text("SELECT outcome || ':' || verified || ':' || body || "
+	    "':' || (order_id IS NOT NULL) FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), "applied:1:body-N1:1");
+	T_EQ_STR(q_text("SELECT e.notification_id = n.id FROM order_events e "
+	    "JOIN notifications n ON n.transaction_id = ? JOIN orders o ON "
+	    "o.id = e.order_id AND o.order_no = n.transaction_id", "N1"), "1");
+	/* byte-identical redelivery: recorded as a duplicate, nothing else */
+	T_EQ_INT(notify("body-N1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_DUPLICATE);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id = ? AND outcome = 'duplicate' AND body IS NULL "
+	    "AND duplicate_of = (SELECT MIN(id) FROM notifications WHERE "
+	    "transaction_id = 'N1')", "N1"), 1);
+	T_EQ_INT(events_of("N1"), 1);
+	/* another body with the same content: no-op */
+	T_EQ_INT(notify("body-N1 resent", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_NOOP);
+	T_EQ_INT(events_of("N1"), 1);
+	/* unknown order: anomaly tied to the notification */
+	useepay_txn_cleanup(&t);
+	t = txn_of("pay", "NOSUCH", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-nosuch", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM anomalies a JOIN notifications n "
+	    "ON n.id = a.notification_id WHERE n.transaction_id = ? AND "
+	    "a.kind = 'unknown_order'", "NOSUCH"), 1);
+	/* mismatch: anomaly, not paid */
+	add_order("N2", "PENDING", 100);
+	useepay_txn_cleanup(&t);
+	t = txn_of("pay", "N2", NULL, UPS_SUCCEED, 101);
+	T_EQ_INT(notify("body-N2", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	T_EQ_STR(state_of("N2"), "PENDING");
+	/* a type we do not handle */
+	useepay_txn_cleanup(&t);
+	t = txn_of("query", "N2", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-N2-query", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_IGNORED);
+	T_EQ_STR(state_of("N2"), "PENDING");
+	/* a refund notification */
+	add_refund("NR1", "N1", 100, "PENDING");
+	useepay_txn_cleanup(&t);
+	t = txn_of("refund", "NR1", "N1", UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-NR1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_APPLIED);
+	T_EQ_STR(state_of("N1"), "REFUNDED");
+	/* a refund without originalTransactionId is not ours */
+	useepay_txn_cleanup(&t);
+	t = txn_of("refund", "NR1", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-NR1-noorig", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	useepay_txn_cleanup(&t);
+}
+
 static void
 test_next_check(void)
 {
@@ -738,6 +840,7 @@ main(void)
 	T_RUN(test_apply_rollback);
 	T_RUN(test_apply_refunds);
 	T_RUN(test_schema_checks);
+	T_RUN(test_notify_process);
 	T_RUN(test_next_check);
 	db_close();
 	return t_done();
