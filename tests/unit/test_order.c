@@ -4,6 +4,7 @@
  * every transition, every source, forbidden ones, anomalies, refunds,
  * idempotence.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -806,6 +807,124 @@ test_notify_process(void)
 	useepay_txn_cleanup(&t);
 }
 
+/* Group commit: 8 threads, one connection each, submit while the write
+ * lock is held elsewhere, so the first leader finds a queue: one batch,
+ * one commit, every job acknowledged with its own result; a job that
+ * fails (a body past the schema's cap) fails alone. */
+#define GC_THREADS 8
+#define GC_ORDERS 40
+
+struct gc_thread {
+	pthread_t tid;
+	int index;
+	int ok, failed, applied;
+	int big_rc;
+};
+
+static void *
+gc_run(void *arg)
+{
+	struct gc_thread *g = arg;
+	struct store_opts so = {.synchronous = "NORMAL",
+	    .busy_timeout_ms = 10000};
+	struct store *mine;
+	struct err err;
+	char no[16], body[64], sha[65];
+	int i;
+
+	if (store_open(&mine, dbpath, &so, &err) == -1)
+		return NULL;
+	if (g->index == 3) {
+		/* one poisoned job, queued with the others in the first batch:
+		 * it fails alone */
+		static char big[17000];
+		struct useepay_txn t = txn_of("pay", "G1", NULL, UPS_SUCCEED,
+		    100);
+		struct notify_job bj;
+
+		memset(big, 'x', sizeof(big) - 1);
+		sign_sha256_hex(big, strlen(big), sha);
+		memset(&bj, 0, sizeof(bj));
+		bj.now = NOW;
+		bj.body = big;
+		bj.len = strlen(big);
+		bj.body_sha256 = sha;
+		bj.txn = &t;
+		g->big_rc = order_notify_submit(mine, &bj);
+		useepay_txn_cleanup(&t);
+	}
+	for (i = 0; i < GC_ORDERS; i++) {
+		/* every thread notifies every order: one applies it, the
+		 * rest are duplicates or no-ops */
+		struct useepay_txn t;
+		struct notify_job job;
+
+		snprintf(no, sizeof(no), "G%d", i);
+		snprintf(body, sizeof(body), "body-G%d-%d", i, g->index % 2);
+		t = txn_of("pay", no, NULL, UPS_SUCCEED, 100);
+		sign_sha256_hex(body, strlen(body), sha);
+		memset(&job, 0, sizeof(job));
+		job.now = NOW;
+		job.body = body;
+		job.len = strlen(body);
+		job.body_sha256 = sha;
+		job.txn = &t;
+		if (order_notify_submit(mine, &job) == 0) {
+			g->ok++;
+			g->applied += job.res == NOTIFY_APPLIED;
+		} else
+			g->failed++;
+		useepay_txn_cleanup(&t);
+	}
+	store_close(mine);
+	return NULL;
+}
+
+static void
+test_notify_group_commit(void)
+{
+	struct gc_thread g[GC_THREADS];
+	struct err err;
+	char no[16];
+	int i, ok = 0, failed = 0, applied = 0;
+
+	for (i = 0; i < GC_ORDERS; i++) {
+		snprintf(no, sizeof(no), "G%d", i);
+		add_order(no, "PENDING", 100);
+	}
+	/* hold the write lock: the submitters queue up behind a leader */
+	T_OK(store_begin(st, &err) == 0);
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < GC_THREADS; i++) {
+		g[i].index = i;
+		pthread_create(&g[i].tid, NULL, gc_run, &g[i]);
+	}
+	sleep(1);
+	store_rollback(st);
+	for (i = 0; i < GC_THREADS; i++) {
+		pthread_join(g[i].tid, NULL);
+		ok += g[i].ok;
+		failed += g[i].failed;
+		applied += g[i].applied;
+	}
+	T_EQ_INT(ok, GC_THREADS * GC_ORDERS);
+	T_EQ_INT(failed, 0);
+	T_EQ_INT(applied, GC_ORDERS);
+	T_EQ_INT(g[3].big_rc, -1);
+	T_OK(order_notify_max_batch() >= 2);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM orders WHERE order_no GLOB "
+	    "'G[0-9]*' AND state = 'PAID'", NULL), GC_ORDERS);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM order_events e JOIN orders o ON "
+	    "o.id = e.order_id WHERE o.order_no GLOB 'G[0-9]*'", NULL),
+	    GC_ORDERS);
+	/* every acknowledged one is stored; the failed one is not */
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id GLOB 'G[0-9]*'", NULL), GC_THREADS * GC_ORDERS);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id GLOB 'G[0-9]*' AND duplicate_of IS NULL", NULL),
+	    2 * GC_ORDERS);
+}
+
 static void
 test_next_check(void)
 {
@@ -841,6 +960,7 @@ main(void)
 	T_RUN(test_apply_refunds);
 	T_RUN(test_schema_checks);
 	T_RUN(test_notify_process);
+	T_RUN(test_notify_group_commit);
 	T_RUN(test_next_check);
 	db_close();
 	return t_done();
