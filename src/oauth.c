@@ -217,6 +217,7 @@ exchange_parse(const struct buf *body, struct oauth_user *u, struct err *err)
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	o = json_tokener_parse_ex(tok, body->data, (int)body->len);
 	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != body->len ||
 	    !json_object_is_type(o, json_type_object)) {
 		json_tokener_free(tok);
 		err_set(err, E_UPSTREAM, "oauth: answer is not a JSON object");
