@@ -94,7 +94,7 @@ class Stack:
     """nginx + h5payd (+ h5pay-sim when the simulator exists) on loopback."""
 
     def __init__(self, name, config=None, web_workers=2, web_threads=4,
-                 notify_workers=1, notify_threads=4):
+                 notify_workers=1, notify_threads=4, nginx_extra=""):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
         self.run = os.path.join(self.dir, "run")
@@ -106,6 +106,7 @@ class Stack:
         self.pools = dict(web_workers=web_workers, web_threads=web_threads,
                           notify_workers=notify_workers,
                           notify_threads=notify_threads)
+        self.nginx_extra = nginx_extra     # test-only shop locations
         self.procs = {}
         self.logs = {}
         self.cfg_path = os.path.join(self.dir, "h5pay.conf")
@@ -155,6 +156,7 @@ class Stack:
         return self.cfg_path
 
     def render_nginx(self, shop_extra="", sim_server="", sim_origin=""):
+        shop_extra = shop_extra + "\n" + self.nginx_extra
         with open(os.path.join(SRC, "nginx", "local.conf.in")) as f:
             text = f.read()
         link = os.path.join(self.run, "h5pay")
