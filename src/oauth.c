@@ -12,6 +12,7 @@
  * response body are wiped once used. States and browser binders are
  * stored only as SHA-256.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -241,7 +242,7 @@ exchange_parse(const struct buf *body, struct oauth_user *u, struct err *err)
 	    !json_object_is_type(v, json_type_string) ||
 	    !openid_valid(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v))) {
-		err_set(err, E_UPSTREAM, "oauth: answer without a valid openid");
+		err_set(err, E_UPSTREAM, "oauth: no valid openid");
 		goto out;
 	}
 	str_lcpy(u->openid, json_object_get_string(v), sizeof(u->openid));
@@ -330,7 +331,7 @@ oauth_code_exchange(struct app *app, const char *code, struct oauth_user *u,
 
 			log_info("oauth", "exchange_retry", "errcode=-1 "
 			    "backoff_ms=%d", OAUTH_RETRY_BACKOFF_MS);
-			while (nanosleep(&ts, &ts) == -1)
+			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 				;
 		}
 		u->errcode = 0;
