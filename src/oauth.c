@@ -28,6 +28,14 @@
 
 #define LIM_OAUTH_URL 4096
 
+static unsigned retry_backoff_ms = OAUTH_RETRY_BACKOFF_MS;
+
+void
+oauth_retry_backoff_set(unsigned ms)
+{
+	retry_backoff_ms = ms;
+}
+
 bool
 oauth_ret_valid(const char *ret)
 {
@@ -326,11 +334,11 @@ oauth_code_exchange(struct app *app, const char *code, struct oauth_user *u,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (attempt > 0) {
 			/* -1 is "system busy": one retry after a pause (§1) */
-			struct timespec ts = {0, OAUTH_RETRY_BACKOFF_MS *
-			    1000000L};
+			struct timespec ts = {retry_backoff_ms / 1000,
+			    (long)(retry_backoff_ms % 1000) * 1000000L};
 
 			log_info("oauth", "exchange_retry", "errcode=-1 "
-			    "backoff_ms=%d", OAUTH_RETRY_BACKOFF_MS);
+			    "backoff_ms=%u", retry_backoff_ms);
 			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 				;
 		}
