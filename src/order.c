@@ -363,7 +363,8 @@ order_apply_refund(struct store *st, int64_t now, const struct order *o,
 			break;
 		}
 		if (r.state == REFUND_FAILED)
-			a = OAN_STATUS_CONFLICT;	/* money left after all */
+			/* we had given up on it, but the money left */
+			a = OAN_STATUS_CONFLICT;
 		rnext = REFUND_SUCCEEDED;
 		refunded = o->refunded_amount + r.amount;
 		onext = refunded == o->amount ? ORDER_REFUNDED :

@@ -64,10 +64,10 @@ enum order_source {
 enum order_input_kind {
 	OIN_PAY_STATUS = 0,	/* provider status of the pay transaction */
 	OIN_REFUND_STATUS,	/* provider status of a refund (refund_no) */
-	OIN_CREATE_OK,		/* pay call accepted: PENDING, ref + jsapi */
+	OIN_CREATE_OK,		/* pay accepted: PENDING, ref + jsapi */
 	OIN_CREATE_FAILED,	/* pay call refused: FAILED, error code/msg */
 	OIN_CREATE_UNKNOWN,	/* pay call outcome unknown: UNKNOWN */
-	OIN_EXPIRE		/* past expiry + grace, provider says unpaid */
+	OIN_EXPIRE		/* past expiry+grace, provider: unpaid */
 };
 
 enum order_anomaly {
@@ -96,7 +96,7 @@ struct order_input {
 	const char *currency;
 	const char *refund_no;		/* REFUND_STATUS */
 	const char *jsapi;		/* CREATE_OK: JSON text */
-	const char *msg_sha256;		/* hash of the raw message, 64 hex */
+	const char *msg_sha256;		/* raw message's SHA-256, hex */
 	int64_t notification_id;	/* 0 = none */
 	const char *actor;		/* admin user name, or NULL */
 };
@@ -163,7 +163,7 @@ struct notification {
 
 /* What the pure decision says for a pay-level input. */
 struct order_decision {
-	enum order_state next;		/* == current when nothing changes */
+	enum order_state next;		/* == current: no change */
 	enum order_anomaly anomaly;
 };
 
@@ -211,7 +211,7 @@ enum notify_outcome {
 	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
 	NOTIFY_NOOP,		/* nothing to change: already there */
 	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
-	NOTIFY_ANOMALY,		/* verified but unusable: anomaly stored */
+	NOTIFY_ANOMALY,		/* verified, unusable: anomaly stored */
 	NOTIFY_IGNORED		/* a transactionType we do not handle */
 };
 
