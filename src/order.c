@@ -285,6 +285,19 @@ order_apply_pay(struct store *st, int64_t now, const struct order *o,
 		return -1;
 	out->anomaly = d.anomaly;
 	out->new_state = d.next;
+	if (d.next == o->state && in->kind == OIN_CREATE_OK &&
+	    o->state != ORDER_CREATED) {
+		/* a query (or the notification) got there first: the state
+		 * stands, but the buyer still needs the invocation params */
+		memset(&ch, 0, sizeof(ch));
+		ch.id = o->id;
+		ch.state = o->state;
+		ch.refunded_amount = o->refunded_amount;
+		ch.now = now;
+		ch.provider_ref = has(in->reference) ? in->reference : NULL;
+		ch.jsapi = in->jsapi;
+		return store_order_update(st, &ch, err);
+	}
 	if (d.next == o->state)
 		return 0;
 	memset(&ch, 0, sizeof(ch));

@@ -282,8 +282,9 @@ int order_anomaly_record(struct store *, int64_t now, enum order_anomaly,
 /*
  * The reconciler's schedule: when to query an open order next, after
  * `attempts` queries so far. +1, +2, +5, +10, +20 minutes after creation,
- * then hourly after now; never earlier than now + 30 s. /pay uses
- * order_next_check(created_at, 0, created_at) for a new order.
+ * then hourly after now; never earlier than now + 30 s. /pay must set
+ * next_check_at = order_next_check(created_at, 0, created_at) when it
+ * inserts an order (the column's default, 0, means "due now").
  */
 int64_t order_next_check(int64_t created_at, int64_t attempts, int64_t now);
 
