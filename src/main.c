@@ -6,7 +6,8 @@
  * the migrations, then forks the web and the notify pools. It never opens
  * a database connection that a child could inherit, never serves a request
  * and never talks to the network. Signals arrive through a signalfd:
- *   SIGTERM/SIGINT  drain: workers finish in-flight requests, then exit
+ *   SIGTERM/SIGINT  shut down: unlink the sockets, then workers serve
+ *                   everything already accepted or queued, then exit
  *   SIGHUP          reload: re-read the config, start a new generation of
  *                   workers, and drain the old one once the new is ready
  *   SIGCHLD         a worker of the current generation that dies is
@@ -463,8 +464,12 @@ shutdown_all(void)
 	int i;
 
 	log_info("main", "shutdown", "workers=%d", sup.nkids);
+	/* no new connections (nginx gets ENOENT), then drain the backlog */
+	for (i = 0; i < 2; i++)
+		if (sup.bound[i])
+			unlink(i ? sup.cfg.listen_notify : sup.cfg.listen_web);
 	for (i = 0; i < sup.nkids; i++)
-		kill(sup.kids[i].pid, SIGTERM);
+		kill(sup.kids[i].pid, SIGUSR2);
 	sup.gen = -1;	/* nothing is current: do not respawn */
 	while (sup.nkids > 0 && mono_ms() < deadline) {
 		struct pollfd p = {.fd = sup.sigfd, .events = POLLIN};
@@ -480,9 +485,6 @@ shutdown_all(void)
 		    (int)sup.kids[i].pid);
 		kill(sup.kids[i].pid, SIGKILL);
 	}
-	for (i = 0; i < 2; i++)
-		if (sup.bound[i])
-			unlink(i ? sup.cfg.listen_notify : sup.cfg.listen_web);
 	log_info("main", "stopped", "pid=%d", (int)getpid());
 	return 0;
 }

@@ -31,13 +31,20 @@
 
 static int wake_pipe[2] = {-1, -1};
 static volatile sig_atomic_t draining;
+static volatile sig_atomic_t drain_backlog;
 
+/*
+ * SIGTERM: retire (a reload: the new generation takes the backlog).
+ * SIGUSR2: shut down (the supervisor already unlinked the socket, so
+ * nothing new arrives): serve every connection still queued, then exit.
+ */
 static void
 on_term(int sig)
 {
 	int saved = errno;
 
-	(void)sig;
+	if (sig == SIGUSR2)
+		drain_backlog = 1;
 	draining = 1;
 	if (wake_pipe[1] != -1 && write(wake_pipe[1], "x", 1) < 0) {
 		/* the pipe is full: already woken */
@@ -140,8 +147,14 @@ serve_thread(void *arg)
 			log_error("serve", "poll", "errno=%d", errno);
 			break;
 		}
-		if (p[1].revents)
+		if (p[1].revents) {
+			/* serve what is queued until accept says EAGAIN */
+			while (drain_backlog && FCGX_Accept_r(&fr) == 0) {
+				serve_one(&app, o, &fr);
+				FCGX_Finish_r(&fr);
+			}
 			break;
+		}
 		if (!(p[0].revents & POLLIN))
 			continue;
 		rc = FCGX_Accept_r(&fr);
@@ -168,7 +181,8 @@ install_handlers(void)
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_term;
-	if (sigaction(SIGTERM, &sa, NULL) == -1)
+	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
+	    sigaction(SIGUSR2, &sa, NULL) == -1)
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	/* Ctrl-C reaches the whole process group: the supervisor decides */

@@ -1,0 +1,191 @@
+/*
+ * test_store.c - migrations (idempotent, upgrade in place) and the
+ * transaction helpers, on a temporary SQLite file.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "t.h"
+
+static char dir[] = "/tmp/h5pay-test-store-XXXXXX";
+static char path[256];
+
+static const struct migration v1[] = {
+	{1, "one", "CREATE TABLE a (x INTEGER NOT NULL) STRICT;"
+	    "INSERT INTO a VALUES (1);"},
+};
+
+static const struct migration v2[] = {
+	{1, "one", "CREATE TABLE a (x INTEGER NOT NULL) STRICT;"
+	    "INSERT INTO a VALUES (1);"},
+	{2, "two", "ALTER TABLE a ADD COLUMN y TEXT;"
+	    "UPDATE a SET y = 'upgraded';"},
+};
+
+static const struct migration broken[] = {
+	{1, "one", "CREATE TABLE a (x INTEGER NOT NULL) STRICT;"},
+	{2, "two", "ALTER TABLE a ADD COLUMN y TEXT;"},
+	{3, "bad", "CREATE TABLE b (z INTEGER); THIS IS NOT SQL;"},
+};
+
+static struct store *
+open_db(const char *p)
+{
+	struct store_opts o = {"FULL", 1000, false};
+	struct store *s = NULL;
+	struct err err;
+
+	if (store_open(&s, p, &o, &err) == -1)
+		fprintf(stderr, "open: %s\n", err.msg);
+	return s;
+}
+
+static long long
+scalar(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+		return -2;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int
+is_wal(struct store *s)
+{
+	sqlite3_stmt *st;
+	int wal = 0;
+
+	if (sqlite3_prepare_v2(store_db(s), "PRAGMA journal_mode", -1, &st,
+	    NULL) != SQLITE_OK)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	return wal;
+}
+
+static void
+test_migrate_twice_changes_nothing(void)
+{
+	struct store *s;
+	struct err err;
+	int applied = -1, version = 0;
+
+	snprintf(path, sizeof(path), "%s/twice.db", dir);
+	s = open_db(path);
+	T_OK(s != NULL);
+	T_EQ_INT(store_migrate(s, &applied, &err), 0);
+	T_EQ_INT(applied, store_migration_count);
+	T_EQ_INT(store_schema_version(s, &version, &err), 0);
+	T_EQ_INT(version, store_migrations[store_migration_count - 1].version);
+	T_EQ_INT(store_migrate(s, &applied, &err), 0);
+	T_EQ_INT(applied, 0);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM schema_version"),
+	    store_migration_count);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM meta WHERE key = "
+	    "'created_at'"), 1);
+	store_close(s);
+	/* a new connection (another process) also finds nothing to do */
+	s = open_db(path);
+	T_EQ_INT(store_migrate(s, &applied, &err), 0);
+	T_EQ_INT(applied, 0);
+	store_close(s);
+}
+
+static void
+test_version1_upgrades_in_place(void)
+{
+	struct store *s;
+	struct err err;
+	int applied = -1, version = 0;
+
+	snprintf(path, sizeof(path), "%s/upgrade.db", dir);
+	s = open_db(path);
+	T_EQ_INT(store_migrate_with(s, v1, 1, &applied, &err), 0);
+	T_EQ_INT(applied, 1);
+	T_EQ_INT(scalar(s, "SELECT x FROM a"), 1);
+	store_close(s);
+
+	s = open_db(path);
+	T_EQ_INT(store_migrate_with(s, v2, 2, &applied, &err), 0);
+	T_EQ_INT(applied, 1);
+	T_EQ_INT(store_schema_version(s, &version, &err), 0);
+	T_EQ_INT(version, 2);
+	/* the data of version 1 survived the upgrade */
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM a WHERE x = 1 AND "
+	    "y = 'upgraded'"), 1);
+	store_close(s);
+}
+
+static void
+test_failed_migration_rolls_back(void)
+{
+	struct store *s;
+	struct err err;
+	int applied = -1, version = 0;
+
+	snprintf(path, sizeof(path), "%s/broken.db", dir);
+	s = open_db(path);
+	T_EQ_INT(store_migrate_with(s, broken, 3, &applied, &err), -1);
+	T_EQ_INT(err.code, E_STORE);
+	T_OK(strstr(err.msg, "003_bad") != NULL);
+	T_EQ_INT(applied, 2);
+	T_EQ_INT(store_schema_version(s, &version, &err), 0);
+	T_EQ_INT(version, 2);
+	/* nothing of the failed migration is left behind */
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM sqlite_master WHERE "
+	    "name = 'b'"), 0);
+	store_close(s);
+}
+
+static void
+test_transactions(void)
+{
+	struct store *s, *s2;
+	struct err err;
+
+	snprintf(path, sizeof(path), "%s/tx.db", dir);
+	s = open_db(path);
+	s2 = open_db(path);
+	T_EQ_INT(store_exec(s, "CREATE TABLE t (v INTEGER)", &err), 0);
+	T_EQ_INT(store_begin(s, &err), 0);
+	T_EQ_INT(store_begin(s, &err), -1);	/* no nesting */
+	T_EQ_INT(err.code, E_INTERNAL);
+	T_EQ_INT(store_exec(s, "INSERT INTO t VALUES (1)", &err), 0);
+	store_rollback(s);
+	T_EQ_INT(scalar(s2, "SELECT count(*) FROM t"), 0);
+	T_EQ_INT(store_begin(s, &err), 0);
+	T_EQ_INT(store_exec(s, "INSERT INTO t VALUES (2)", &err), 0);
+	T_EQ_INT(store_commit(s, &err), 0);
+	T_EQ_INT(scalar(s2, "SELECT count(*) FROM t"), 1);
+	T_EQ_INT(store_commit(s, &err), -1);	/* nothing open */
+	/* the write lock is released: the other connection can write */
+	T_EQ_INT(store_begin(s2, &err), 0);
+	T_EQ_INT(store_commit(s2, &err), 0);
+	T_EQ_INT(scalar(s, "PRAGMA foreign_keys"), 1);
+	T_OK(is_wal(s));
+	T_EQ_INT(scalar(s, "PRAGMA synchronous"), 2);	/* FULL */
+	store_close(s);
+	store_close(s2);
+}
+
+int
+main(void)
+{
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	T_RUN(test_migrate_twice_changes_nothing);
+	T_RUN(test_version1_upgrades_in_place);
+	T_RUN(test_failed_migration_rolls_back);
+	T_RUN(test_transactions);
+	return t_done();
+}
