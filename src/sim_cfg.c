@@ -50,7 +50,7 @@ static const struct sim_key sim_keys[] = {
 	{"md5_key_file", SK_PATH, S(md5_key_file), false, NULL, 0, 0,
 	    "merchant MD5 key (mode 0600): verifies and signs signType=MD5"},
 	{"merchant_public_key_file", SK_PATH, S(merchant_public_key_file),
-	    false, NULL, 0, 0, "merchant RSA public key: verifies signType=RSA"},
+	    false, NULL, 0, 0, "merchant RSA public key: verifies RSA"},
 	{"provider_private_key_file", SK_PATH, S(provider_private_key_file),
 	    false, NULL, 0, 0,
 	    "\"UseePay\" RSA private key (PEM): signs RSA answers/notifies"},
