@@ -45,10 +45,28 @@ fuzz_rand(void *ctx, unsigned char *b, size_t n)
 	return 0;
 }
 
+static char dir[] = "/tmp/h5pay-fuzz-sim-XXXXXX";
+
+/* Remove the scratch database when the fuzzer exits. */
+static void
+fuzz_cleanup(void)
+{
+	static const char *const ext[] = {"", "-wal", "-shm", ".lock"};
+	char path[4096];
+	size_t i;
+
+	store_close(app.store);
+	app.store = NULL;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(path, sizeof(path), "%s/sim.db%s", dir, ext[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 static void
 fuzz_init(void)
 {
-	static char dir[] = "/tmp/h5pay-fuzz-sim-XXXXXX";
 	struct store_opts so = {"NORMAL", 1000, false};
 	const char *d = getenv("H5PAY_TEST_DATA");
 	char path[4096];
@@ -56,6 +74,7 @@ fuzz_init(void)
 
 	if (mkdtemp(dir) == NULL)
 		exit(2);
+	atexit(fuzz_cleanup);
 	snprintf(path, sizeof(path), "%s/vectors/provider_test_key.pem",
 	    d ? d : "tests");
 	pthread_mutex_init(&sim.mu, NULL);
