@@ -10,7 +10,7 @@ top=$(pwd)
 
 pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsqlite3-dev libjson-c-dev nginx-light
-openssl ca-certificates python3 sqlite3"
+openssl ca-certificates python3 sqlite3 wrk chromium"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

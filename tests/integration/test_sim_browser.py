@@ -53,7 +53,6 @@ DRIVE = r"""(function () {
 """
 
 
-@unittest.skipIf(CHROMIUM is None, "chromium is not installed")
 class SimBrowserTest(harness.StackTest):
 
     @classmethod
