@@ -105,6 +105,24 @@ buf_printf(struct buf *b, const char *fmt, ...)
 	return rc;
 }
 
+int
+buf_add_html(struct buf *b, const char *s)
+{
+	int rc = 0;
+
+	for (; *s && rc == 0; s++) {
+		switch (*s) {
+		case '&': rc = buf_adds(b, "&amp;"); break;
+		case '<': rc = buf_adds(b, "&lt;"); break;
+		case '>': rc = buf_adds(b, "&gt;"); break;
+		case '"': rc = buf_adds(b, "&quot;"); break;
+		case '\'': rc = buf_adds(b, "&#39;"); break;
+		default: rc = buf_addc(b, *s); break;
+		}
+	}
+	return rc;
+}
+
 const char *
 buf_str(const struct buf *b)
 {

@@ -37,6 +37,10 @@ int buf_printf(struct buf *, const char *fmt, ...)
 int buf_vprintf(struct buf *, const char *fmt, va_list)
     __attribute__((format(printf, 2, 0)));
 
+/* Append s with the five HTML-significant characters (& < > " ') as
+ * entities: for text and attribute values in generated pages. */
+int buf_add_html(struct buf *, const char *s);
+
 /* The content as a C string ("" when empty). Borrowed: valid until the next
  * append, reset or cleanup. */
 const char *buf_str(const struct buf *);

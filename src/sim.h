@@ -252,8 +252,6 @@ sim_notif_lease_ms(const struct sim *sim)
 int sim_currency_exponent(const char *);
 /* n random bytes as 2n lowercase hex chars into out (2n+1). */
 int sim_random_hex(struct app *, size_t n, char *out);
-/* Append s HTML-escaped. */
-void sim_html_escape(struct buf *, const char *s);
 /* A new reference / prepay id. */
 int sim_new_id(struct app *, const char *prefix, char *out, size_t sz);
 

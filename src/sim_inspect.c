@@ -71,11 +71,11 @@ cell(struct buf *b, struct json_object *v)
 	if (v == NULL)
 		;
 	else if (json_object_is_type(v, json_type_string))
-		sim_html_escape(b, json_object_get_string(v));
+		buf_add_html(b, json_object_get_string(v));
 	else if (json_object_is_type(v, json_type_array))
 		buf_printf(b, "%zu", json_object_array_length(v));
 	else
-		sim_html_escape(b, json_object_to_json_string_ext(v,
+		buf_add_html(b, json_object_to_json_string_ext(v,
 		    JSON_C_TO_STRING_PLAIN));
 	buf_adds(b, "</td>");
 }
@@ -87,11 +87,11 @@ table(struct buf *b, const char *title, struct json_object *a,
 	size_t i, j;
 
 	buf_adds(b, "<h2>");
-	sim_html_escape(b, title);
+	buf_add_html(b, title);
 	buf_adds(b, "</h2>\n<table>\n<tr>");
 	for (j = 0; cols[j]; j++) {
 		buf_adds(b, "<th>");
-		sim_html_escape(b, cols[j]);
+		buf_add_html(b, cols[j]);
 		buf_adds(b, "</th>");
 	}
 	buf_adds(b, "</tr>\n");
@@ -165,7 +165,7 @@ sim_inspect_page(struct app *app, struct req *r, struct resp *w,
 		}
 	}
 	buf_adds(&b, "</table>\n<h2>OAuth</h2>\n<p>");
-	sim_html_escape(&b, json_object_to_json_string_ext(oa,
+	buf_add_html(&b, json_object_to_json_string_ext(oa,
 	    JSON_C_TO_STRING_PLAIN));
 	buf_adds(&b, "</p>\n</body></html>\n");
 	w->status = 200;

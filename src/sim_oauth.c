@@ -51,7 +51,7 @@ auth_error(struct resp *w, int errcode, const char *msg)
 	buf_adds(&b, page_head);
 	buf_printf(&b, "<h1>Authorization error</h1>\n<p class=\"errcode\">"
 	    "errcode %d</p>\n<p>", errcode);
-	sim_html_escape(&b, msg);
+	buf_add_html(&b, msg);
 	buf_adds(&b, "</p>\n</body></html>\n");
 	html_page(w, 400, &b);
 	buf_cleanup(&b);
@@ -140,9 +140,9 @@ user_link(struct buf *b, const char *qs, const char *openid, bool snapshot)
 	buf_printf(&u, "/connect/oauth2/authorize?%s&sim_user=", qs);
 	form_encode_component(&u, openid, strlen(openid));
 	buf_adds(b, "<li><a href=\"");
-	sim_html_escape(b, buf_str(&u));
+	buf_add_html(b, buf_str(&u));
 	buf_adds(b, "\">");
-	sim_html_escape(b, openid);
+	buf_add_html(b, openid);
 	buf_adds(b, snapshot ? "</a> (snapshot user)</li>\n" : "</a></li>\n");
 	buf_cleanup(&u);
 }
@@ -151,9 +151,9 @@ static void
 hidden(struct buf *b, const char *k, const char *v)
 {
 	buf_adds(b, "<input type=\"hidden\" name=\"");
-	sim_html_escape(b, k);
+	buf_add_html(b, k);
 	buf_adds(b, "\" value=\"");
-	sim_html_escape(b, v);
+	buf_add_html(b, v);
 	buf_adds(b, "\">\n");
 }
 
@@ -171,7 +171,7 @@ picker(struct app *app, struct req *r, struct resp *w, struct err *err)
 	buf_adds(&b, page_head);
 	buf_adds(&b, "<h1>h5pay-sim: WeChat authorization</h1>\n<p>Redirect "
 	    "to <code>");
-	sim_html_escape(&b, req_query(r, "redirect_uri"));
+	buf_add_html(&b, req_query(r, "redirect_uri"));
 	buf_adds(&b, "</code> as:</p>\n<ul>\n");
 	for (i = 0; i < json_object_array_length(users); i++) {
 		struct json_object *u = json_object_array_get_idx(users, i), *v;

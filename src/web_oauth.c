@@ -39,22 +39,6 @@
 #define RESTART_MARKER_TTL 300	/* s: long enough for one round trip */
 #define BINDER_COOKIE_TTL OAUTH_STATE_TTL
 
-/* Append s with the five HTML-significant characters escaped. */
-static void
-html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '&': buf_adds(b, "&amp;"); break;
-		case '<': buf_adds(b, "&lt;"); break;
-		case '>': buf_adds(b, "&gt;"); break;
-		case '"': buf_adds(b, "&quot;"); break;
-		case '\'': buf_adds(b, "&#39;"); break;
-		default: buf_addc(b, *s); break;
-		}
-	}
-}
-
 /* "/oauth/start?ret=<ret percent-encoded>" (+ "&restart=1") into b. */
 static void
 start_url(struct buf *b, const char *ret, bool restart)
@@ -82,19 +66,19 @@ page(struct resp *w, int status, const char *id, const char *title,
 	buf_adds(b, "<!doctype html>\n<html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
 	    "content=\"width=device-width, initial-scale=1\"><title>");
-	html_escape(b, title);
+	buf_add_html(b, title);
 	buf_adds(b, "</title></head>\n<body><main id=\"");
-	html_escape(b, id);
+	buf_add_html(b, id);
 	buf_adds(b, "\"><h1>");
-	html_escape(b, title);
+	buf_add_html(b, title);
 	buf_adds(b, "</h1>\n<p>");
-	html_escape(b, text);
+	buf_add_html(b, text);
 	buf_adds(b, "</p>\n");
 	if (href) {
 		buf_adds(b, "<p><a href=\"");
-		html_escape(b, href);
+		buf_add_html(b, href);
 		buf_adds(b, "\">");
-		html_escape(b, link_text);
+		buf_add_html(b, link_text);
 		buf_adds(b, "</a></p>\n");
 	}
 	buf_adds(b, "</main></body></html>\n");

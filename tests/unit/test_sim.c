@@ -86,7 +86,7 @@ test_helpers(void)
 	T_EQ_INT(sim_currency_exponent("KRW"), 0);
 	T_EQ_INT(sim_currency_exponent("KWD"), 3);
 	buf_init(&b, 1024);
-	sim_html_escape(&b, "<a href=\"x\">'&'</a>");
+	buf_add_html(&b, "<a href=\"x\">'&'</a>");
 	T_EQ_STR(buf_str(&b),
 	    "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 	buf_cleanup(&b);
