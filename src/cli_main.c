@@ -15,8 +15,12 @@ static const struct {
 	    "and keys"},
 	{"migrate", cli_migrate, "-c FILE             apply database "
 	    "migrations"},
+	{"reconcile", cli_reconcile, "-c FILE           query open orders "
+	    "at UseePay once"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
+	    "call, JSON out"},
 };
 
 static int

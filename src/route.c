@@ -15,6 +15,7 @@
 const struct route route_table[] = {
 	{"GET", "/healthz", web_health_get, R_WEB},
 	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
+	{"POST", "/notify", web_notify_post, R_NOTIFY},
 };
 
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);

@@ -10,4 +10,8 @@
 /* web_health.c */
 int web_health_get(struct app *, struct req *, struct resp *, struct err *);
 
+/* web_notify.c: POST /notify (notify pool) */
+int web_notify_post(struct app *, struct req *, struct resp *,
+    struct err *);
+
 #endif
