@@ -14,4 +14,11 @@ int web_health_get(struct app *, struct req *, struct resp *, struct err *);
 int web_notify_post(struct app *, struct req *, struct resp *,
     struct err *);
 
+/* web_oauth.c: WeChat login (spec wechat.md §1) and buyer session */
+int web_oauth_start(struct app *, struct req *, struct resp *, struct err *);
+int web_oauth_callback(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_me_get(struct app *, struct req *, struct resp *, struct err *);
+int web_logout_post(struct app *, struct req *, struct resp *, struct err *);
+
 #endif

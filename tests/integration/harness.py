@@ -94,14 +94,19 @@ class Stack:
     """nginx + h5payd (+ h5pay-sim when the simulator exists) on loopback."""
 
     def __init__(self, name, config=None, web_workers=2, web_threads=4,
-                 notify_workers=1, notify_threads=4, nginx_extra=""):
+                 notify_workers=1, notify_threads=4, nginx_extra="",
+                 directory=None, shop_port=None, sim_port=None):
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            self.dir = os.path.abspath(directory)
+        else:
+            self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
         self.run = os.path.join(self.dir, "run")
-        os.makedirs(os.path.join(self.run, "nginx-tmp"))
+        os.makedirs(os.path.join(self.run, "nginx-tmp"), exist_ok=True)
         self.certs = os.path.join(self.dir, "certs")
-        self.shop_port = free_port()
-        self.sim_port = free_port()
+        self.shop_port = shop_port or free_port()
+        self.sim_port = sim_port or free_port()
         self.extra_config = dict(config or {})
         self.pools = dict(web_workers=web_workers, web_threads=web_threads,
                           notify_workers=notify_workers,
@@ -160,7 +165,7 @@ class Stack:
         with open(os.path.join(SRC, "nginx", "local.conf.in")) as f:
             text = f.read()
         link = os.path.join(self.run, "h5pay")
-        if not os.path.exists(link):
+        if not os.path.lexists(link):
             os.symlink(os.path.join(SRC, "nginx"), link)
         repl = {
             "@USER@": "user root;" if os.geteuid() == 0 else "",
@@ -371,3 +376,60 @@ class StackTest(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+def demo(argv):
+    """deploy/demo.sh: the stack on fixed ports in a kept directory, until
+    Ctrl-C. Uses the same launcher as the tests, so the two cannot drift."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="demo")
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--shop-port", type=int, default=8443)
+    ap.add_argument("--sim-port", type=int, default=8444)
+    a = ap.parse_args(argv)
+    for p in (a.shop_port, a.sim_port):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            sys.exit("demo: port %d is in use (set SHOP_PORT / SIM_PORT)" % p)
+        finally:
+            s.close()
+    st = Stack("demo", directory=a.dir, shop_port=a.shop_port,
+               sim_port=a.sim_port)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    try:
+        st.start()
+        if hasattr(st, "seed_demo"):
+            st.seed_demo()
+        print("\nh5pay demo is running.\n")
+        print("  Shop:       https://127.0.0.1:%d/shop/" % st.shop_port)
+        if os.path.exists(os.path.join(BUILD, "h5pay-sim")):
+            print("  Simulator:  https://127.0.0.1:%d/sim/" % st.sim_port)
+        print("  Health:     https://127.0.0.1:%d/healthz" % st.shop_port)
+        print("  CA to trust: %s/ca.pem (or accept the browser warning)"
+              % st.certs)
+        print("  Logs:       %s/*.log" % st.dir)
+        print("\nThe shop expects WeChat: use a WeChat user agent (e.g. "
+              "Chromium's device toolbar) -- the simulator's bridge stands "
+              "in for WeChat Pay.\nCtrl-C stops everything.")
+        sys.stdout.flush()
+        while not stopping:
+            for name, p in st.procs.items():
+                if p.poll() is not None:
+                    print("demo: %s exited (%s); see %s/%s.log" %
+                          (name, p.returncode, st.dir, name))
+                    stopping.append(1)
+                    break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping ...")
+        st.stop(check_logs=False)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        demo(sys.argv[2:])
