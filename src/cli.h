@@ -15,6 +15,8 @@ int cli_check_config(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_config_keys(int argc, char **argv);
 int cli_reconcile(int argc, char **argv);	/* cli_reconcile.c */
+int cli_sign(int argc, char **argv);
+int cli_verify(int argc, char **argv);
 int cli_useepay(int argc, char **argv);	/* cli_useepay.c */
 
 #endif

@@ -19,6 +19,10 @@ static const struct {
 	    "at UseePay once"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"sign", cli_sign, "--type MD5|RSA (--md5-key-file F | --private-key "
+	    "PEM) < body"},
+	{"verify", cli_verify, "--type MD5|RSA (--md5-key-file F | "
+	    "--public-key PEM) < body"},
 	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
 	    "call, JSON out"},
 };
