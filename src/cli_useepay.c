@@ -91,7 +91,7 @@ cli_up_parse(int argc, char **argv, struct cli_up_opts *o)
 	if (argc < 2)
 		return -1;
 	o->cmd = argv[1];
-	for (i = 2; i < argc; i++) {
+	for (i = 2; i < argc; i += 2) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (v == NULL)
@@ -115,7 +115,6 @@ cli_up_parse(int argc, char **argv, struct cli_up_opts *o)
 			}
 		} else
 			return -1;
-		i++;
 	}
 	if (o->cfg_path == NULL || o->order == NULL)
 		return -1;

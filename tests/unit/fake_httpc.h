@@ -3,6 +3,7 @@
  * it records the exact request it was handed (method, URL, content type,
  * body bytes) and replays one canned answer: an HTTP status and body, or
  * an error code as the real client would report it. No network.
+ * Helpers are static inline so a user need not call every one.
  */
 #ifndef H5PAY_FAKE_HTTPC_H
 #define H5PAY_FAKE_HTTPC_H
@@ -61,7 +62,7 @@ fake_httpc_free(struct httpc *h)
 	(void)h;	/* lives on the test's stack */
 }
 
-static void
+static inline void
 fake_httpc_init(struct fake_httpc *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -73,7 +74,7 @@ fake_httpc_init(struct fake_httpc *f)
 	buf_init(&f->reply, 1 << 24);
 }
 
-static void
+static inline void
 fake_httpc_cleanup(struct fake_httpc *f)
 {
 	buf_cleanup(&f->body);
@@ -81,7 +82,7 @@ fake_httpc_cleanup(struct fake_httpc *f)
 }
 
 /* Replay status + body (copied). */
-static void
+static inline void
 fake_httpc_reply(struct fake_httpc *f, long status, const char *body,
     size_t len)
 {
@@ -93,7 +94,7 @@ fake_httpc_reply(struct fake_httpc *f, long status, const char *body,
 }
 
 /* Replay a transport error. */
-static void
+static inline void
 fake_httpc_fail(struct fake_httpc *f, enum err_code code)
 {
 	f->fail = code;
