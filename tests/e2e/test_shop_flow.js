@@ -122,7 +122,8 @@ run([
 		await p.locator('#pay:not([disabled])').waitFor();
 		await p.locator('#pay').click();
 		await payOnSheet(p, 'cancel', 'cancel-2');
-		await p.locator('#msg[data-state="payable"]').waitFor();
+		await p.locator('#msg[data-state="payable"]',
+		    { hasText: '支付已取消' }).waitFor();
 		assert.match(await text(p, '#msg'), /支付已取消/);
 		assert.match(page_url(p), /\/shop\/checkout\.html$/);
 		const first = /H5[0-9A-Za-z]+/.exec(await text(p, '#msg'))[0];
@@ -130,12 +131,14 @@ run([
 
 		/* a reload keeps the order payable (same key, same order) */
 		await p.reload();
-		await p.locator('#msg[data-state="payable"]').waitFor();
+		await p.locator('#msg[data-state="payable"]',
+		    { hasText: '未完成的订单' }).waitFor();
 		assert.match(await text(p, '#msg'), new RegExp(first));
 
 		await p.locator('#pay').click();
 		await payOnSheet(p, 'fail', 'cancel-4');
-		await p.locator('#msg[data-state="payable"]').waitFor();
+		await p.locator('#msg[data-state="payable"]',
+		    { hasText: '支付未完成' }).waitFor();
 		assert.match(await text(p, '#msg'), /支付未完成/);
 		assert.match(await text(p, '#msg'), new RegExp(first));
 		await shot(p, 'cancel-5-failed');
