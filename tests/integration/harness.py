@@ -331,6 +331,9 @@ class Stack:
             "wechat_secret_file": os.path.join(d, "sim-wechat.secret"),
             "wechat_private_key_file": os.path.join(keys, "wechat_key.pem"),
             "cors_origin": "https://127.0.0.1:%d" % self.shop_port,
+            # as registered in UseePay's and WeChat's consoles: the shop
+            "shop_app_id": "127.0.0.1",
+            "oauth_domain": "127.0.0.1:%d" % self.shop_port,
             "http_ca_file": os.path.join(self.certs, "ca.pem"),
             "notify_minute_ms": "60000",
             "refund_delay_ms": "200",
