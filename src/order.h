@@ -64,10 +64,10 @@ enum order_source {
 enum order_input_kind {
 	OIN_PAY_STATUS = 0,	/* provider status of the pay transaction */
 	OIN_REFUND_STATUS,	/* provider status of a refund (refund_no) */
-	OIN_CREATE_OK,		/* pay call accepted: PENDING, ref + jsapi */
+	OIN_CREATE_OK,		/* pay accepted: PENDING, ref + jsapi */
 	OIN_CREATE_FAILED,	/* pay call refused: FAILED, error code/msg */
 	OIN_CREATE_UNKNOWN,	/* pay call outcome unknown: UNKNOWN */
-	OIN_EXPIRE		/* past expiry + grace, provider says unpaid */
+	OIN_EXPIRE		/* past expiry+grace, provider: unpaid */
 };
 
 enum order_anomaly {
@@ -96,7 +96,7 @@ struct order_input {
 	const char *currency;
 	const char *refund_no;		/* REFUND_STATUS */
 	const char *jsapi;		/* CREATE_OK: JSON text */
-	const char *msg_sha256;		/* hash of the raw message, 64 hex */
+	const char *msg_sha256;		/* raw message's SHA-256, hex */
 	int64_t notification_id;	/* 0 = none */
 	const char *actor;		/* admin user name, or NULL */
 };
@@ -163,7 +163,7 @@ struct notification {
 
 /* What the pure decision says for a pay-level input. */
 struct order_decision {
-	enum order_state next;		/* == current when nothing changes */
+	enum order_state next;		/* == current: no change */
 	enum order_anomaly anomaly;
 };
 
@@ -211,7 +211,7 @@ enum notify_outcome {
 	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
 	NOTIFY_NOOP,		/* nothing to change: already there */
 	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
-	NOTIFY_ANOMALY,		/* verified but unusable: anomaly stored */
+	NOTIFY_ANOMALY,		/* verified, unusable: anomaly stored */
 	NOTIFY_IGNORED		/* a transactionType we do not handle */
 };
 
@@ -231,6 +231,46 @@ int order_notify_process(struct store *, int64_t now, const char *body,
     size_t len, const char *body_sha256, const struct useepay_txn *,
     enum notify_outcome *, struct order_outcome *, struct err *);
 
+/* The same inside the caller's transaction (no begin, no commit): for
+ * group commit. On -1 the caller must undo what it did (a savepoint). */
+int order_notify_apply_tx(struct store *, int64_t now, const char *body,
+    size_t len, const char *body_sha256, const struct useepay_txn *,
+    enum notify_outcome *, struct order_outcome *, struct err *);
+
+/* One notification waiting for group commit (notify_batch.c). The
+ * submitter fills the inputs; the results are valid once submit returns. */
+struct notify_job {
+	/* in: borrowed until order_notify_submit returns */
+	int64_t now;
+	const char *body;
+	size_t len;
+	const char *body_sha256;
+	const struct useepay_txn *txn;
+	/* out */
+	enum notify_outcome res;
+	struct order_outcome oo;
+	struct err err;
+	int rc;
+	/* private */
+	bool done;
+	struct notify_job *next;
+};
+
+/*
+ * Group commit (notify_batch.c): hand one verified notification to this
+ * process's batch and wait until the batch holding it has committed (or
+ * failed). The first waiting thread becomes the leader: it takes the
+ * write lock, then every notification queued by then, applies each inside
+ * its own savepoint on its own connection `st`, commits once (one fsync
+ * for all) and wakes the others. 0 once this notification's transaction
+ * committed (acknowledge it then); -1 with job->err when it did not
+ * (nothing of it stored; answer 500).
+ */
+int order_notify_submit(struct store *st, struct notify_job *);
+
+/* Largest batch committed by this process so far (tests, logs). */
+int order_notify_max_batch(void);
+
 /*
  * Record an anomaly not tied to an existing order (unknown order in a
  * verified notification). Inside the caller's transaction.
@@ -242,8 +282,9 @@ int order_anomaly_record(struct store *, int64_t now, enum order_anomaly,
 /*
  * The reconciler's schedule: when to query an open order next, after
  * `attempts` queries so far. +1, +2, +5, +10, +20 minutes after creation,
- * then hourly after now; never earlier than now + 30 s. /pay uses
- * order_next_check(created_at, 0, created_at) for a new order.
+ * then hourly after now; never earlier than now + 30 s. /pay must set
+ * next_check_at = order_next_check(created_at, 0, created_at) when it
+ * inserts an order (the column's default, 0, means "due now").
  */
 int64_t order_next_check(int64_t created_at, int64_t attempts, int64_t now);
 
