@@ -48,6 +48,18 @@ enum pay_result {
 				   expired, or has no parameters */
 };
 
+struct json_object;
+
+/*
+ * Read a /pay body (a JSON object) into *rq: "idempotencyKey" a string,
+ * "items" an array of objects with "sku" a string and "qty" a JSON
+ * integer (1.5, "1", true are refused). Every other member (price,
+ * amount, currency, ...) is ignored. Ranges are pay_request_check()'s.
+ * -1 with E_INPUT naming the first problem.
+ */
+int pay_request_from_json(const struct json_object *, struct pay_request *,
+    struct err *);
+
 /*
  * Check the request's shape: 1..PAY_MAX_LINES lines, distinct skus of
  * [0-9A-Za-z_.-], quantities 1..99, a key of PAY_KEY_MIN..PAY_KEY_MAX of
