@@ -176,6 +176,7 @@ void
 pay_subject(const char *const *names, const int64_t *qty, size_t n,
     char out[129])
 {
+	const char *name;
 	char tail[48];
 	size_t room, k, len;
 
@@ -186,8 +187,11 @@ pay_subject(const char *const *names, const int64_t *qty, size_t n,
 		(void)snprintf(tail, sizeof(tail), " ×%lld",
 		    (long long)qty[0]);
 	room = 128 - strlen(tail);
-	k = n > 0 ? utf8_cut(names[0], room) : 0;
-	memcpy(out, names[0], k);
+	name = n > 0 ? names[0] : "";
+	while (*name == ' ' || *name == '\t')
+		name++;
+	k = utf8_cut(name, room);
+	memcpy(out, name, k);
 	out[k] = '\0';
 	/* no white space at the edges (spec §3: never sent) */
 	len = strlen(out);
@@ -251,9 +255,9 @@ pay_apply(struct app *app, const char *order_no, const struct order_input *in,
 
 /* What a provider query said about an order. */
 enum pay_verdict {
-	PV_NONE = 0,		/* not asked (slot taken), or no usable answer */
+	PV_NONE = 0,		/* not asked (slot taken), no usable answer */
 	PV_STATUS,		/* a status, applied through order_apply */
-	PV_ABSENT		/* verified: the provider has no such transaction */
+	PV_ABSENT		/* verified: the provider has no such txn */
 };
 
 /*

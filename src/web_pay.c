@@ -94,13 +94,13 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 		break;
 	case PAY_REFUSED:
 		pay_fail(w, r, 502, "payment_refused", "The payment could not "
-		    "be started. Please try again later. / 支付下单失败，请稍后"
-		    "重试。", &o);
+		    "be started. Please try again later. / "
+		    "支付下单失败，请稍后重试。", &o);
 		break;
 	case PAY_UNKNOWN:
 		pay_fail(w, r, 504, "payment_unknown", "The payment provider "
-		    "did not answer in time. Please try again. / 支付服务暂时"
-		    "无响应，请重试。", &o);
+		    "did not answer in time. Please try again. / "
+		    "支付服务暂时无响应，请重试。", &o);
 		break;
 	case PAY_NOT_PAYABLE:
 		pay_fail(w, r, 409, "order_not_payable", "This order can no "
