@@ -461,6 +461,29 @@ class Stack:
                         return "web"
         return None
 
+    # -- the catalog (issue 5) ---------------------------------------------
+    DEMO_PRODUCTS = [
+        ("tea-oolong", "凤凰单丛 Phoenix oolong tea", "100 g, Chaozhou",
+         12800),
+        ("cup-celadon", "青瓷茶杯 Celadon tea cup", "Longquan celadon",
+         8800),
+        ("mooncake-box", "莲蓉月饼 Lotus seed mooncakes", "Box of 4", 26800),
+        ("eggroll-tin", "鸡蛋卷 Egg rolls", "Tin of 30", 6800),
+    ]
+
+    def h5pay(self, *args, check=True):
+        """Run the h5pay CLI against this stack's config."""
+        argv = [os.path.join(BUILD, "h5pay")] + list(args[:1]) + \
+            list(args[1:2]) + ["-c", self.cfg_path] + list(args[2:])
+        return subprocess.run(argv, capture_output=True, text=True,
+                              check=check)
+
+    def seed_demo(self):
+        """The demo catalog, through `h5pay product add`."""
+        for sku, name, desc, price in self.DEMO_PRODUCTS:
+            self.h5pay("product", "add", "--sku", sku, "--name", name,
+                       "--description", desc, "--price", str(price))
+
     def stop(self, check_logs=True):
         p = self.procs.get("nginx")
         if p and p.poll() is None:
