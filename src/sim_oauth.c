@@ -36,8 +36,10 @@ html_page(struct resp *w, int status, struct buf *b)
 {
 	w->status = status;
 	w->content_type = "text/html; charset=utf-8";
+	/* no form-action: Chromium applies it to the redirect that follows
+	 * the picker form's submission, i.e. to the shop's callback origin */
 	resp_header(w, "Content-Security-Policy", "default-src 'none'; "
-	    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+	    "base-uri 'none'; frame-ancestors 'none'");
 	buf_reset(&w->body);
 	buf_add(&w->body, b->data ? b->data : "", b->len);
 }
