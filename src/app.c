@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "cfg.h"
+#include "httpc.h"
 #include "store.h"
 #include "util.h"
 
@@ -34,6 +35,11 @@ app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
 	a->rng.bytes = random_bytes;
 	if (store_open(&a->store, cfg->db_path, &so, err) == -1)
 		return -1;
+	if ((a->httpc = httpc_curl_new(cfg, err)) == NULL) {
+		store_close(a->store);
+		a->store = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -42,4 +48,6 @@ app_thread_cleanup(struct app *a)
 {
 	store_close(a->store);
 	a->store = NULL;
+	httpc_free(a->httpc);
+	a->httpc = NULL;
 }

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "httpc.h"
 #include "keys.h"
 #include "log.h"
 #include "route.h"
@@ -509,6 +510,10 @@ main(int argc, char **argv)
 	}
 	if (sup.cfg_path == NULL || optind != argc)
 		usage();
+	if (httpc_global_init() == -1) {	/* once, before any fork */
+		fprintf(stderr, "h5payd: curl_global_init failed\n");
+		return 1;
+	}
 	if (load_config(&sup.cfg, &sup.keys) == -1)
 		return 1;
 	if (test_only) {

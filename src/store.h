@@ -12,6 +12,7 @@
 #define H5PAY_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -69,5 +70,46 @@ struct sqlite3 *store_db(struct store *);
 
 /* Execute SQL with no result rows (schema, pragmas). */
 int store_exec(struct store *, const char *sql, struct err *);
+
+/*
+ * store_order.c: the order schema (sql/003_orders.sql). Writers run inside
+ * store_begin() .. store_commit(); -1 with E_NOTFOUND for a missing row,
+ * E_STORE for a database failure.
+ */
+struct order;
+struct order_change;
+struct order_event;
+struct refund;
+struct notification;
+
+int store_order_get(struct store *, const char *order_no, struct order *,
+    struct err *);
+int store_order_update(struct store *, const struct order_change *,
+    struct err *);
+int store_order_event_insert(struct store *, const struct order_event *,
+    struct err *);
+/* Open orders (CREATED/PENDING/UNKNOWN) with next_check_at <= now, the
+ * most overdue first; at most max into out[], *n gets how many. */
+int store_order_due(struct store *, int64_t now, struct order *out,
+    size_t max, size_t *n, struct err *);
+int store_order_schedule(struct store *, int64_t id, int64_t last_query_at,
+    int64_t next_check_at, int64_t attempts, struct err *);
+int store_refund_get(struct store *, const char *refund_no, struct refund *,
+    struct err *);
+int store_refund_update(struct store *, int64_t id, const char *state,
+    const char *provider_ref, const char *error_code, const char *error_msg,
+    int64_t now, struct err *);
+/* order_id, notification_id, refund_id: 0 = none. */
+int store_anomaly_insert(struct store *, int64_t order_id,
+    int64_t notification_id, int64_t refund_id, const char *kind,
+    const char *source, const char *detail, int64_t now, struct err *);
+/* The first notification stored with this body hash: 0 and *id, or -1
+ * with E_NOTFOUND. */
+int store_notification_find(struct store *, const char *body_sha256,
+    int64_t *id, struct err *);
+int store_notification_insert(struct store *, const struct notification *,
+    const char *outcome, int64_t *id, struct err *);
+int store_notification_finish(struct store *, int64_t id, const char *outcome,
+    int64_t order_id, struct err *);
 
 #endif

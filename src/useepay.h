@@ -133,4 +133,34 @@ int useepay_notify_parse(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *fields,
     struct useepay_txn *txn, struct err *);
 
+/* --- pure building blocks (the calls above use them; tests and tools too) */
+
+/* Cap on a request body we build. */
+#define LIM_USEEPAY_REQUEST (16 * 1024)
+
+/*
+ * Build the signed field list of a request in send order, "sign" last
+ * (spec §3; fields §4 pay, §6 query, §7 refund), appended to *out (the
+ * caller kvlist_init()s and cleans it). Optional fields that are NULL or
+ * empty are omitted. -1 with E_INPUT for a value we must not send (empty
+ * required field, white space at an edge, "0" in an optional field, over
+ * its spec length, a bad id, amount or currency), E_INTERNAL when the keys
+ * do not match the configured sign type.
+ */
+int useepay_pay_build(const struct cfg *, const struct keys *,
+    const struct useepay_pay_req *, struct kvlist *out, struct err *);
+int useepay_query_build(const struct cfg *, const struct keys *,
+    const char *order_no, struct kvlist *out, struct err *);
+int useepay_refund_build(const struct cfg *, const struct keys *,
+    const struct useepay_refund_req *, struct kvlist *out, struct err *);
+
+/*
+ * Decode a synchronous answer (spec §2): one JSON object whose values are
+ * all strings, into *out in the object's order (caller inits and cleans),
+ * then verify its signature over every field with the configured sign
+ * type (§3). -1 with E_UPSTREAM (not such an object) or E_SIG.
+ */
+int useepay_response_decode(const struct cfg *, const struct keys *,
+    const char *body, size_t len, struct kvlist *out, struct err *);
+
 #endif
