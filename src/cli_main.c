@@ -17,6 +17,10 @@ static const struct {
 	    "migrations"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"sign", cli_sign, "--type MD5|RSA (--md5-key-file F | --private-key "
+	    "PEM) < body"},
+	{"verify", cli_verify, "--type MD5|RSA (--md5-key-file F | "
+	    "--public-key PEM) < body"},
 };
 
 static int
