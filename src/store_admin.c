@@ -1,0 +1,764 @@
+/*
+ * store_admin.c - the admin's SQL: users, sessions, login attempts,
+ * lockouts, audit (sql/004_admin.sql) and the admin's reads of the order
+ * schema (list with keyset paging, detail, refundable amount, stats).
+ *
+ * What it does not do: decide (admin.c, order.c) or speak HTTP (web_*).
+ * Every statement is a cached prepared statement (store_stmt). The list's
+ * SQL varies only by which filters are present and the sort: the variants
+ * are built once from fixed fragments (never from input) so each one is a
+ * static string with a stable address, prepared once per connection, and
+ * SQLite can pick the index that fits (state/openid/created/amount).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_admin.h"
+#include "util.h"
+
+static int
+sql_fail(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, E_STORE, "%s: %s", what,
+	    sqlite3_errmsg(store_db(s)));
+}
+
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return err_set(err, E_CONFLICT, "%s: %s", what,
+		    sqlite3_errmsg(store_db(s)));
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, what);
+	return 0;
+}
+
+static void
+bind_s(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static const char *
+col_s(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* --- users ---------------------------------------------------------------- */
+
+int
+store_admin_user_insert(struct store *s, const char *name,
+    const char *pw_hash, int64_t now, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_users (username, "
+	    "pw_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, name);
+	bind_s(st, 2, pw_hash);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_insert", err);
+}
+
+int
+store_admin_user_get(struct store *s, const char *name,
+    struct store_admin_user *u, struct err *err)
+{
+	static const char sql[] = "SELECT id, username, pw_hash, disabled "
+	    "FROM admin_users WHERE username = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		u->id = sqlite3_column_int64(st, 0);
+		str_lcpy(u->username, col_s(st, 1), sizeof(u->username));
+		str_lcpy(u->pw_hash, col_s(st, 2), sizeof(u->pw_hash));
+		u->disabled = sqlite3_column_int(st, 3) != 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_NOTFOUND, "no admin user");
+	return sql_fail(s, err, "admin_user_get");
+}
+
+int
+store_admin_user_set_hash(struct store *s, int64_t id, const char *pw_hash,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET pw_hash = ?2, "
+	    "updated_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_s(st, 2, pw_hash);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_set_hash", err);
+}
+
+int
+store_admin_user_set_disabled(struct store *s, int64_t id, bool disabled,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET disabled = ?2, "
+	    "updated_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, disabled ? 1 : 0);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_set_disabled", err);
+}
+
+/* --- sessions ------------------------------------------------------------- */
+
+int
+store_admin_session_insert(struct store *s, const char *sha, int64_t user_id,
+    int64_t now, int64_t expires_at, const char *ip, const char *ua,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_sessions (token_sha256, "
+	    "user_id, created_at, expires_at, ip, user_agent) VALUES (?1, ?2, "
+	    "?3, ?4, substr(?5, 1, 64), substr(?6, 1, 256))";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, expires_at);
+	bind_s(st, 5, ip);
+	bind_s(st, 6, ua);
+	return step_done(s, st, "admin_session_insert", err);
+}
+
+int
+store_admin_session_find(struct store *s, const char *sha, int64_t now,
+    int64_t *id, int64_t *user_id, char *username, size_t usz,
+    int64_t *expires_at, struct err *err)
+{
+	static const char sql[] = "SELECT s.id, s.user_id, u.username, "
+	    "s.expires_at FROM admin_sessions s JOIN admin_users u ON "
+	    "u.id = s.user_id WHERE s.token_sha256 = ?1 AND s.revoked_at IS "
+	    "NULL AND s.expires_at > ?2 AND u.disabled = 0";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*user_id = sqlite3_column_int64(st, 1);
+		str_lcpy(username, col_s(st, 2), usz);
+		*expires_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_AUTH, "no live admin session");
+	return sql_fail(s, err, "admin_session_find");
+}
+
+int
+store_admin_session_revoke(struct store *s, const char *sha, int64_t now,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE admin_sessions SET revoked_at = ?2 "
+	    "WHERE token_sha256 = ?1 AND revoked_at IS NULL";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, now);
+	return step_done(s, st, "admin_session_revoke", err);
+}
+
+int
+store_admin_sessions_revoke_user(struct store *s, int64_t user_id,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_sessions SET revoked_at = ?2 "
+	    "WHERE user_id = ?1 AND revoked_at IS NULL";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, now);
+	return step_done(s, st, "admin_sessions_revoke_user", err);
+}
+
+/* --- login attempts and lockouts ------------------------------------------ */
+
+int
+store_admin_attempt_insert(struct store *s, int64_t now, const char *user,
+    const char *ip, int64_t *id, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_login_attempts (at, "
+	    "username, ip, ok) VALUES (?1, substr(?2, 1, 64), "
+	    "substr(?3, 1, 64), 0)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_s(st, 2, user);
+	bind_s(st, 3, ip);
+	if (step_done(s, st, "admin_attempt_insert", err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+int
+store_admin_attempt_ok(struct store *s, int64_t id, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_login_attempts SET ok = 1 "
+	    "WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(s, st, "admin_attempt_ok", err);
+}
+
+int
+store_admin_attempt_fails(struct store *s, const char *kind, const char *key,
+    int64_t since, int64_t *count, int64_t *last, struct err *err)
+{
+	static const char sql_user[] = "SELECT count(*), coalesce(max(at), 0) "
+	    "FROM admin_login_attempts WHERE username = ?1 AND at >= ?2 AND "
+	    "ok = 0";
+	static const char sql_ip[] = "SELECT count(*), coalesce(max(at), 0) "
+	    "FROM admin_login_attempts WHERE ip = ?1 AND at >= ?2 AND ok = 0";
+	sqlite3_stmt *st = store_stmt(s, strcmp(kind, "ip") == 0 ? sql_ip :
+	    sql_user, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, key);
+	sqlite3_bind_int64(st, 2, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_attempt_fails");
+	return 0;
+}
+
+int
+store_admin_attempt_clear(struct store *s, const char *user, int64_t before,
+    struct err *err)
+{
+	static const char sql[] = "DELETE FROM admin_login_attempts WHERE "
+	    "(username = ?1 AND ok = 0) OR at < ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, user);
+	sqlite3_bind_int64(st, 2, before);
+	return step_done(s, st, "admin_attempt_clear", err);
+}
+
+int
+store_admin_lockout_get(struct store *s, const char *kind, const char *key,
+    int64_t *until, struct err *err)
+{
+	static const char sql[] = "SELECT until FROM admin_lockouts WHERE "
+	    "kind = ?1 AND key = substr(?2, 1, 64)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, kind);
+	bind_s(st, 2, key);
+	*until = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*until = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_lockout_get");
+	return 0;
+}
+
+int
+store_admin_lockout_set(struct store *s, const char *kind, const char *key,
+    int64_t until, int64_t now, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_lockouts (kind, key, "
+	    "until, created_at) VALUES (?1, substr(?2, 1, 64), ?3, ?4) "
+	    "ON CONFLICT (kind, key) DO UPDATE SET until = excluded.until, "
+	    "created_at = excluded.created_at";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, kind);
+	bind_s(st, 2, key);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, now);
+	return step_done(s, st, "admin_lockout_set", err);
+}
+
+int
+store_admin_audit_insert(struct store *s, int64_t at, const char *admin,
+    const char *action, const char *target, const char *detail,
+    const char *result, const char *ip, const char *rid, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_audit (at, admin, action, "
+	    "target, detail, result, ip, request_id) VALUES (?1, "
+	    "substr(?2, 1, 64), ?3, substr(?4, 1, 128), substr(?5, 1, 1024), "
+	    "?6, substr(?7, 1, 64), substr(?8, 1, 64))";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	bind_s(st, 2, admin && *admin ? admin : "-");
+	bind_s(st, 3, action);
+	bind_s(st, 4, target);
+	bind_s(st, 5, detail);
+	bind_s(st, 6, result);
+	bind_s(st, 7, ip);
+	bind_s(st, 8, rid);
+	return step_done(s, st, "admin_audit_insert", err);
+}
+
+/* --- orders: list ------------------------------------------------------- */
+
+/* Variants: bit 0 state, bit 1 openid, bit 2 order_no, bit 3 cursor. */
+#define LIST_VARIANTS (16 * SORT__COUNT)
+#define LIST_SQL_MAX 1024
+
+static char list_sql[LIST_VARIANTS][LIST_SQL_MAX];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static void
+list_sql_build(void)
+{
+	static const char *const key[SORT__COUNT] = {
+		"created_at", "created_at", "amount", "amount"
+	};
+	static const char *const cmp[SORT__COUNT] = { "<", ">", "<", ">" };
+	static const char *const dir[SORT__COUNT] = {
+		"DESC", "ASC", "DESC", "ASC"
+	};
+	int v, so;
+
+	for (so = 0; so < SORT__COUNT; so++)
+		for (v = 0; v < 16; v++) {
+			char cur[128] = "";
+
+			if (v & 8)
+				snprintf(cur, sizeof(cur), " AND (o.%s, o.id) "
+				    "%s (:ck, :cid)", key[so], cmp[so]);
+			snprintf(list_sql[so * 16 + v], LIST_SQL_MAX,
+			    "SELECT o.id, o.order_no, o.openid, o.amount, "
+			    "o.currency, o.subject, o.state, o.created_at, "
+			    "coalesce(o.paid_at, 0), o.refunded_amount, "
+			    "o.error_code, o.error_msg, (SELECT count(*) FROM "
+			    "anomalies a WHERE a.order_id = o.id AND "
+			    "a.resolved_at IS NULL) FROM orders o WHERE "
+			    "o.created_at >= :from AND o.created_at < :to AND "
+			    "o.amount >= :amin AND o.amount <= :amax%s%s%s%s "
+			    "ORDER BY o.%s %s, o.id %s LIMIT :limit",
+			    v & 1 ? " AND o.state = :state" : "",
+			    v & 2 ? " AND o.openid = :openid" : "",
+			    v & 4 ? " AND o.order_no = :no" : "",
+			    cur, key[so], dir[so], dir[so]);
+		}
+}
+
+void
+store_admin_filter_init(struct store_admin_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->from = 0;
+	f->to = INT64_MAX;
+	f->amount_min = 0;
+	f->amount_max = INT64_MAX;
+	f->sort = SORT_CREATED_DESC;
+	f->limit = 50;
+}
+
+static void
+bind_named_i64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static void
+bind_named_s(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
+    int (*cb)(void *, const struct store_admin_order_row *, struct err *),
+    void *ctx, struct err *err)
+{
+	struct store_admin_order_row row;
+	sqlite3_stmt *st;
+	int v = 0, rc, ret = 0;
+
+	if ((unsigned)f->sort >= SORT__COUNT)
+		return err_set(err, E_INPUT, "bad sort");
+	pthread_once(&list_once, list_sql_build);
+	v |= f->state ? 1 : 0;
+	v |= f->openid ? 2 : 0;
+	v |= f->order_no ? 4 : 0;
+	v |= f->has_cursor ? 8 : 0;
+	if ((st = store_stmt(s, list_sql[f->sort * 16 + v], err)) == NULL)
+		return -1;
+	bind_named_i64(st, ":from", f->from);
+	bind_named_i64(st, ":to", f->to);
+	bind_named_i64(st, ":amin", f->amount_min);
+	bind_named_i64(st, ":amax", f->amount_max);
+	bind_named_i64(st, ":limit", f->limit);
+	if (f->state)
+		bind_named_s(st, ":state", f->state);
+	if (f->openid)
+		bind_named_s(st, ":openid", f->openid);
+	if (f->order_no)
+		bind_named_s(st, ":no", f->order_no);
+	if (f->has_cursor) {
+		bind_named_i64(st, ":ck", f->cursor_key);
+		bind_named_i64(st, ":cid", f->cursor_id);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(st, 0);
+		row.order_no = col_s(st, 1);
+		row.openid = col_s(st, 2);
+		row.amount = sqlite3_column_int64(st, 3);
+		row.currency = col_s(st, 4);
+		row.subject = col_s(st, 5);
+		row.state = col_s(st, 6);
+		row.created_at = sqlite3_column_int64(st, 7);
+		row.paid_at = sqlite3_column_int64(st, 8);
+		row.refunded_amount = sqlite3_column_int64(st, 9);
+		row.error_code = col_s(st, 10);
+		row.error_msg = col_s(st, 11);
+		row.open_anomalies = sqlite3_column_int64(st, 12);
+		if (cb(ctx, &row, err) == -1) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_fail(s, err, "admin_orders_list");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* --- orders: detail ----------------------------------------------------- */
+
+/* Every row of st as a JSON object keyed by column name, into arr. */
+static int
+rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
+    const char *what, struct err *err)
+{
+	int rc, i, n = sqlite3_column_count(st);
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct json_object *o = json_object_new_object();
+
+		for (i = 0; i < n; i++) {
+			struct json_object *v = NULL;
+
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v = json_object_new_int64(
+				    sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_NULL:
+				break;
+			default:
+				/* TEXT and BLOB (a raw notify body): as text;
+				 * json-c escapes, the pages insert as text */
+				v = json_object_new_string_len(
+				    (const char *)sqlite3_column_blob(st, i) ?
+				    (const char *)sqlite3_column_blob(st, i) :
+				    "", sqlite3_column_bytes(st, i));
+				break;
+			}
+			json_object_object_add(o, sqlite3_column_name(st, i),
+			    v);
+		}
+		json_object_array_add(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, what);
+	return 0;
+}
+
+static int
+detail_part(struct store *s, const char *sql, int64_t id,
+    struct json_object *root, const char *name, struct err *err)
+{
+	struct json_object *arr = json_object_new_array();
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	json_object_object_add(root, name, arr);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return rows_json(s, st, arr, name, err);
+}
+
+int
+store_admin_order_detail(struct store *s, const char *order_no,
+    struct json_object **out, struct err *err)
+{
+	static const char sql_order[] = "SELECT id, order_no, openid, "
+	    "amount, currency, subject, state, provider_ref, expires_at, "
+	    "paid_at, error_code, error_msg, refunded_amount, created_at, "
+	    "updated_at, last_query_at, check_attempts FROM orders WHERE "
+	    "order_no = ?1";
+	static const char sql_items[] = "SELECT sku, name, unit_price, qty, "
+	    "line_amount FROM order_items WHERE order_id = ?1 ORDER BY id";
+	static const char sql_events[] = "SELECT id, source, old_state, "
+	    "new_state, result_code, error_code, error_msg, msg_sha256, "
+	    "notification_id, refund_id, amount, actor, created_at FROM "
+	    "order_events WHERE order_id = ?1 ORDER BY id";
+	static const char sql_notif[] = "SELECT n.id, n.received_at, "
+	    "n.verified, n.transaction_type, n.transaction_id, n.result_code, "
+	    "n.outcome, n.duplicate_of, n.body_sha256, coalesce(n.body, "
+	    "(SELECT f.body FROM notifications f WHERE f.id = "
+	    "n.duplicate_of)) AS body FROM notifications n WHERE n.order_id = "
+	    "?1 ORDER BY n.id";
+	static const char sql_refunds[] = "SELECT id, refund_no, amount, "
+	    "currency, state, provider_ref, reason, admin, error_code, "
+	    "error_msg, created_at, updated_at FROM refunds WHERE order_id = "
+	    "?1 ORDER BY id";
+	static const char sql_anom[] = "SELECT id, kind, source, detail, "
+	    "notification_id, refund_id, created_at, resolved_at, resolved_by "
+	    "FROM anomalies WHERE order_id = ?1 ORDER BY id";
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	sqlite3_stmt *st;
+	int64_t id;
+
+	*out = NULL;
+	if ((st = store_stmt(s, sql_order, err)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, order_no, -1, SQLITE_TRANSIENT);
+	if (rows_json(s, st, arr, "order", err) == -1)
+		goto fail;
+	if (json_object_array_length(arr) != 1) {
+		err_set(err, E_NOTFOUND, "no order %.32s", order_no);
+		goto fail;
+	}
+	json_object_object_add(root, "order",
+	    json_object_get(json_object_array_get_idx(arr, 0)));
+	id = json_object_get_int64(json_object_object_get(
+	    json_object_array_get_idx(arr, 0), "id"));
+	if (detail_part(s, sql_items, id, root, "items", err) == -1 ||
+	    detail_part(s, sql_events, id, root, "events", err) == -1 ||
+	    detail_part(s, sql_notif, id, root, "notifications", err) == -1 ||
+	    detail_part(s, sql_refunds, id, root, "refunds", err) == -1 ||
+	    detail_part(s, sql_anom, id, root, "anomalies", err) == -1)
+		goto fail;
+	json_object_put(arr);
+	*out = root;
+	return 0;
+fail:
+	json_object_put(arr);
+	json_object_put(root);
+	return -1;
+}
+
+int
+store_admin_refundable(struct store *s, int64_t order_id, int64_t *in_flight,
+    struct err *err)
+{
+	static const char sql[] = "SELECT coalesce(sum(amount), 0) FROM "
+	    "refunds WHERE order_id = ?1 AND state IN ('CREATED', 'PENDING', "
+	    "'UNKNOWN')";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*in_flight = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_refundable");
+	return 0;
+}
+
+int
+store_admin_refund_insert(struct store *s, const char *refund_no,
+    int64_t order_id, int64_t amount, const char *currency,
+    const char *reason, const char *admin, int64_t now, int64_t *id,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO refunds (refund_no, order_id, "
+	    "amount, currency, state, reason, admin, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, 'CREATED', ?5, ?6, ?7, ?7)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, refund_no);
+	sqlite3_bind_int64(st, 2, order_id);
+	sqlite3_bind_int64(st, 3, amount);
+	bind_s(st, 4, currency);
+	bind_s(st, 5, reason);
+	bind_s(st, 6, admin);
+	sqlite3_bind_int64(st, 7, now);
+	if (step_done(s, st, "admin_refund_insert", err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+/* --- stats ---------------------------------------------------------------- */
+
+#define STATS_MAX_DAYS 366
+
+struct day {
+	int64_t orders, paid_count, paid_amount, refund_count, refund_amount;
+};
+
+/* Run st (bound ?1 from, ?2 to, ?3 currency) whose rows are (day, count,
+ * amount) and add them to days[] at (count_off, amount_off). */
+static int
+stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
+    const char *cur, struct day *days, int64_t ndays, int which,
+    struct err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	bind_s(st, 3, cur);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t d = (sqlite3_column_int64(st, 0) - from) / 86400;
+		int64_t c = sqlite3_column_int64(st, 1);
+		int64_t a = sqlite3_column_int64(st, 2);
+
+		if (d < 0 || d >= ndays)
+			continue;
+		if (which == 0)
+			days[d].orders = c;
+		else if (which == 1) {
+			days[d].paid_count = c;
+			days[d].paid_amount = a;
+		} else {
+			days[d].refund_count = c;
+			days[d].refund_amount = a;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_stats");
+	return 0;
+}
+
+int
+store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
+    struct json_object **out, struct err *err)
+{
+	static const char sql_orders[] = "SELECT created_at - created_at % "
+	    "86400 AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
+	    "created_at < ?2 AND currency = ?3 GROUP BY d";
+	static const char sql_paid[] = "SELECT paid_at - paid_at % 86400 AS "
+	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
+	    "paid_at < ?2 AND currency = ?3 GROUP BY d";
+	static const char sql_refunds[] = "SELECT updated_at - updated_at % "
+	    "86400 AS d, count(*), sum(amount) FROM refunds WHERE state = "
+	    "'SUCCEEDED' AND updated_at >= ?1 AND updated_at < ?2 AND "
+	    "currency = ?3 GROUP BY d";
+	struct day *days;
+	struct json_object *arr;
+	int64_t n, i;
+
+	*out = NULL;
+	if (from % 86400 || to % 86400 || to <= from)
+		return err_set(err, E_INPUT, "stats range not whole days");
+	n = (to - from) / 86400;
+	if (n > STATS_MAX_DAYS)
+		return err_set(err, E_INPUT, "stats range over %d days",
+		    STATS_MAX_DAYS);
+	days = xcalloc((size_t)n, sizeof(*days));
+	if (stats_fill(s, sql_orders, from, to, cur, days, n, 0, err) == -1 ||
+	    stats_fill(s, sql_paid, from, to, cur, days, n, 1, err) == -1 ||
+	    stats_fill(s, sql_refunds, from, to, cur, days, n, 2, err) == -1) {
+		free(days);
+		return -1;
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "day",
+		    json_object_new_int64(from + i * 86400));
+		json_object_object_add(o, "orders",
+		    json_object_new_int64(days[i].orders));
+		json_object_object_add(o, "paidCount",
+		    json_object_new_int64(days[i].paid_count));
+		json_object_object_add(o, "paidAmount",
+		    json_object_new_int64(days[i].paid_amount));
+		json_object_object_add(o, "refundCount",
+		    json_object_new_int64(days[i].refund_count));
+		json_object_object_add(o, "refundAmount",
+		    json_object_new_int64(days[i].refund_amount));
+		json_object_array_add(arr, o);
+	}
+	free(days);
+	*out = arr;
+	return 0;
+}
