@@ -134,4 +134,13 @@ int store_admin_refund_insert(struct store *, const char *refund_no,
 int store_admin_stats(struct store *, int64_t from, int64_t to,
     const char *currency, struct json_object **out, struct err *);
 
+/*
+ * Benchmarks only (h5pay dev-fill): n fake orders "DEV<12 digits>" spread
+ * over the `days` days before now (states PAID 60 %, CLOSED 20 %, PENDING
+ * 10 %, FAILED 10 %), one item and one event each, in transactions of
+ * 10,000 orders. Deterministic (fixed seed).
+ */
+int store_admin_dev_fill(struct store *, int64_t n, int64_t days,
+    int64_t now, const char *currency, struct err *);
+
 #endif
