@@ -37,6 +37,7 @@ struct app {
 	struct app_clock clock;
 	struct app_rng rng;
 	enum pool pool;
+	void *ext;			/* a program's own context (h5pay-sim) */
 };
 
 static inline int64_t

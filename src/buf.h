@@ -34,7 +34,8 @@ int buf_adds(struct buf *, const char *s);
 int buf_addc(struct buf *, char c);
 int buf_printf(struct buf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int buf_vprintf(struct buf *, const char *fmt, va_list);
+int buf_vprintf(struct buf *, const char *fmt, va_list)
+    __attribute__((format(printf, 2, 0)));
 
 /* The content as a C string ("" when empty). Borrowed: valid until the next
  * append, reset or cleanup. */

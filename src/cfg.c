@@ -429,7 +429,15 @@ cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
 		}
 		*eq = '\0';
 		key = trim(line);
-		val = trim(eq + 1);
+		val = eq + 1;
+		/* a comment may follow a value after white space */
+		for (char *h = val; *h; h++)
+			if (*h == '#' && h > val && (h[-1] == ' ' ||
+			    h[-1] == '\t')) {
+				*h = '\0';
+				break;
+			}
+		val = trim(val);
 		if ((k = cfg_find(key)) == NULL) {
 			err_set(err, E_INPUT, "line %d: %s: unknown key",
 			    lineno, key);

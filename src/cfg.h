@@ -1,5 +1,6 @@
 /*
- * cfg.h - the configuration: one file of "key = value" lines.
+ * cfg.h - the configuration: one file of "key = value" lines; '#' starts
+ * a comment at the start of a line or after white space.
  *
  * Secrets (MD5 key, RSA private key, WeChat AppSecret, session keys) are
  * never values in this file: the file names them (*_file keys) and

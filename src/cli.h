@@ -20,5 +20,6 @@ int cli_routes(int argc, char **argv);
 int cli_dev_fill(int argc, char **argv);
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
+int cli_useepay(int argc, char **argv);	/* cli_useepay.c */
 
 #endif

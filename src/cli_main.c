@@ -27,6 +27,8 @@ static const struct {
 	    "PEM) < body"},
 	{"verify", cli_verify, "--type MD5|RSA (--md5-key-file F | "
 	    "--public-key PEM) < body"},
+	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
+	    "call, JSON out"},
 };
 
 static int

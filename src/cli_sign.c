@@ -199,7 +199,8 @@ cli_sign(int argc, char **argv)
 	struct kvlist l;
 	struct buf canon, sig;
 	struct err err;
-	const char *want, *st;
+	const struct kv *st;
+	const char *want;
 	int rc = EXIT_UNUSABLE;
 
 	kvlist_init(&l);
@@ -217,8 +218,9 @@ cli_sign(int argc, char **argv)
 	}
 	/* The signType is part of what is signed: a body that names
 	 * another method (or none) would get a signature nobody checks. */
-	st = kvlist_get(&l, "signType");
-	if (st == NULL || strcmp(st, want) != 0) {
+	st = kvlist_find(&l, "signType");
+	if (st == NULL || st->vlen != strlen(want) ||
+	    memcmp(st->val, want, st->vlen) != 0) {
 		err_set(&err, E_INPUT, "the body's signType must be %s", want);
 		goto fail;
 	}

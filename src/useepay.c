@@ -636,9 +636,10 @@ static int
 up_take_result(const struct kvlist *l, char **result_code,
     char **error_code, char **error_msg, char **reference, struct err *err)
 {
-	if (up_take(l, "resultCode", UP_ID, UP_MAX_RESULT_CODE, E_UPSTREAM,
-	    result_code, err) == -1 ||
-	    up_take(l, "errorCode", UP_DIAG, UP_MAX_ERROR_CODE, E_UPSTREAM,
+	if (result_code != NULL && up_take(l, "resultCode", UP_ID,
+	    UP_MAX_RESULT_CODE, E_UPSTREAM, result_code, err) == -1)
+		return -1;
+	if (up_take(l, "errorCode", UP_DIAG, UP_MAX_ERROR_CODE, E_UPSTREAM,
 	    error_code, err) == -1 ||
 	    up_take(l, "errorMsg", UP_DIAG, UP_MAX_ERROR_MSG, E_UPSTREAM,
 	    error_msg, err) == -1)

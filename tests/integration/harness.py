@@ -33,6 +33,8 @@ TEST_WECHAT_SECRET = "test-appsecret-0123456789abcdef"
 TEST_APPID = "wx1234567890abcdef"
 TEST_MERCHANT = "500000000007362"
 
+SIM_BIN = os.path.join(BUILD, "h5pay-sim")
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
                      "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior")
 
@@ -55,6 +57,49 @@ def wait_for(pred, timeout=15.0, what="condition"):
             pass
         time.sleep(0.05)
     raise AssertionError("timed out waiting for " + what)
+
+
+def useepay_canonical(fields):
+    """Spec useepay-v1.md §3: every field but sign, blank ones dropped,
+    sorted by key (byte order), k=v joined with '&', raw values."""
+    items = [(k, v) for k, v in fields.items()
+             if k != "sign" and str(v).strip() != ""]
+    items.sort(key=lambda kv: kv[0].encode())
+    return "&".join("%s=%s" % (k, v) for k, v in items)
+
+
+def useepay_sign_md5(fields, key=TEST_MD5_KEY):
+    import hashlib
+    s = useepay_canonical(fields) + "&pkey=" + key
+    return hashlib.md5(s.encode("utf-8")).hexdigest()
+
+
+def rsa_sign(data, key_path):
+    """Base64 RSA-SHA256 (PKCS#1 v1.5) with the openssl CLI."""
+    import base64
+    p = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key_path],
+                       input=data.encode("utf-8"), stdout=subprocess.PIPE,
+                       check=True)
+    return base64.b64encode(p.stdout).decode()
+
+
+def rsa_verify(data, b64sig, pub_path):
+    import base64
+    with tempfile.NamedTemporaryFile() as f:
+        f.write(base64.b64decode(b64sig))
+        f.flush()
+        p = subprocess.run(["openssl", "dgst", "-sha256", "-verify",
+                            pub_path, "-signature", f.name],
+                           input=data.encode("utf-8"),
+                           stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    return p.returncode == 0
+
+
+def form_encode(fields):
+    import urllib.parse
+    return urllib.parse.urlencode(list(fields.items()),
+                                  quote_via=urllib.parse.quote_plus)
 
 
 def write_secret(path, text):
@@ -94,14 +139,20 @@ class Stack:
     """nginx + h5payd (+ h5pay-sim when the simulator exists) on loopback."""
 
     def __init__(self, name, config=None, web_workers=2, web_threads=4,
-                 notify_workers=1, notify_threads=4, nginx_extra=""):
+                 notify_workers=1, notify_threads=4, nginx_extra="",
+                 directory=None, shop_port=None, sim_port=None, sim=None,
+                 sim_config=None):
         self.name = name
-        self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
+        if directory:
+            os.makedirs(directory, exist_ok=True)
+            self.dir = os.path.abspath(directory)
+        else:
+            self.dir = tempfile.mkdtemp(prefix="h5pay-%s-" % name)
         self.run = os.path.join(self.dir, "run")
-        os.makedirs(os.path.join(self.run, "nginx-tmp"))
+        os.makedirs(os.path.join(self.run, "nginx-tmp"), exist_ok=True)
         self.certs = os.path.join(self.dir, "certs")
-        self.shop_port = free_port()
-        self.sim_port = free_port()
+        self.shop_port = shop_port or free_port()
+        self.sim_port = sim_port or free_port()
         self.extra_config = dict(config or {})
         self.pools = dict(web_workers=web_workers, web_threads=web_threads,
                           notify_workers=notify_workers,
@@ -111,6 +162,11 @@ class Stack:
         self.logs = {}
         self.cfg_path = os.path.join(self.dir, "h5pay.conf")
         self.db_path = os.path.join(self.dir, "h5pay.db")
+        # the simulator (h5pay-sim) runs whenever it is built, unless a
+        # test says sim=False
+        self.sim = os.path.exists(SIM_BIN) if sim is None else sim
+        self.sim_extra_config = dict(sim_config or {})
+        self.sim_cfg_path = os.path.join(self.dir, "sim.conf")
 
     # -- files ------------------------------------------------------------
     def make_certs(self):
@@ -160,7 +216,7 @@ class Stack:
         with open(os.path.join(SRC, "nginx", "local.conf.in")) as f:
             text = f.read()
         link = os.path.join(self.run, "h5pay")
-        if not os.path.exists(link):
+        if not os.path.lexists(link):
             os.symlink(os.path.join(SRC, "nginx"), link)
         repl = {
             "@USER@": "user root;" if os.geteuid() == 0 else "",
@@ -207,15 +263,142 @@ class Stack:
 
     def nginx_parts(self):
         """Hook for the simulator: extra server blocks, CSP origin."""
-        return {}
+        if not self.sim:
+            return {}
+        origin = self.sim_origin()
+        server = """
+	upstream h5pay_sim {
+		server unix:%(sock)s;
+	}
+	# h5pay-sim: UseePay + WeChat, over TLS with the local CA's cert
+	server {
+		listen 127.0.0.1:%(port)d ssl;
+		server_name 127.0.0.1 localhost;
+		ssl_certificate %(certs)s/server.pem;
+		ssl_certificate_key %(certs)s/server.key;
+		include h5pay/sim-locations.conf;
+	}
+""" % {"sock": self.sim_values["listen"], "port": self.sim_port,
+       "certs": self.certs}
+        # the demo/test shop pages get the simulated WeixinJSBridge; the
+        # production config never does
+        extra = """sub_filter_once on;
+		sub_filter '</head>' '<script src="%s/sim/jsbridge.js"></script></head>';""" % origin
+        return {"sim_server": server, "sim_origin": origin,
+                "shop_extra": extra}
+
+    # -- the simulator ----------------------------------------------------
+    def sim_origin(self):
+        return "https://127.0.0.1:%d" % self.sim_port
+
+    def make_sim_keys(self):
+        d = os.path.join(self.dir, "simkeys")
+        os.makedirs(d, exist_ok=True)
+        wk = os.path.join(d, "wechat_key.pem")
+        if not os.path.exists(wk):
+            subprocess.run(["openssl", "genpkey", "-algorithm", "RSA",
+                            "-pkeyopt", "rsa_keygen_bits:2048", "-out", wk],
+                           check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            os.chmod(wk, 0o600)
+        for name in ("merchant_test_pub.pem", "provider_test_key.pem",
+                     "provider_test_pub.pem", "merchant_test_key.pem"):
+            dst = os.path.join(d, name)
+            if not os.path.exists(dst):
+                shutil.copy(os.path.join(VECTORS, name), dst)
+                os.chmod(dst, 0o600)
+        return d
+
+    def sim_config_values(self):
+        d = self.dir
+        keys = self.make_sim_keys()
+        write_secret(os.path.join(d, "sim-md5.key"), TEST_MD5_KEY)
+        write_secret(os.path.join(d, "sim-wechat.secret"),
+                     TEST_WECHAT_SECRET)
+        v = {
+            "listen": os.path.join(self.run, "sim.sock"),
+            "socket_mode": "0660",
+            "threads": "4",
+            "log_level": "info",
+            "db_path": os.path.join(d, "sim.db"),
+            "merchant_no": TEST_MERCHANT,
+            "md5_key_file": os.path.join(d, "sim-md5.key"),
+            "merchant_public_key_file":
+                os.path.join(keys, "merchant_test_pub.pem"),
+            "provider_private_key_file":
+                os.path.join(keys, "provider_test_key.pem"),
+            "wechat_appid": TEST_APPID,
+            "wechat_secret_file": os.path.join(d, "sim-wechat.secret"),
+            "wechat_private_key_file": os.path.join(keys, "wechat_key.pem"),
+            "cors_origin": "https://127.0.0.1:%d" % self.shop_port,
+            "http_ca_file": os.path.join(self.certs, "ca.pem"),
+            "notify_minute_ms": "60000",
+            "refund_delay_ms": "200",
+        }
+        v.update(self.sim_extra_config)
+        return v
+
+    def write_sim_config(self, values):
+        with open(self.sim_cfg_path, "w") as f:
+            f.write("# generated by tests/integration/harness.py\n")
+            for k, val in values.items():
+                if val is not None:
+                    f.write("%s = %s\n" % (k, val))
+        return self.sim_cfg_path
+
+    def start_sim(self):
+        self.spawn("h5pay-sim", [SIM_BIN, "-c", self.sim_cfg_path])
+        wait_for(lambda: os.path.exists(self.sim_values["listen"]),
+                 what="h5pay-sim socket")
+
+    def sim_request(self, method, path, body=None, headers=None, timeout=30):
+        return self.request(method, path, body=body, headers=headers,
+                            port=self.sim_port, timeout=timeout)
+
+    def sim_control(self, action, **kw):
+        body = dict(kw)
+        body["action"] = action
+        r = self.sim_request("POST", "/sim/control", body=body)
+        if r.status != 200:
+            raise AssertionError("sim control %s: %r" % (action, r))
+        return r.json()
+
+    def sim_api(self, fields, sign="MD5", timeout=30):
+        """POST a UseePay request to the sim's /api. sign: "MD5" or "RSA"
+        (signed with the test merchant key), None to send fields as
+        given. Returns the Response."""
+        f = dict(fields)
+        if sign == "MD5":
+            f.setdefault("signType", "MD5")
+            f["sign"] = useepay_sign_md5(f)
+        elif sign == "RSA":
+            f.setdefault("signType", "RSA")
+            f["sign"] = rsa_sign(useepay_canonical(f), os.path.join(
+                self.dir, "simkeys", "merchant_test_key.pem"))
+        return self.sim_request(
+            "POST", "/api", body=form_encode(f), timeout=timeout,
+            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+    def sim_json(self, path):
+        r = self.sim_request("GET", path)
+        if r.status != 200:
+            raise AssertionError("GET %s: %r" % (path, r))
+        return r.json()
 
     def start(self):
         self.make_certs()
         self.values = self.config_values()
         self.write_config(self.values)
+        if self.sim:
+            self.sim_values = self.sim_config_values()
+            self.write_sim_config(self.sim_values)
+            self.start_sim()
         self.start_h5payd()
         self.start_nginx()
         wait_for(lambda: self.get("/healthz").status == 200, what="/healthz")
+        if self.sim:
+            wait_for(lambda: self.sim_request("GET", "/sim/healthz")
+                     .status == 200, what="h5pay-sim /sim/healthz")
         return self
 
     def _port_open(self, port):
@@ -279,9 +462,10 @@ class Stack:
         p = self.procs.get("nginx")
         if p and p.poll() is None:
             p.send_signal(signal.SIGQUIT)
-        p = self.procs.get("h5payd")
-        if p and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
+        for name in ("h5payd", "h5pay-sim"):
+            p = self.procs.get(name)
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
         for name, p in self.procs.items():
             try:
                 p.wait(timeout=20)
@@ -371,3 +555,60 @@ class StackTest(unittest.TestCase):
 
 def main():
     unittest.main(verbosity=2)
+
+
+def demo(argv):
+    """deploy/demo.sh: the stack on fixed ports in a kept directory, until
+    Ctrl-C. Uses the same launcher as the tests, so the two cannot drift."""
+    import argparse
+    ap = argparse.ArgumentParser(prog="demo")
+    ap.add_argument("--dir", required=True)
+    ap.add_argument("--shop-port", type=int, default=8443)
+    ap.add_argument("--sim-port", type=int, default=8444)
+    a = ap.parse_args(argv)
+    for p in (a.shop_port, a.sim_port):
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            sys.exit("demo: port %d is in use (set SHOP_PORT / SIM_PORT)" % p)
+        finally:
+            s.close()
+    st = Stack("demo", directory=a.dir, shop_port=a.shop_port,
+               sim_port=a.sim_port)
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
+    try:
+        st.start()
+        if hasattr(st, "seed_demo"):
+            st.seed_demo()
+        print("\nh5pay demo is running.\n")
+        print("  Shop:       https://127.0.0.1:%d/shop/" % st.shop_port)
+        if os.path.exists(os.path.join(BUILD, "h5pay-sim")):
+            print("  Simulator:  https://127.0.0.1:%d/sim/" % st.sim_port)
+        print("  Health:     https://127.0.0.1:%d/healthz" % st.shop_port)
+        print("  CA to trust: %s/ca.pem (or accept the browser warning)"
+              % st.certs)
+        print("  Logs:       %s/*.log" % st.dir)
+        print("\nThe shop expects WeChat: use a WeChat user agent (e.g. "
+              "Chromium's device toolbar) -- the simulator's bridge stands "
+              "in for WeChat Pay.\nCtrl-C stops everything.")
+        sys.stdout.flush()
+        while not stopping:
+            for name, p in st.procs.items():
+                if p.poll() is not None:
+                    print("demo: %s exited (%s); see %s/%s.log" %
+                          (name, p.returncode, st.dir, name))
+                    stopping.append(1)
+                    break
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("\nstopping ...")
+        st.stop(check_logs=False)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "demo":
+        demo(sys.argv[2:])

@@ -97,6 +97,19 @@ class CliSign(unittest.TestCase):
                 self.assertEqual(out.splitlines(),
                                  [self.masked(v), v["sign"]])
 
+    def test_control_bytes_cannot_split_the_output(self):
+        md5 = next(v for v in self.vectors if v["signType"] == "MD5")
+        body = "errorMsg=a%0Ab%1B%5B31m&signType=MD5&sign=" + "0" * 32
+        rc, out, err = self.run_cli(["verify"] + self.key_args(md5, True),
+                                    body, md5["md5Key"])
+        self.assertEqual(rc, 1, err)
+        self.assertEqual(out, "invalid\nerrorMsg=a\\x0ab\\x1b[31m"
+                         "&signType=MD5&pkey=***\n")
+        rc, out, err = self.run_cli(["sign"] + self.key_args(md5, False),
+                                    body, md5["md5Key"])
+        self.assertEqual(rc, 0, err)
+        self.assertEqual(len(out.splitlines()), 2)
+
     def test_verify_every_vector_valid(self):
         for v in self.vectors:
             with self.subTest(vector=v["name"]):

@@ -72,7 +72,7 @@ test_valid_and_defaults(void)
 	struct err err;
 	char want[600];
 
-	T_EQ_INT(parse(NULL, "# comment\n\n  web_threads = 3  ", &c, &err), 0);
+	T_EQ_INT(parse(NULL, "# comment\n\n  web_threads = 3  # trailing", &c, &err), 0);
 	T_EQ_INT(c.web_threads, 3);
 	T_EQ_INT(c.web_workers, 2);
 	T_EQ_STR(c.db_synchronous, "FULL");

@@ -113,7 +113,8 @@ test_buf_cap(void)
 	T_EQ_INT(buf_printf(&b, "%s-%d", "ab", 12345), 0);	/* 8 bytes */
 	T_EQ_STR(buf_str(&b), "ab-12345");
 	buf_reset(&b);
-	T_EQ_INT(buf_printf(&b, "%s-%d", "ab", 123456), -1);	/* 9 bytes */
+	/* 9 bytes */
+	T_EQ_INT(buf_printf(&b, "%s-%d", "ab", 123456), -1);
 	T_EQ_INT(b.len, 0);
 	/* a hostile length is refused before any allocation */
 	T_EQ_INT(buf_add(&b, "x", SIZE_MAX), -1);

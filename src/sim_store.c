@@ -1,0 +1,891 @@
+/*
+ * sim_store.c - h5pay-sim's SQLite tables and statements: the sim's only
+ * SQLite user (as store*.c are for h5payd), through store_stmt().
+ *
+ * The schema is embedded here (not sql/: those are h5payd's migrations)
+ * and applied with store_migrate_with(). Writes that read first run inside
+ * the caller's store_begin() ... store_commit().
+ * Invariant: a txn's refunded amount never exceeds its amount (CHECK).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "sim.h"
+#include "store.h"
+#include "util.h"
+
+static const struct migration sim_migrations[] = {
+	{1, "sim_init",
+	"CREATE TABLE txn ("
+	" id INTEGER PRIMARY KEY,"
+	" kind TEXT NOT NULL CHECK (kind IN ('pay', 'refund')),"
+	" merchant_no TEXT NOT NULL,"
+	" transaction_id TEXT NOT NULL,"
+	" original_id TEXT NOT NULL DEFAULT '',"
+	" reference TEXT NOT NULL UNIQUE,"
+	" amount INTEGER NOT NULL CHECK (amount > 0),"
+	" currency TEXT NOT NULL,"
+	" status TEXT NOT NULL,"
+	" error_code TEXT NOT NULL DEFAULT '',"
+	" error_msg TEXT NOT NULL DEFAULT '',"
+	" sign_type TEXT NOT NULL,"
+	" notify_url TEXT NOT NULL,"
+	" echo TEXT NOT NULL DEFAULT '',"
+	" reserved TEXT NOT NULL DEFAULT '',"
+	" app_id TEXT NOT NULL DEFAULT '',"
+	" subject TEXT NOT NULL DEFAULT '',"
+	" openid TEXT NOT NULL DEFAULT '',"
+	" sub_appid TEXT NOT NULL DEFAULT '',"
+	" prepay_id TEXT,"
+	" time_stamp TEXT NOT NULL DEFAULT '',"
+	" nonce TEXT NOT NULL DEFAULT '',"
+	" refunded INTEGER NOT NULL DEFAULT 0"
+	"  CHECK (refunded >= 0 AND refunded <= amount),"
+	" created_ms INTEGER NOT NULL,"
+	" expires_ms INTEGER NOT NULL DEFAULT 0,"
+	" updated_ms INTEGER NOT NULL,"
+	" UNIQUE (merchant_no, transaction_id)"
+	") STRICT;"
+	"CREATE UNIQUE INDEX txn_prepay ON txn (prepay_id)"
+	" WHERE prepay_id IS NOT NULL;"
+	"CREATE TABLE notification ("
+	" id INTEGER PRIMARY KEY,"
+	" txn_id INTEGER NOT NULL REFERENCES txn (id),"
+	" url TEXT NOT NULL,"
+	" body TEXT NOT NULL,"
+	" state TEXT NOT NULL CHECK (state IN"
+	"  ('pending', 'delivered', 'failed', 'dropped')),"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" due_ms INTEGER NOT NULL,"
+	" created_ms INTEGER NOT NULL"
+	") STRICT;"
+	"CREATE INDEX notification_due ON notification (state, due_ms);"
+	"CREATE TABLE notify_attempt ("
+	" id INTEGER PRIMARY KEY,"
+	" notification_id INTEGER NOT NULL REFERENCES notification (id),"
+	" attempt INTEGER NOT NULL,"
+	" at_ms INTEGER NOT NULL,"
+	" http_status INTEGER NOT NULL,"
+	" error TEXT NOT NULL DEFAULT '',"
+	" body_excerpt TEXT NOT NULL DEFAULT ''"
+	") STRICT;"
+	"CREATE TABLE oauth_code ("
+	" code TEXT PRIMARY KEY,"
+	" openid TEXT NOT NULL,"
+	" scope TEXT NOT NULL,"
+	" issued_ms INTEGER NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE TABLE oauth_user ("
+	" openid TEXT PRIMARY KEY,"
+	" snapshot INTEGER NOT NULL DEFAULT 0"
+	") STRICT;"
+	"CREATE TABLE oauth_exchange ("
+	" id INTEGER PRIMARY KEY,"
+	" at_ms INTEGER NOT NULL,"
+	" errcode INTEGER NOT NULL,"
+	" openid TEXT NOT NULL DEFAULT ''"
+	") STRICT;"},
+};
+
+static int
+db_fail(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, E_STORE, "%s: %s", what,
+	    sqlite3_errmsg(store_db(s)));
+}
+
+int
+sim_store_migrate(struct store *s, struct err *err)
+{
+	int applied;
+
+	return store_migrate_with(s, sim_migrations,
+	    (int)(sizeof(sim_migrations) / sizeof(sim_migrations[0])),
+	    &applied, err);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static void
+col_copy(sqlite3_stmt *st, int i, char *dst, size_t sz)
+{
+	const unsigned char *v = sqlite3_column_text(st, i);
+
+	str_lcpy(dst, v ? (const char *)v : "", sz);
+}
+
+int
+sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
+{
+	static const char sql[] = "INSERT INTO txn (kind, merchant_no, "
+	    "transaction_id, original_id, reference, amount, currency, status, "
+	    "error_code, error_msg, sign_type, notify_url, echo, reserved, "
+	    "app_id, subject, openid, sub_appid, prepay_id, time_stamp, nonce, "
+	    "created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, t->kind == SIM_PAY ? "pay" : "refund");
+	bind_text(st, 2, t->merchant_no);
+	bind_text(st, 3, t->transaction_id);
+	bind_text(st, 4, t->original_id);
+	bind_text(st, 5, t->reference);
+	sqlite3_bind_int64(st, 6, t->amount);
+	bind_text(st, 7, t->currency);
+	bind_text(st, 8, t->status);
+	bind_text(st, 9, t->error_code);
+	bind_text(st, 10, t->error_msg);
+	bind_text(st, 11, t->sign_type);
+	bind_text(st, 12, t->notify_url);
+	bind_text(st, 13, t->echo);
+	bind_text(st, 14, t->reserved);
+	bind_text(st, 15, t->app_id);
+	bind_text(st, 16, t->subject);
+	bind_text(st, 17, t->openid);
+	bind_text(st, 18, t->sub_appid);
+	if (t->prepay_id[0])
+		bind_text(st, 19, t->prepay_id);
+	else
+		sqlite3_bind_null(st, 19);
+	bind_text(st, 20, t->time_stamp);
+	bind_text(st, 21, t->nonce);
+	sqlite3_bind_int64(st, 22, t->created_ms);
+	sqlite3_bind_int64(st, 23, t->expires_ms);
+	sqlite3_bind_int64(st, 24, t->updated_ms);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+		return err_set(err, E_CONFLICT, "transactionId %s reused",
+		    t->transaction_id);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "txn insert");
+	t->id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+#define TXN_COLS "id, kind, merchant_no, transaction_id, original_id, " \
+	"reference, amount, currency, status, error_code, error_msg, " \
+	"sign_type, notify_url, echo, reserved, app_id, subject, openid, " \
+	"sub_appid, COALESCE(prepay_id, ''), time_stamp, nonce, refunded, " \
+	"created_ms, expires_ms, updated_ms"
+
+static void
+txn_read(sqlite3_stmt *st, struct sim_txn *t)
+{
+	const unsigned char *kind;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	kind = sqlite3_column_text(st, 1);
+	t->kind = kind && strcmp((const char *)kind, "refund") == 0 ?
+	    SIM_REFUND : SIM_PAY;
+	col_copy(st, 2, t->merchant_no, sizeof(t->merchant_no));
+	col_copy(st, 3, t->transaction_id, sizeof(t->transaction_id));
+	col_copy(st, 4, t->original_id, sizeof(t->original_id));
+	col_copy(st, 5, t->reference, sizeof(t->reference));
+	t->amount = sqlite3_column_int64(st, 6);
+	col_copy(st, 7, t->currency, sizeof(t->currency));
+	col_copy(st, 8, t->status, sizeof(t->status));
+	col_copy(st, 9, t->error_code, sizeof(t->error_code));
+	col_copy(st, 10, t->error_msg, sizeof(t->error_msg));
+	col_copy(st, 11, t->sign_type, sizeof(t->sign_type));
+	col_copy(st, 12, t->notify_url, sizeof(t->notify_url));
+	col_copy(st, 13, t->echo, sizeof(t->echo));
+	col_copy(st, 14, t->reserved, sizeof(t->reserved));
+	col_copy(st, 15, t->app_id, sizeof(t->app_id));
+	col_copy(st, 16, t->subject, sizeof(t->subject));
+	col_copy(st, 17, t->openid, sizeof(t->openid));
+	col_copy(st, 18, t->sub_appid, sizeof(t->sub_appid));
+	col_copy(st, 19, t->prepay_id, sizeof(t->prepay_id));
+	col_copy(st, 20, t->time_stamp, sizeof(t->time_stamp));
+	col_copy(st, 21, t->nonce, sizeof(t->nonce));
+	t->refunded = sqlite3_column_int64(st, 22);
+	t->created_ms = sqlite3_column_int64(st, 23);
+	t->expires_ms = sqlite3_column_int64(st, 24);
+	t->updated_ms = sqlite3_column_int64(st, 25);
+}
+
+static int
+txn_one(struct store *s, sqlite3_stmt *st, struct sim_txn *t,
+    struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		txn_read(st, t);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_NOTFOUND, "no such transaction");
+	return db_fail(s, err, "txn get");
+}
+
+int
+sim_txn_get(struct store *s, const char *merchant_no, const char *tid,
+    struct sim_txn *t, struct err *err)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
+	    "merchant_no = ? AND transaction_id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, merchant_no);
+	bind_text(st, 2, tid);
+	return txn_one(s, st, t, err);
+}
+
+int
+sim_txn_get_ref(struct store *s, const char *ref, struct sim_txn *t,
+    struct err *err)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
+	    "reference = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, ref);
+	return txn_one(s, st, t, err);
+}
+
+int
+sim_txn_get_prepay(struct store *s, const char *prepay, struct sim_txn *t,
+    struct err *err)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
+	    "prepay_id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, prepay);
+	return txn_one(s, st, t, err);
+}
+
+int
+sim_txn_get_id(struct store *s, int64_t id, struct sim_txn *t,
+    struct err *err)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return txn_one(s, st, t, err);
+}
+
+int
+sim_txn_set_status(struct store *s, int64_t id, const char *from,
+    const char *to, const char *code, const char *msg, int64_t now,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE txn SET status = ?, error_code = ?, "
+	    "error_msg = ?, updated_ms = ? WHERE id = ? AND "
+	    "(?6 IS NULL OR status = ?6)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, to);
+	bind_text(st, 2, code);
+	bind_text(st, 3, msg);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, id);
+	if (from)
+		bind_text(st, 6, from);
+	else
+		sqlite3_bind_null(st, 6);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "txn status");
+	if (sqlite3_changes(store_db(s)) != 1)
+		return err_set(err, E_CONFLICT, "transaction is not %s",
+		    from ? from : "there");
+	return 0;
+}
+
+int
+sim_txn_add_refunded(struct store *s, int64_t id, int64_t delta,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE txn SET refunded = refunded + ? "
+	    "WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, delta);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_CHECK)
+		return err_set(err, E_CONFLICT, "refund exceeds the amount");
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "txn refunded");
+	return 0;
+}
+
+int
+sim_txn_set_expires(struct store *s, int64_t id, int64_t ms, struct err *err)
+{
+	static const char sql[] = "UPDATE txn SET expires_ms = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ms);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "txn expires");
+}
+
+int
+sim_txn_due(struct store *s, int64_t now, int64_t refund_delay_ms,
+    int64_t *ids, int max, int *n, struct err *err)
+{
+	static const char sql[] = "SELECT id FROM txn WHERE status = "
+	    "'pending' AND ((kind = 'pay' AND expires_ms <= ?1) OR "
+	    "(kind = 'refund' AND created_ms + ?2 <= ?1)) ORDER BY id LIMIT ?3";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, refund_delay_ms);
+	sqlite3_bind_int(st, 3, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(s, err, "txn due");
+	return 0;
+}
+
+static void
+jadd_s(struct json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+jadd_i(struct json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+struct json_object *
+sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
+{
+	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
+	    "kind = ? ORDER BY id DESC LIMIT 1000";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct json_object *a;
+	struct sim_txn t;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	bind_text(st, 1, kind == SIM_PAY ? "pay" : "refund");
+	a = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct json_object *o = json_object_new_object();
+
+		txn_read(st, &t);
+		jadd_s(o, "transactionId", t.transaction_id);
+		if (kind == SIM_REFUND)
+			jadd_s(o, "originalTransactionId", t.original_id);
+		jadd_s(o, "merchantNo", t.merchant_no);
+		jadd_s(o, "reference", t.reference);
+		jadd_i(o, "amount", t.amount);
+		jadd_s(o, "currency", t.currency);
+		jadd_s(o, "resultCode", t.status);
+		jadd_s(o, "errorCode", t.error_code);
+		jadd_s(o, "errorMsg", t.error_msg);
+		jadd_s(o, "signType", t.sign_type);
+		jadd_s(o, "notifyUrl", t.notify_url);
+		jadd_s(o, "echoParam", t.echo);
+		if (kind == SIM_PAY) {
+			jadd_s(o, "appId", t.app_id);
+			jadd_s(o, "subject", t.subject);
+			jadd_s(o, "subOpenid", t.openid);
+			jadd_s(o, "subAppid", t.sub_appid);
+			jadd_s(o, "prepayId", t.prepay_id);
+			jadd_i(o, "refunded", t.refunded);
+			jadd_i(o, "expiresMs", t.expires_ms);
+		}
+		jadd_i(o, "createdMs", t.created_ms);
+		jadd_i(o, "updatedMs", t.updated_ms);
+		json_object_array_add(a, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(a);
+		db_fail(s, err, "txn list");
+		return NULL;
+	}
+	return a;
+}
+
+int
+sim_notif_insert(struct store *s, int64_t txn_id, const char *url,
+    const char *body, int64_t due_ms, int64_t now, int64_t *id,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO notification (txn_id, url, "
+	    "body, state, due_ms, created_ms) VALUES (?, ?, ?, 'pending', ?, "
+	    "?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, txn_id);
+	bind_text(st, 2, url);
+	bind_text(st, 3, body);
+	sqlite3_bind_int64(st, 4, due_ms);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "notification insert");
+	if (id)
+		*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+int
+sim_notif_due(struct store *s, int64_t now, bool newest_first,
+    struct sim_notif *out, int max, int *n, struct err *err)
+{
+	static const char asc[] = "SELECT id, txn_id, due_ms, attempts, url, "
+	    "body FROM notification WHERE state = 'pending' AND due_ms <= ? "
+	    "ORDER BY due_ms, id LIMIT ?";
+	static const char desc[] = "SELECT id, txn_id, due_ms, attempts, url, "
+	    "body FROM notification WHERE state = 'pending' AND due_ms <= ? "
+	    "ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = store_stmt(s, newest_first ? desc : asc, err);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		struct sim_notif *x = &out[(*n)++];
+		const unsigned char *b;
+
+		x->id = sqlite3_column_int64(st, 0);
+		x->txn_id = sqlite3_column_int64(st, 1);
+		x->due_ms = sqlite3_column_int64(st, 2);
+		x->attempts = sqlite3_column_int(st, 3);
+		col_copy(st, 4, x->url, sizeof(x->url));
+		b = sqlite3_column_text(st, 5);
+		x->body = xstrdup(b ? (const char *)b : "");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(s, err, "notification due");
+	return 0;
+}
+
+int
+sim_notif_attempt(struct store *s, int64_t id, int attempt, int64_t at,
+    long status, const char *error, const char *excerpt, const char *state,
+    int64_t next_due, struct err *err)
+{
+	static const char ins[] = "INSERT INTO notify_attempt "
+	    "(notification_id, attempt, at_ms, http_status, error, "
+	    "body_excerpt) VALUES (?, ?, ?, ?, ?, ?)";
+	static const char upd[] = "UPDATE notification SET state = ?, "
+	    "attempts = ?, due_ms = ? WHERE id = ?";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = store_stmt(s, ins, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, attempt);
+	sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_int64(st, 4, status);
+	bind_text(st, 5, error);
+	bind_text(st, 6, excerpt);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "attempt insert");
+	if ((st = store_stmt(s, upd, err)) == NULL)
+		return -1;
+	bind_text(st, 1, state);
+	sqlite3_bind_int(st, 2, attempt);
+	sqlite3_bind_int64(st, 3, next_due);
+	sqlite3_bind_int64(st, 4, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "notification update");
+}
+
+struct json_object *
+sim_notif_list(struct store *s, struct err *err)
+{
+	static const char sql[] = "SELECT n.id, t.transaction_id, t.kind, "
+	    "n.url, n.body, n.state, n.attempts, n.due_ms, n.created_ms, "
+	    "a.attempt, a.at_ms, a.http_status, a.error, a.body_excerpt "
+	    "FROM notification n JOIN txn t ON t.id = n.txn_id "
+	    "LEFT JOIN notify_attempt a ON a.notification_id = n.id "
+	    "ORDER BY n.id, a.id LIMIT 5000";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct json_object *arr, *cur = NULL, *atts = NULL;
+	int64_t cur_id = -1;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	arr = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		char buf[1024];
+
+		if (id != cur_id) {
+			cur = json_object_new_object();
+			jadd_i(cur, "id", id);
+			col_copy(st, 1, buf, sizeof(buf));
+			jadd_s(cur, "transactionId", buf);
+			col_copy(st, 2, buf, sizeof(buf));
+			jadd_s(cur, "transactionType", buf);
+			col_copy(st, 3, buf, sizeof(buf));
+			jadd_s(cur, "url", buf);
+			jadd_s(cur, "body", (const char *)
+			    sqlite3_column_text(st, 4));
+			col_copy(st, 5, buf, sizeof(buf));
+			jadd_s(cur, "state", buf);
+			jadd_i(cur, "attempts", sqlite3_column_int64(st, 6));
+			jadd_i(cur, "dueMs", sqlite3_column_int64(st, 7));
+			jadd_i(cur, "createdMs", sqlite3_column_int64(st, 8));
+			atts = json_object_new_array();
+			json_object_object_add(cur, "tries", atts);
+			json_object_array_add(arr, cur);
+			cur_id = id;
+		}
+		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+			struct json_object *a = json_object_new_object();
+
+			jadd_i(a, "attempt", sqlite3_column_int64(st, 9));
+			jadd_i(a, "atMs", sqlite3_column_int64(st, 10));
+			jadd_i(a, "status", sqlite3_column_int64(st, 11));
+			col_copy(st, 12, buf, sizeof(buf));
+			jadd_s(a, "error", buf);
+			col_copy(st, 13, buf, sizeof(buf));
+			jadd_s(a, "body", buf);
+			json_object_array_add(atts, a);
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(arr);
+		db_fail(s, err, "notification list");
+		return NULL;
+	}
+	return arr;
+}
+
+int
+sim_code_insert(struct store *s, const char *code, const char *openid,
+    const char *scope, int64_t now, struct err *err)
+{
+	static const char sql[] = "INSERT INTO oauth_code (code, openid, "
+	    "scope, issued_ms) VALUES (?, ?, ?, ?)";
+	static const char usr[] = "INSERT OR IGNORE INTO oauth_user (openid) "
+	    "VALUES (?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	bind_text(st, 2, openid);
+	bind_text(st, 3, scope);
+	sqlite3_bind_int64(st, 4, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "code insert");
+	if ((st = store_stmt(s, usr, err)) == NULL)
+		return -1;
+	bind_text(st, 1, openid);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "user insert");
+}
+
+int
+sim_code_take(struct store *s, const char *code, int64_t not_before,
+    char *openid, size_t osz, char *scope, size_t ssz, struct err *err)
+{
+	static const char sel[] = "SELECT openid, scope, issued_ms, used "
+	    "FROM oauth_code WHERE code = ?";
+	static const char upd[] = "UPDATE oauth_code SET used = 1 WHERE "
+	    "code = ? AND used = 0";
+	sqlite3_stmt *st = store_stmt(s, sel, err);
+	int64_t issued;
+	int rc, used;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return err_set(err, E_NOTFOUND, "unknown code");
+		return db_fail(s, err, "code get");
+	}
+	col_copy(st, 0, openid, osz);
+	col_copy(st, 1, scope, ssz);
+	issued = sqlite3_column_int64(st, 2);
+	used = sqlite3_column_int(st, 3);
+	sqlite3_reset(st);
+	if (used)
+		return err_set(err, E_CONFLICT, "code used");
+	if (issued < not_before)
+		return err_set(err, E_INPUT, "code expired");
+	if ((st = store_stmt(s, upd, err)) == NULL)
+		return -1;
+	bind_text(st, 1, code);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "code use");
+	if (sqlite3_changes(store_db(s)) != 1)
+		return err_set(err, E_CONFLICT, "code used");
+	return 0;
+}
+
+int
+sim_code_age(struct store *s, int64_t ms, struct err *err)
+{
+	static const char sql[] = "UPDATE oauth_code SET issued_ms = "
+	    "issued_ms - ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, ms);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "code age");
+}
+
+int
+sim_user_set(struct store *s, const char *openid, int snapshot,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO oauth_user (openid, snapshot) "
+	    "VALUES (?1, ?2) ON CONFLICT (openid) DO UPDATE SET snapshot = ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, openid);
+	sqlite3_bind_int(st, 2, snapshot);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "user set");
+}
+
+int
+sim_user_snapshot(struct store *s, const char *openid, int *snapshot,
+    struct err *err)
+{
+	static const char sql[] = "SELECT snapshot FROM oauth_user WHERE "
+	    "openid = ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	*snapshot = 0;
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, openid);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*snapshot = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    db_fail(s, err, "user get");
+}
+
+int
+sim_exchange_record(struct store *s, int64_t now, long errcode,
+    const char *openid, struct err *err)
+{
+	static const char sql[] = "INSERT INTO oauth_exchange (at_ms, errcode, "
+	    "openid) VALUES (?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, errcode);
+	bind_text(st, 3, openid ? openid : "");
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "exchange insert");
+}
+
+struct json_object *
+sim_oauth_stats(struct store *s, struct err *err)
+{
+	static const char by[] = "SELECT errcode, COUNT(*) FROM oauth_exchange "
+	    "GROUP BY errcode ORDER BY errcode";
+	static const char codes[] = "SELECT COUNT(*), COALESCE(SUM(used), 0) "
+	    "FROM oauth_code";
+	struct json_object *o, *m;
+	sqlite3_stmt *st;
+	int64_t total = 0;
+	int rc;
+
+	if ((st = store_stmt(s, by, err)) == NULL)
+		return NULL;
+	o = json_object_new_object();
+	m = json_object_new_object();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char k[24];
+		int64_t n = sqlite3_column_int64(st, 1);
+
+		snprintf(k, sizeof(k), "%lld",
+		    (long long)sqlite3_column_int64(st, 0));
+		jadd_i(m, k, n);
+		total += n;
+	}
+	sqlite3_reset(st);
+	jadd_i(o, "exchanges", total);
+	json_object_object_add(o, "byErrcode", m);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	if ((st = store_stmt(s, codes, err)) == NULL) {
+		json_object_put(o);
+		return NULL;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		jadd_i(o, "codesIssued", sqlite3_column_int64(st, 0));
+		jadd_i(o, "codesUsed", sqlite3_column_int64(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		goto fail;
+	return o;
+fail:
+	json_object_put(o);
+	db_fail(s, err, "oauth stats");
+	return NULL;
+}
+
+struct json_object *
+sim_user_list(struct store *s, struct err *err)
+{
+	static const char sql[] = "SELECT u.openid, u.snapshot, (SELECT "
+	    "COUNT(*) FROM oauth_exchange e WHERE e.openid = u.openid) FROM "
+	    "oauth_user u ORDER BY u.openid LIMIT 200";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct json_object *a;
+	int rc;
+
+	if (st == NULL)
+		return NULL;
+	a = json_object_new_array();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct json_object *o = json_object_new_object();
+
+		jadd_s(o, "openid", (const char *)sqlite3_column_text(st, 0));
+		json_object_object_add(o, "snapshot", json_object_new_boolean(
+		    sqlite3_column_int(st, 1)));
+		jadd_i(o, "exchanges", sqlite3_column_int64(st, 2));
+		json_object_array_add(a, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		json_object_put(a);
+		db_fail(s, err, "user list");
+		return NULL;
+	}
+	return a;
+}
+
+int
+sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
+    struct err *err)
+{
+	static const char sql[] = "SELECT id, txn_id, due_ms, attempts, url, "
+	    "body FROM notification WHERE id = ? AND state = 'pending'";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	const unsigned char *b;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return err_set(err, E_NOTFOUND, "no such notification");
+		return db_fail(s, err, "notification get");
+	}
+	x->id = sqlite3_column_int64(st, 0);
+	x->txn_id = sqlite3_column_int64(st, 1);
+	x->due_ms = sqlite3_column_int64(st, 2);
+	x->attempts = sqlite3_column_int(st, 3);
+	col_copy(st, 4, x->url, sizeof(x->url));
+	b = sqlite3_column_text(st, 5);
+	x->body = xstrdup(b ? (const char *)b : "");
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+sim_notif_claim(struct store *s, int64_t id, int64_t now, int64_t until,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE notification SET due_ms = ? WHERE "
+	    "id = ? AND state = 'pending' AND due_ms <= ?";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, until);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(s, err, "notification claim");
+	if (sqlite3_changes(store_db(s)) != 1)
+		return err_set(err, E_CONFLICT, "notification taken");
+	return 0;
+}

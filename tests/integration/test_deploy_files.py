@@ -1,0 +1,69 @@
+"""The shipped deploy files stay valid: the example config passes
+`h5payd -t` (with its secret paths pointed at temp files) and the
+production nginx site passes `nginx -t` and never injects the simulator."""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import harness
+
+
+class TestDeployFiles(unittest.TestCase):
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="h5pay-deploy-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def test_example_config_is_valid(self):
+        with open(os.path.join(harness.SRC, "deploy",
+                               "h5pay.conf.example")) as f:
+            text = f.read()
+        # point the absolute paths into the temp dir, keep everything else
+        for path in set(re.findall(r"= (/\S+)", text)):
+            local = os.path.join(self.dir, path.strip("/").replace("/", "_"))
+            text = text.replace("= " + path, "= " + local)
+            if "secret" in path or path.endswith(".key"):
+                harness.write_secret(local, "test-secret")
+        conf = os.path.join(self.dir, "h5pay.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        p = subprocess.run([os.path.join(harness.BUILD, "h5payd"), "-t",
+                            "-c", conf], capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_production_nginx_site(self):
+        certs = os.path.join(self.dir, "certs")
+        subprocess.run([os.path.join(harness.SRC, "deploy", "local-ca.sh"),
+                        certs], check=True)
+        with open(os.path.join(harness.SRC, "nginx", "h5pay.conf")) as f:
+            site = f.read()
+        self.assertNotIn("jsbridge", site)
+        self.assertNotIn("sub_filter", site)
+        self.assertIn("server_tokens off", site + open(os.path.join(
+            harness.SRC, "nginx", "h5pay-locations.conf")).read())
+        site = re.sub(r"ssl_certificate (\S+);",
+                      "ssl_certificate %s/server.pem;" % certs, site)
+        site = re.sub(r"ssl_certificate_key (\S+);",
+                      "ssl_certificate_key %s/server.key;" % certs, site)
+        site = site.replace("/var/log/nginx/", self.dir + "/")
+        os.symlink(os.path.join(harness.SRC, "nginx"),
+                   os.path.join(self.dir, "h5pay"))
+        with open(os.path.join(self.dir, "site.conf"), "w") as f:
+            f.write(site)
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write("pid %s/nginx.pid;\nerror_log %s/error.log;\n"
+                    "events {}\nhttp {\ninclude /etc/nginx/mime.types;\n"
+                    "include site.conf;\n}\n" % (self.dir, self.dir))
+        p = subprocess.run([harness.NGINX, "-t", "-p", self.dir, "-c",
+                            os.path.join(self.dir, "nginx.conf")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
