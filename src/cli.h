@@ -18,6 +18,7 @@ int cli_config_keys(int argc, char **argv);
 int cli_admin(int argc, char **argv);
 int cli_routes(int argc, char **argv);
 int cli_dev_fill(int argc, char **argv);
+int cli_reconcile(int argc, char **argv);	/* cli_reconcile.c */
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_useepay(int argc, char **argv);	/* cli_useepay.c */

@@ -15,6 +15,8 @@ static const struct {
 	    "and keys"},
 	{"migrate", cli_migrate, "-c FILE             apply database "
 	    "migrations"},
+	{"reconcile", cli_reconcile, "-c FILE           query open orders "
+	    "at UseePay once"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
 	{"admin", cli_admin, "-c FILE add|passwd|disable USER   manage admin "

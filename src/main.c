@@ -3,7 +3,9 @@
  * Nothing else.
  *
  * The supervisor binds (or inherits from systemd) two unix sockets, runs
- * the migrations, then forks the web and the notify pools. It never opens
+ * the migrations, then forks the web and the notify pools, and (when
+ * reconcile_interval_sec > 0) one tasks child running the reconciler
+ * (reconcile.c), restarted like the workers. It never opens
  * a database connection that a child could inherit, never serves a request
  * and never talks to the network. Signals arrive through a signalfd:
  *   SIGTERM/SIGINT  shut down: unlink the sockets, then workers serve
@@ -32,6 +34,7 @@
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
+#include "reconcile.h"
 #include "route.h"
 #include "serve.h"
 #include "store.h"
@@ -57,8 +60,8 @@ static struct {
 	int gen;
 	struct child kids[MAX_CHILDREN];
 	int nkids;
-	int64_t respawn_at[2];
-	int fast_deaths[2];
+	int64_t respawn_at[3];	/* by pool_index() */
+	int fast_deaths[3];
 	sigset_t oldmask;
 	int sigfd;
 } sup;
@@ -75,7 +78,14 @@ usage(void)
 static const char *
 pool_name(enum pool p)
 {
-	return p == POOL_NOTIFY ? "notify" : "web";
+	return p == POOL_NOTIFY ? "notify" : p == POOL_TASKS ? "tasks" : "web";
+}
+
+/* Index into the per-pool arrays: web 0, notify 1, tasks 2. */
+static int
+pool_index(enum pool p)
+{
+	return p == POOL_NOTIFY ? 1 : p == POOL_TASKS ? 2 : 0;
 }
 
 /* Load config + keys; on error print it and return -1. */
@@ -238,6 +248,14 @@ spawn(enum pool pool)
 
 		close(rp[0]);
 		close(sup.sigfd);
+		if (pool == POOL_TASKS) {
+			/* the reconciler serves no socket */
+			close(sup.fd[0]);
+			close(sup.fd[1]);
+			sigprocmask(SIG_SETMASK, &sup.oldmask, NULL);
+			signal(SIGCHLD, SIG_DFL);
+			_exit(reconcile_task_main(&sup.cfg, sup.keys, rp[1]));
+		}
 		close(sup.fd[1 - idx]);
 		sigprocmask(SIG_SETMASK, &sup.oldmask, NULL);
 		signal(SIGCHLD, SIG_DFL);
@@ -268,6 +286,8 @@ spawn(enum pool pool)
 static int
 pool_size(enum pool p)
 {
+	if (p == POOL_TASKS)
+		return sup.cfg.reconcile_interval_sec > 0 ? 1 : 0;
 	return (int)(p == POOL_NOTIFY ? sup.cfg.notify_workers :
 	    sup.cfg.web_workers);
 }
@@ -287,11 +307,11 @@ count_gen(enum pool p, int gen)
 static void
 fill_pools(void)
 {
-	enum pool pools[2] = {POOL_WEB, POOL_NOTIFY};
+	enum pool pools[3] = {POOL_WEB, POOL_NOTIFY, POOL_TASKS};
 	int i;
 
-	for (i = 0; i < 2; i++) {
-		if (mono_ms() < sup.respawn_at[i])
+	for (i = 0; i < 3; i++) {
+		if (mono_ms() < sup.respawn_at[pool_index(pools[i])])
 			continue;
 		while (count_gen(pools[i], sup.gen) < pool_size(pools[i]))
 			if (spawn(pools[i]) == NULL)
@@ -364,7 +384,7 @@ reap(void)
 			    pool_name(k.pool), (int)pid);
 			continue;
 		}
-		int idx = k.pool == POOL_NOTIFY ? 1 : 0;
+		int idx = pool_index(k.pool);
 		if (WIFSIGNALED(status))
 			log_error("main", "worker_died", "pool=%s pid=%d "
 			    "signal=%d", pool_name(k.pool), (int)pid,
@@ -409,7 +429,7 @@ reload(void)
 	if (migrate() == -1)
 		goto fail;
 	sup.gen++;
-	sup.respawn_at[0] = sup.respawn_at[1] = 0;
+	sup.respawn_at[0] = sup.respawn_at[1] = sup.respawn_at[2] = 0;
 	fill_pools();
 	if (wait_ready(sup.gen) == -1) {
 		log_error("main", "reload_fail", "msg=\"new workers did not "

@@ -446,3 +446,127 @@ order_anomaly_record(struct store *st, int64_t now, enum order_anomaly a,
 	    order_anomaly_name(a), order_source_name(src),
 	    detail ? detail : "", now, err);
 }
+
+const char *
+notify_outcome_name(enum notify_outcome o)
+{
+	static const char *const n[] = {"applied", "noop", "duplicate",
+	    "anomaly", "ignored"};
+
+	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "?";
+}
+
+/* Inside the transaction: everything after the notification row exists. */
+static int
+notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
+    const struct useepay_txn *t, enum notify_outcome *res,
+    struct order_outcome *oo, struct err *err)
+{
+	struct order_input in;
+	const char *order_no;
+	struct buf d;
+	struct err e2;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	in.source = OSRC_NOTIFY;
+	in.status = t->status;
+	in.result_code = t->result_code;
+	in.error_code = t->error_code;
+	in.error_msg = t->error_msg;
+	in.reference = t->reference;
+	in.amount = t->amount;
+	in.currency = t->currency;
+	in.msg_sha256 = sha;
+	in.notification_id = nid;
+	if (t->transaction_type == NULL ||
+	    strcmp(t->transaction_type, "pay") == 0) {
+		/* [inferred] a notify without transactionType is a payment */
+		in.kind = OIN_PAY_STATUS;
+		order_no = t->transaction_id;
+	} else if (strcmp(t->transaction_type, "refund") == 0) {
+		in.kind = OIN_REFUND_STATUS;
+		in.refund_no = t->transaction_id;
+		order_no = t->original_transaction_id;
+	} else {
+		*res = NOTIFY_IGNORED;
+		return 0;
+	}
+	rc = order_apply(st, now, order_no, &in, oo, &e2);
+	if (rc == -1 && e2.code != E_NOTFOUND) {
+		*err = e2;
+		return -1;
+	}
+	if (rc == -1) {
+		/* verified, but not ours: a retry cannot fix it */
+		buf_init(&d, 512);
+		buf_printf(&d, "transactionType=%.16s transactionId=%.64s "
+		    "originalTransactionId=%.64s result=%.32s",
+		    t->transaction_type ? t->transaction_type : "",
+		    t->transaction_id ? t->transaction_id : "",
+		    t->original_transaction_id ?
+		    t->original_transaction_id : "",
+		    t->result_code ? t->result_code : "");
+		rc = order_anomaly_record(st, now, OAN_UNKNOWN_ORDER,
+		    OSRC_NOTIFY, nid, buf_str(&d), err);
+		buf_cleanup(&d);
+		log_warn("order", "anomaly", "kind=unknown_order source=notify "
+		    "notification=%lld", (long long)nid);
+		*res = NOTIFY_ANOMALY;
+		return rc;
+	}
+	if (oo->anomaly != OAN_NONE && !oo->changed)
+		*res = NOTIFY_ANOMALY;
+	else
+		*res = oo->changed ? NOTIFY_APPLIED : NOTIFY_NOOP;
+	return 0;
+}
+
+int
+order_notify_process(struct store *st, int64_t now, const char *body,
+    size_t len, const char *sha, const struct useepay_txn *t,
+    enum notify_outcome *res, struct order_outcome *oo, struct err *err)
+{
+	struct notification n = {
+		.received_at = now,
+		.body = body,
+		.body_len = len,
+		.body_sha256 = sha,
+		.verified = true,
+		.transaction_type = t->transaction_type,
+		.transaction_id = t->transaction_id,
+		.result_code = t->result_code,
+	};
+	struct err e2;
+	int64_t nid, first;
+
+	memset(oo, 0, sizeof(*oo));
+	*res = NOTIFY_NOOP;
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (store_notification_find(st, sha, &first, &e2) == 0) {
+		/* applied (or not) when the first copy committed */
+		n.body = NULL;
+		n.body_len = 0;
+		n.duplicate_of = first;
+		if (store_notification_insert(st, &n, "duplicate", &nid,
+		    err) == -1)
+			goto fail;
+		*res = NOTIFY_DUPLICATE;
+	} else if (e2.code != E_NOTFOUND) {
+		*err = e2;
+		goto fail;
+	} else {
+		if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
+		    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||
+		    store_notification_finish(st, nid,
+		    notify_outcome_name(*res), oo->order_id, err) == -1)
+			goto fail;
+	}
+	if (store_commit(st, err) == -1)
+		return -1;	/* store_commit rolled back */
+	return 0;
+fail:
+	store_rollback(st);
+	return -1;
+}

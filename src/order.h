@@ -207,6 +207,30 @@ void order_decide(const struct order *, const struct order_input *,
 int order_apply(struct store *, int64_t now, const char *order_no,
     const struct order_input *, struct order_outcome *, struct err *);
 
+enum notify_outcome {
+	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
+	NOTIFY_NOOP,		/* nothing to change: already there */
+	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
+	NOTIFY_ANOMALY,		/* verified but unusable: anomaly stored */
+	NOTIFY_IGNORED		/* a transactionType we do not handle */
+};
+
+const char *notify_outcome_name(enum notify_outcome);
+
+/*
+ * A verified notification (spec §5): in ONE write transaction store it
+ * (raw body, its SHA-256; a byte-identical redelivery is stored as a
+ * duplicate and changes nothing), find its order (pay: transactionId;
+ * refund: originalTransactionId + transactionId as refund number), apply
+ * it through order_apply(), record what came of it; commit. body_sha256
+ * is computed by the caller before (outside the lock). 0 once committed:
+ * only then may the caller acknowledge. -1 with E_STORE (nothing stored;
+ * the provider must retry).
+ */
+int order_notify_process(struct store *, int64_t now, const char *body,
+    size_t len, const char *body_sha256, const struct useepay_txn *,
+    enum notify_outcome *, struct order_outcome *, struct err *);
+
 /*
  * Record an anomaly not tied to an existing order (unknown order in a
  * verified notification). Inside the caller's transaction.

@@ -16,6 +16,7 @@
 #include "kv.h"
 
 struct json_object;
+struct session;
 
 #define LIM_NOTIFY_BODY (16 * 1024)
 #define LIM_RESP_BODY (8 * 1024 * 1024)
@@ -37,6 +38,7 @@ struct req {
 	const char *user_agent;
 
 	const char *path_tail;	/* for prefix routes: path after the prefix */
+	const struct session *session;	/* R_BUYER: set by route_dispatch */
 	size_t max_body;
 };
 

@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "log.h"
 #include "route.h"
+#include "session.h"
 #include "web.h"
 
 const struct route route_table[] = {
@@ -28,6 +29,11 @@ const struct route route_table[] = {
 	{"POST", "/admin/api/orders/", web_admin_order_post,
 	    R_WEB | R_ADMIN | R_CSRF | R_PREFIX},
 	{"GET", "/admin/api/stats", web_admin_stats, R_WEB | R_ADMIN},
+	{"POST", "/notify", web_notify_post, R_NOTIFY},
+	{"GET", "/oauth/start", web_oauth_start, R_WEB},
+	{"GET", "/oauth/callback", web_oauth_callback, R_WEB},
+	{"GET", "/api/me", web_me_get, R_WEB | R_BUYER},
+	{"POST", "/api/logout", web_logout_post, R_WEB},
 };
 
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
@@ -59,6 +65,7 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 {
 	const struct route *hit = NULL;
 	const char *tail = "";
+	struct session sess;
 	struct buf allow;
 	struct err err;
 	size_t i;
@@ -102,6 +109,19 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		resp_error(w, r, &err);
 		goto out;
 	}
+	if (hit->flags & R_BUYER) {
+		if (session_lookup(app, r, &sess, &err) == -1) {
+			if (err.code == E_AUTH)
+				session_login_required(r, w);
+			else {
+				log_error("route", "session_fail", "path=%s "
+				    "msg=\"%s\"", r->path, err.msg);
+				resp_error(w, r, &err);
+			}
+			goto out;
+		}
+		r->session = &sess;
+	}
 	if (hit->fn(app, r, w, &err) == -1) {
 		int st = err_http_status(err.code);
 
@@ -116,5 +136,6 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		resp_error(w, r, &err);
 	}
 out:
+	r->session = NULL;
 	buf_cleanup(&allow);
 }

@@ -39,7 +39,9 @@ extern const size_t route_count;
 /*
  * Find the route for req in table, serve it, fill resp. A handler's -1 is
  * turned into the JSON error for its err_code. Unknown path: 404 JSON;
- * known path, other method: 405 JSON with Allow.
+ * known path, other method: 405 JSON with Allow. An R_BUYER route without
+ * a valid session gets session_login_required()'s 401; otherwise its
+ * handler finds the session in r->session (valid during the call).
  */
 void route_dispatch(const struct route *table, size_t n, enum pool pool,
     struct app *, struct req *, struct resp *);

@@ -25,4 +25,15 @@ int web_admin_order_post(struct app *, struct req *, struct resp *,
     struct err *);
 int web_admin_stats(struct app *, struct req *, struct resp *, struct err *);
 
+/* web_notify.c: POST /notify (notify pool) */
+int web_notify_post(struct app *, struct req *, struct resp *,
+    struct err *);
+
+/* web_oauth.c: WeChat login (spec wechat.md §1) and buyer session */
+int web_oauth_start(struct app *, struct req *, struct resp *, struct err *);
+int web_oauth_callback(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_me_get(struct app *, struct req *, struct resp *, struct err *);
+int web_logout_post(struct app *, struct req *, struct resp *, struct err *);
+
 #endif

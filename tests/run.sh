@@ -10,7 +10,8 @@ top=$(pwd)
 
 pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsqlite3-dev libjson-c-dev nginx-light
-openssl ca-certificates python3 sqlite3"
+openssl ca-certificates python3 sqlite3
+chromium nodejs fonts-wqy-microhei"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -23,6 +24,23 @@ if [ -n "$missing" ]; then
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y \
 		--no-install-recommends $missing
+fi
+
+# Browser tests (label e2e): playwright-core from npm, pinned by
+# tests/e2e/package-lock.json; reinstalled only when the lock file changed.
+# No browser download: the tests drive Debian's /usr/bin/chromium.
+e2e=tests/e2e
+if ! command -v npm >/dev/null; then
+	# Debian's nodejs ships npm separately (NodeSource's bundles it)
+	sudo=""
+	[ "$(id -u)" -eq 0 ] || sudo=sudo
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y \
+		--no-install-recommends npm
+fi
+if ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.ci" 2>/dev/null; then
+	echo "tests/run.sh: npm ci in $e2e"
+	(cd "$e2e" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+	cp "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.ci"
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)

@@ -1,0 +1,59 @@
+/*
+ * reconcile.h - the reconciler (issue 6): query UseePay about orders still
+ * open (CREATED, PENDING, UNKNOWN) on a back-off schedule, apply what it
+ * says through order_apply(), and close orders past their expiry + grace
+ * that the provider says are not paid.
+ *
+ * Used by `h5pay reconcile` (one pass) and by h5payd's tasks child (a pass
+ * every reconcile_interval_sec). Safe to run while notifications arrive and
+ * while another reconciler runs: each order is decided in its own short
+ * write transaction that re-reads it; the provider call is made outside.
+ */
+#ifndef H5PAY_RECONCILE_H
+#define H5PAY_RECONCILE_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+struct app;
+struct cfg;
+struct keys;
+
+/* Seconds after expires_at before an unpaid order is closed: leaves the
+ * provider time to finish a payment made at the last moment. */
+#define RECONCILE_GRACE_SEC 600
+/* A query the provider keeps refusing (errorCode != 0000; e.g. it never
+ * received the create) counts as "not paid" only this long after expiry:
+ * the error table is [unknown] (spec §8). */
+#define RECONCILE_REFUSED_GIVE_UP_SEC 86400
+/* At most this many orders per pass (the rest wait for the next). */
+#define RECONCILE_MAX_PER_PASS 2000
+
+struct reconcile_stats {
+	int due;		/* orders examined */
+	int queried;		/* provider answered (verified) */
+	int errors;		/* transport / signature / store failures */
+	int changed;		/* state changed */
+	int paid;		/* ... to PAID */
+	int closed;		/* ... to CLOSED (provider or expiry) */
+	int anomalies;
+};
+
+/*
+ * One pass at app_now_s(app): every due order, most overdue first. Uses
+ * app->store and app->httpc (useepay_query). 0 when the pass ran (provider
+ * failures are counted in *st, not errors); -1 with E_STORE when the
+ * database failed. Logs one summary line.
+ */
+int reconcile_pass(struct app *, struct reconcile_stats *, struct err *);
+
+/*
+ * The body of h5payd's tasks child: open this process's app, tell the
+ * supervisor it is ready (one byte on ready_fd, unless -1), then run a pass
+ * every cfg->reconcile_interval_sec until SIGTERM. Returns the exit status.
+ */
+int reconcile_task_main(const struct cfg *, const struct keys *,
+    int ready_fd);
+
+#endif

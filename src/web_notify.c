@@ -1,0 +1,85 @@
+/*
+ * web_notify.c - POST /notify (the notify pool only): UseePay's
+ * asynchronous result (spec useepay-v1.md §5, issue 6).
+ *
+ * Order of work: everything that needs no lock first (decode, verify the
+ * signature over every received field, check signType and merchantNo,
+ * hash the raw body), then one short write transaction
+ * (order_notify_process), then the answer: "200 text/plain OK" only after
+ * the commit. What it does not do: any outbound HTTP, any SQL.
+ *   bad/missing signature, wrong signType or merchantNo -> 401, nothing
+ *       stored, a log line and a counter
+ *   malformed body                      -> 400 / 413, nothing stored
+ *   verified but unknown order, wrong amount or currency
+ *                                       -> anomaly stored, 200
+ *   database failure                    -> 500 (UseePay retries)
+ */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "app.h"
+#include "log.h"
+#include "order.h"
+#include "sign.h"
+#include "useepay.h"
+#include "web.h"
+
+/* Refused notifications since this worker started (in every refusal log
+ * line, so a burst of forgeries is visible). */
+static atomic_ulong notify_refused;
+
+int
+web_notify_post(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct kvlist fields;
+	struct useepay_txn txn;
+	struct order_outcome oo;
+	enum notify_outcome res;
+	const char *body = buf_str(&r->body);
+	size_t len = r->body.len;
+	char sha[65];
+	int rc = -1;
+
+	kvlist_init(&fields);
+	memset(&txn, 0, sizeof(txn));
+	if (useepay_notify_parse(app->cfg, app->keys, body, len, &fields,
+	    &txn, err) == -1) {
+		if (err->code == E_SIG || err->code == E_AUTH) {
+			unsigned long n = atomic_fetch_add(&notify_refused,
+			    1) + 1;
+
+			log_warn("notify", "verify_fail", "ip=%s bytes=%zu "
+			    "refused_total=%lu msg=\"%s\"", r->client_ip, len,
+			    n, err->msg);
+			resp_text(w, 401, "text/plain", "FAIL");
+			rc = 0;
+		} else {
+			log_warn("notify", "bad_body", "ip=%s bytes=%zu "
+			    "msg=\"%s\"", r->client_ip, len, err->msg);
+			if (err->code != E_TOOBIG)
+				err->code = E_INPUT;
+		}
+		goto out;
+	}
+	sign_sha256_hex(body, len, sha);
+	if (order_notify_process(app->store, app_now_s(app), body, len, sha,
+	    &txn, &res, &oo, err) == -1) {
+		log_error("notify", "store_fail", "txn=%s msg=\"%s\"",
+		    txn.transaction_id, err->msg);
+		err->code = E_STORE;
+		goto out;
+	}
+	log_info("notify", "done", "txn=%s type=%s result=%s outcome=%s "
+	    "from=%s to=%s anomaly=%s", txn.transaction_id,
+	    txn.transaction_type ? txn.transaction_type : "-",
+	    txn.result_code ? txn.result_code : "-",
+	    notify_outcome_name(res), order_state_name(oo.old_state),
+	    order_state_name(oo.new_state), order_anomaly_name(oo.anomaly));
+	resp_text(w, 200, "text/plain", "OK");
+	rc = 0;
+out:
+	useepay_txn_cleanup(&txn);
+	kvlist_cleanup(&fields);
+	return rc;
+}
