@@ -36,7 +36,7 @@ step_done(struct store *s, sqlite3_stmt *st, const char *what,
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT)
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return err_set(err, E_CONFLICT, "%s: %s", what,
 		    sqlite3_errmsg(store_db(s)));
 	if (rc != SQLITE_DONE)
