@@ -523,7 +523,7 @@ notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
 }
 
 int
-order_notify_process(struct store *st, int64_t now, const char *body,
+order_notify_apply_tx(struct store *st, int64_t now, const char *body,
     size_t len, const char *sha, const struct useepay_txn *t,
     enum notify_outcome *res, struct order_outcome *oo, struct err *err)
 {
@@ -542,8 +542,6 @@ order_notify_process(struct store *st, int64_t now, const char *body,
 
 	memset(oo, 0, sizeof(*oo));
 	*res = NOTIFY_NOOP;
-	if (store_begin(st, err) == -1)
-		return -1;
 	if (store_notification_find(st, sha, &first, &e2) == 0) {
 		/* applied (or not) when the first copy committed */
 		n.body = NULL;
@@ -551,22 +549,33 @@ order_notify_process(struct store *st, int64_t now, const char *body,
 		n.duplicate_of = first;
 		if (store_notification_insert(st, &n, "duplicate", &nid,
 		    err) == -1)
-			goto fail;
+			return -1;
 		*res = NOTIFY_DUPLICATE;
-	} else if (e2.code != E_NOTFOUND) {
-		*err = e2;
-		goto fail;
-	} else {
-		if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
-		    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||
-		    store_notification_finish(st, nid,
-		    notify_outcome_name(*res), oo->order_id, err) == -1)
-			goto fail;
+		return 0;
 	}
-	if (store_commit(st, err) == -1)
-		return -1;	/* store_commit rolled back */
+	if (e2.code != E_NOTFOUND) {
+		*err = e2;
+		return -1;
+	}
+	if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
+	    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||
+	    store_notification_finish(st, nid, notify_outcome_name(*res),
+	    oo->order_id, err) == -1)
+		return -1;
 	return 0;
-fail:
-	store_rollback(st);
-	return -1;
+}
+
+int
+order_notify_process(struct store *st, int64_t now, const char *body,
+    size_t len, const char *sha, const struct useepay_txn *t,
+    enum notify_outcome *res, struct order_outcome *oo, struct err *err)
+{
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (order_notify_apply_tx(st, now, body, len, sha, t, res, oo,
+	    err) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return store_commit(st, err);	/* rolls back when it fails */
 }

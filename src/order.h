@@ -231,6 +231,46 @@ int order_notify_process(struct store *, int64_t now, const char *body,
     size_t len, const char *body_sha256, const struct useepay_txn *,
     enum notify_outcome *, struct order_outcome *, struct err *);
 
+/* The same inside the caller's transaction (no begin, no commit): for
+ * group commit. On -1 the caller must undo what it did (a savepoint). */
+int order_notify_apply_tx(struct store *, int64_t now, const char *body,
+    size_t len, const char *body_sha256, const struct useepay_txn *,
+    enum notify_outcome *, struct order_outcome *, struct err *);
+
+/* One notification waiting for group commit (notify_batch.c). The
+ * submitter fills the inputs; the results are valid once submit returns. */
+struct notify_job {
+	/* in: borrowed until order_notify_submit returns */
+	int64_t now;
+	const char *body;
+	size_t len;
+	const char *body_sha256;
+	const struct useepay_txn *txn;
+	/* out */
+	enum notify_outcome res;
+	struct order_outcome oo;
+	struct err err;
+	int rc;
+	/* private */
+	bool done;
+	struct notify_job *next;
+};
+
+/*
+ * Group commit (notify_batch.c): hand one verified notification to this
+ * process's batch and wait until the batch holding it has committed (or
+ * failed). The first waiting thread becomes the leader: it takes the
+ * write lock, then every notification queued by then, applies each inside
+ * its own savepoint on its own connection `st`, commits once (one fsync
+ * for all) and wakes the others. 0 once this notification's transaction
+ * committed (acknowledge it then); -1 with job->err when it did not
+ * (nothing of it stored; answer 500).
+ */
+int order_notify_submit(struct store *st, struct notify_job *);
+
+/* Largest batch committed by this process so far (tests, logs). */
+int order_notify_max_batch(void);
+
 /*
  * Record an anomaly not tied to an existing order (unknown order in a
  * verified notification). Inside the caller's transaction.

@@ -111,6 +111,13 @@ int store_notification_insert(struct store *, const struct notification *,
     const char *outcome, int64_t *id, struct err *);
 int store_notification_finish(struct store *, int64_t id, const char *outcome,
     int64_t order_id, struct err *);
+/* Savepoints inside a write transaction (one level, fixed name), and
+ * whether the transaction is still open (SQLite rolls a transaction back
+ * by itself after some errors: then every statement since is lost). */
+int store_savepoint(struct store *, struct err *);
+int store_savepoint_release(struct store *, struct err *);
+void store_savepoint_undo(struct store *);
+bool store_tx_alive(struct store *);
 
 /*
  * store_session.c: WeChat OAuth states, the code -> openid cache and buyer

@@ -372,3 +372,32 @@ store_notification_finish(struct store *s, int64_t id, const char *outcome,
 	sqlite3_bind_int64(st, 3, id);
 	return step_done(s, st, "notification finish", err);
 }
+
+int
+store_savepoint(struct store *s, struct err *err)
+{
+	return store_exec(s, "SAVEPOINT h5pay_sp", err);
+}
+
+int
+store_savepoint_release(struct store *s, struct err *err)
+{
+	return store_exec(s, "RELEASE h5pay_sp", err);
+}
+
+void
+store_savepoint_undo(struct store *s)
+{
+	struct err err;
+
+	/* if this fails the transaction is gone: store_tx_alive() tells */
+	if (store_tx_alive(s))
+		(void)store_exec(s, "ROLLBACK TO h5pay_sp; RELEASE h5pay_sp",
+		    &err);
+}
+
+bool
+store_tx_alive(struct store *s)
+{
+	return sqlite3_get_autocommit(store_db(s)) == 0;
+}

@@ -4,9 +4,10 @@
  *
  * Order of work: everything that needs no lock first (decode, verify the
  * signature over every received field, check signType and merchantNo,
- * hash the raw body), then one short write transaction
- * (order_notify_process), then the answer: "200 text/plain OK" only after
- * the commit. What it does not do: any outbound HTTP, any SQL.
+ * hash the raw body), then one short write transaction shared with the
+ * other notifications this process is handling at that moment (group
+ * commit, notify_batch.c), then the answer: "200 text/plain OK" only after
+ * that commit. What it does not do: any outbound HTTP, any SQL.
  *   bad/missing signature, wrong signType or merchantNo -> 401, nothing
  *       stored, a log line and a counter
  *   malformed body                      -> 400 / 413, nothing stored
@@ -34,6 +35,7 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 {
 	struct kvlist fields;
 	struct useepay_txn txn;
+	struct notify_job job;
 	struct order_outcome oo;
 	enum notify_outcome res;
 	const char *body = buf_str(&r->body);
@@ -63,13 +65,22 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 		goto out;
 	}
 	sign_sha256_hex(body, len, sha);
-	if (order_notify_process(app->store, app_now_s(app), body, len, sha,
-	    &txn, &res, &oo, err) == -1) {
+	memset(&job, 0, sizeof(job));
+	job.now = app_now_s(app);
+	job.body = body;
+	job.len = len;
+	job.body_sha256 = sha;
+	job.txn = &txn;
+	/* group commit: returns once the batch holding it has committed */
+	if (order_notify_submit(app->store, &job) == -1) {
+		*err = job.err;
 		log_error("notify", "store_fail", "txn=%s msg=\"%s\"",
 		    txn.transaction_id, err->msg);
 		err->code = E_STORE;
 		goto out;
 	}
+	res = job.res;
+	oo = job.oo;
 	log_info("notify", "done", "txn=%s type=%s result=%s outcome=%s "
 	    "from=%s to=%s anomaly=%s", txn.transaction_id,
 	    txn.transaction_type ? txn.transaction_type : "-",
