@@ -6,7 +6,8 @@
  * request: libcurl keeps the connection alive and caches the TLS session
  * in the handle. Fixed policy, set once when the handle is made:
  *   - https only (plain http only when http_allow_plain, for tests);
- *   - peer and host verification always on, CA file from the config;
+ *   - TLS 1.2 or newer, peer and host verification always on, CA file
+ *     from the config;
  *   - connect and total timeouts from the config; CURLOPT_NOSIGNAL;
  *   - no redirect is followed, no content-encoding is asked for;
  *   - the response body is capped in the write callback (and early by
@@ -258,6 +259,8 @@ httpc_curl_new(const struct cfg *cfg, struct err *err)
 	    (long)cfg->http_timeout_ms) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
+	bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION,
+	    (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
 	if (cfg->http_ca_file != NULL)
 		bad |= curl_easy_setopt(h, CURLOPT_CAINFO,
 		    cfg->http_ca_file) != CURLE_OK;

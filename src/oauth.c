@@ -12,6 +12,7 @@
  * response body are wiped once used. States and browser binders are
  * stored only as SHA-256.
  */
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -26,6 +27,14 @@
 #include "util.h"
 
 #define LIM_OAUTH_URL 4096
+
+static unsigned retry_backoff_ms = OAUTH_RETRY_BACKOFF_MS;
+
+void
+oauth_retry_backoff_set(unsigned ms)
+{
+	retry_backoff_ms = ms;
+}
 
 bool
 oauth_ret_valid(const char *ret)
@@ -241,7 +250,7 @@ exchange_parse(const struct buf *body, struct oauth_user *u, struct err *err)
 	    !json_object_is_type(v, json_type_string) ||
 	    !openid_valid(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v))) {
-		err_set(err, E_UPSTREAM, "oauth: answer without a valid openid");
+		err_set(err, E_UPSTREAM, "oauth: no valid openid");
 		goto out;
 	}
 	str_lcpy(u->openid, json_object_get_string(v), sizeof(u->openid));
@@ -325,12 +334,12 @@ oauth_code_exchange(struct app *app, const char *code, struct oauth_user *u,
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (attempt > 0) {
 			/* -1 is "system busy": one retry after a pause (§1) */
-			struct timespec ts = {0, OAUTH_RETRY_BACKOFF_MS *
-			    1000000L};
+			struct timespec ts = {retry_backoff_ms / 1000,
+			    (long)(retry_backoff_ms % 1000) * 1000000L};
 
 			log_info("oauth", "exchange_retry", "errcode=-1 "
-			    "backoff_ms=%d", OAUTH_RETRY_BACKOFF_MS);
-			while (nanosleep(&ts, &ts) == -1)
+			    "backoff_ms=%u", retry_backoff_ms);
+			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
 				;
 		}
 		u->errcode = 0;

@@ -21,7 +21,7 @@
 #define OAUTH_STATE_TTL 600	/* s: a silent snsapi_base round trip */
 #define OAUTH_CODE_TTL 300	/* s: a WeChat code lives 5 minutes (§1) */
 #define OAUTH_STATE_GRACE 3600	/* s: expired states kept, then purged */
-#define OAUTH_RETRY_BACKOFF_MS 300	/* before the one retry on -1 */
+#define OAUTH_RETRY_BACKOFF_MS 300	/* default pause before the retry */
 #define OAUTH_NONCE_LEN 32	/* hex chars of a state / browser binder */
 #define OAUTH_CODE_MAX 128
 
@@ -71,14 +71,18 @@ const char *oauth_outcome_name(enum oauth_outcome);
 
 /*
  * Exchange code for the openid through app->httpc (§1 step 2), AppSecret
- * from app->keys. On errcode -1 waits OAUTH_RETRY_BACKOFF_MS and tries once
- * more. 0 with u->outcome set whenever WeChat gave a parseable answer; -1
+ * from app->keys. On errcode -1 waits (OAUTH_RETRY_BACKOFF_MS) and tries
+ * once more. 0 with u->outcome set whenever WeChat gave a parseable answer; -1
  * with *err when it did not (transport failure, HTTP status other than
  * 200, not JSON, no valid openid). The request URL and the response body
  * (which hold the secret and the access token) are wiped after use.
  */
 int oauth_code_exchange(struct app *, const char *code, struct oauth_user *u,
     struct err *);
+
+/* The pause before the retry on -1 (default OAUTH_RETRY_BACKOFF_MS).
+ * For tests and fuzzing; set once, before threads start. */
+void oauth_retry_backoff_set(unsigned ms);
 
 /*
  * A new state for a login returning to ret (valid), bound to browser (a

@@ -18,8 +18,8 @@
 
 enum session_cookie {
 	SESSION_COOKIE_TOKEN = 0,	/* __Host-h5s: the session */
-	SESSION_COOKIE_OAUTH,		/* __Host-h5o: binds a login's state */
-	SESSION_COOKIE_RESTART,		/* __Host-h5r: "already restarted" */
+	SESSION_COOKIE_OAUTH,	/* __Host-h5o: binds a login's state */
+	SESSION_COOKIE_RESTART,	/* __Host-h5r: "already restarted" */
 };
 
 struct session {

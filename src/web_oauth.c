@@ -1,10 +1,10 @@
 /*
  * web_oauth.c - the WeChat login (spec wechat.md §1) and the buyer's
  * session endpoints:
- *	GET  /oauth/start?ret=<relative path>	302 to WeChat's authorize page
+ *	GET  /oauth/start?ret=<path>	302 to WeChat's authorize page
  *	GET  /oauth/callback?code=&state=	session + 302 to ret, or a page
- *	GET  /api/me				the masked openid (R_BUYER)
- *	POST /api/logout			end the session
+ *	GET  /api/me			the masked openid (R_BUYER)
+ *	POST /api/logout		end the session
  *
  * What it does not do: SQL, HTTP to WeChat, token handling (oauth.c,
  * session.c, store_session.c).
@@ -152,8 +152,8 @@ web_oauth_start(struct app *app, struct req *r, struct resp *w,
 		/* an open redirect attempt or a broken link: no login */
 		log_info("oauth", "ret_refused", "len=%zu", strlen(ret));
 		page(w, 400, "oauth-bad-return", "无效的返回地址 / Invalid "
-		    "return address", "登录后只能返回本站页面。 / After signing "
-		    "in you can only return to a page of this shop.", "/",
+		    "return address", "登录后只能返回本站页面。 / After "
+		    "signing in you can only return to a page of this shop.", "/",
 		    "返回首页 / Home");
 		rc = 0;
 		goto out;
@@ -361,8 +361,8 @@ web_oauth_callback(struct app *app, struct req *r, struct resp *w,
 	case OAUTH_SNAPSHOT:
 		log_info("oauth", "refused", "why=snapshot_user");
 		page(w, 403, "oauth-snapshot", "请使用完整服务 / Open the "
-		    "full service", "当前是朋友圈快照页，无法登录。请点击屏幕下方"
-		    "的“使用完整服务”后继续。 / This is a preview page: tap "
+		    "full service", "当前是朋友圈快照页，无法登录。请点击屏幕"
+		    "下方的“使用完整服务”后继续。 / This is a preview page: tap "
 		    "\"使用完整服务\" at the bottom of the screen to continue.",
 		    NULL, NULL);
 		return 0;
