@@ -425,8 +425,9 @@ gw_pay(struct gw *g)
 		    "not the Official Account bound to this merchant");
 		goto out;
 	}
-	if (openid == NULL) {
-		gw_refuse(g, EC_INVALID, "payerInfo.sub_openid is missing");
+	if (openid == NULL || !tid_valid(openid)) {
+		gw_refuse(g, EC_INVALID, "payerInfo.sub_openid is missing or "
+		    "not an openid ([0-9A-Za-z_-])");
 		goto out;
 	}
 	if ((order = json_strict(kvlist_get(&g->in, "orderInfo"))) == NULL ||

@@ -190,6 +190,7 @@ class SimGatewayTest(harness.StackTest):
             json.dumps(dict(good, sub_appid="wx0000000000000000")),
             json.dumps({k: v for k, v in good.items() if k != "sub_openid"}),
             json.dumps(dict(good, sub_openid=7)),
+            json.dumps(dict(good, sub_openid="o<x>")),
         ]
         for p in bad:
             self.refused(self.pay_fields(payerInfo=p), "1002")
