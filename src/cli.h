@@ -22,5 +22,6 @@ int cli_reconcile(int argc, char **argv);	/* cli_reconcile.c */
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_useepay(int argc, char **argv);	/* cli_useepay.c */
+int cli_product(int argc, char **argv);	/* cli_product.c */
 
 #endif

@@ -17,6 +17,8 @@ static const struct {
 	    "migrations"},
 	{"reconcile", cli_reconcile, "-c FILE           query open orders "
 	    "at UseePay once"},
+	{"product", cli_product, "add|list|disable|enable -c FILE ...  the "
+	    "catalog"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
 	{"admin", cli_admin, "-c FILE add|passwd|disable USER   manage admin "

@@ -34,6 +34,10 @@ const struct route route_table[] = {
 	{"GET", "/oauth/callback", web_oauth_callback, R_WEB},
 	{"GET", "/api/me", web_me_get, R_WEB | R_BUYER},
 	{"POST", "/api/logout", web_logout_post, R_WEB},
+	{"GET", "/api/products", web_products_get, R_WEB},
+	{"POST", "/pay", web_pay_post, R_WEB | R_BUYER},
+	{"GET", "/api/orders", web_orders_list, R_WEB | R_BUYER},
+	{"GET", "/api/orders/", web_order_get, R_WEB | R_BUYER | R_PREFIX},
 };
 
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);

@@ -36,4 +36,12 @@ int web_oauth_callback(struct app *, struct req *, struct resp *,
 int web_me_get(struct app *, struct req *, struct resp *, struct err *);
 int web_logout_post(struct app *, struct req *, struct resp *, struct err *);
 
+/* web_catalog.c, web_pay.c, web_orders.c: the buyer flow (issue 5) */
+int web_products_get(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_pay_post(struct app *, struct req *, struct resp *, struct err *);
+int web_order_get(struct app *, struct req *, struct resp *, struct err *);
+int web_orders_list(struct app *, struct req *, struct resp *,
+    struct err *);
+
 #endif

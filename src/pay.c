@@ -1,0 +1,543 @@
+/*
+ * pay.c - the buyer's payment: cart -> order priced from the catalog ->
+ * UseePay JSAPI transaction (spec useepay-v1.md §4) -> invocation
+ * parameters for WeixinJSBridge (wechat.md §2); and the order status with
+ * provider queries (§6) while it is open.
+ *
+ * Invariants:
+ *   - the amount is the catalog's: nothing the client sends about prices,
+ *     amounts or currencies is read;
+ *   - one (openid, idempotency key) is one order, whatever the number of
+ *     taps, retries or concurrent requests (UNIQUE in SQL; a request that
+ *     loses the race waits for the winner's outcome);
+ *   - the provider is called once per order; after an unknown outcome we
+ *     only query (never a second create);
+ *   - no transaction is held across a provider call; every change of an
+ *     existing order goes through order_apply().
+ * What it does not do: HTTP (web_pay.c, web_orders.c), SQL
+ * (store_catalog.c), the provider protocol (useepay.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "app.h"
+#include "cfg.h"
+#include "log.h"
+#include "order.h"
+#include "pay.h"
+#include "store.h"
+#include "useepay.h"
+#include "util.h"
+
+/* How long a request that lost the race for a key waits for the
+ * winner's provider call, beyond the configured HTTP timeouts. */
+#define PAY_WAIT_EXTRA_MS 3000
+#define PAY_WAIT_STEP_MS 100
+
+static bool
+char_in_set(char c, const char *extra)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || (c != '\0' && strchr(extra, c) != NULL);
+}
+
+static bool
+token_valid(const char *s, size_t min, size_t max, const char *extra)
+{
+	size_t n = strlen(s), i;
+
+	if (n < min || n > max)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!char_in_set(s[i], extra))
+			return false;
+	return true;
+}
+
+int
+pay_request_check(const struct pay_request *rq, struct err *err)
+{
+	size_t i, j;
+
+	if (!token_valid(rq->key, PAY_KEY_MIN, PAY_KEY_MAX, "_-"))
+		return err_set(err, E_INPUT, "idempotencyKey: %d-%d of "
+		    "[0-9A-Za-z_-]", PAY_KEY_MIN, PAY_KEY_MAX);
+	if (rq->n == 0 || rq->n > PAY_MAX_LINES)
+		return err_set(err, E_INPUT, "items: 1-%d lines",
+		    PAY_MAX_LINES);
+	for (i = 0; i < rq->n; i++) {
+		const struct pay_line *l = &rq->lines[i];
+
+		if (!token_valid(l->sku, 1, PRODUCT_SKU_MAX, "_.-"))
+			return err_set(err, E_INPUT, "items[%zu].sku: "
+			    "malformed", i);
+		if (l->qty < 1 || l->qty > PAY_QTY_MAX)
+			return err_set(err, E_INPUT, "items[%zu].qty: 1-%d",
+			    i, PAY_QTY_MAX);
+		for (j = 0; j < i; j++)
+			if (strcmp(rq->lines[j].sku, l->sku) == 0)
+				return err_set(err, E_INPUT, "items[%zu]: "
+				    "sku repeated", i);
+	}
+	return 0;
+}
+
+int
+pay_order_no_new(struct app *app, char out[33], struct err *err)
+{
+	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz";
+	unsigned char rnd[64];
+	time_t t = (time_t)app_now_s(app);
+	struct tm tm;
+	size_t n, i;
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, 33, "H5%Y%m%d%H%M%S", &tm) != 16)
+		return err_set(err, E_INTERNAL, "order number: time");
+	n = 16;
+	while (n < 30) {
+		if (app_random(app, rnd, sizeof(rnd)) == -1)
+			return err_set(err, E_INTERNAL, "order number: random");
+		/* rejection sampling: 248 = 4 * 62, no modulo bias */
+		for (i = 0; i < sizeof(rnd) && n < 30; i++)
+			if (rnd[i] < 248)
+				out[n++] = alnum[rnd[i] % 62];
+	}
+	out[30] = '\0';
+	return 0;
+}
+
+/* Length of the longest prefix of s, at most max bytes, that ends on a
+ * UTF-8 character boundary. */
+static size_t
+utf8_cut(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return n;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+void
+pay_subject(const char *const *names, const int64_t *qty, size_t n,
+    char out[129])
+{
+	char tail[48];
+	size_t room, k, len;
+
+	tail[0] = '\0';
+	if (n > 1)
+		(void)snprintf(tail, sizeof(tail), " 等%zu件", n);
+	else if (n == 1 && qty[0] > 1)
+		(void)snprintf(tail, sizeof(tail), " ×%lld",
+		    (long long)qty[0]);
+	room = 128 - strlen(tail);
+	k = n > 0 ? utf8_cut(names[0], room) : 0;
+	memcpy(out, names[0], k);
+	out[k] = '\0';
+	/* no white space at the edges (spec §3: never sent) */
+	len = strlen(out);
+	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\t'))
+		out[--len] = '\0';
+	if (len == 0)
+		str_lcpy(out, "Order", 129);
+	len = strlen(out);
+	memcpy(out + len, tail, strlen(tail) + 1);
+}
+
+/* The six invocation parameters as one JSON text (caller frees). */
+static char *
+jsapi_text(const struct useepay_jsapi *j)
+{
+	struct json_object *o = json_object_new_object();
+	char *s;
+
+	json_object_object_add(o, "appId", json_object_new_string(j->app_id));
+	json_object_object_add(o, "timeStamp",
+	    json_object_new_string(j->time_stamp));
+	json_object_object_add(o, "nonceStr",
+	    json_object_new_string(j->nonce_str));
+	json_object_object_add(o, "package",
+	    json_object_new_string(j->package));
+	json_object_object_add(o, "signType",
+	    json_object_new_string(j->sign_type));
+	json_object_object_add(o, "paySign",
+	    json_object_new_string(j->pay_sign));
+	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return s;
+}
+
+static bool
+jsapi_complete(const struct useepay_jsapi *j)
+{
+	return j->app_id && *j->app_id && j->time_stamp && *j->time_stamp &&
+	    j->nonce_str && *j->nonce_str && j->package && *j->package &&
+	    j->sign_type && *j->sign_type && j->pay_sign && *j->pay_sign;
+}
+
+/* Apply one input to the order in its own write transaction. */
+static int
+pay_apply(struct app *app, const char *order_no, const struct order_input *in,
+    struct err *err)
+{
+	struct order_outcome out;
+
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	memset(&out, 0, sizeof(out));
+	if (order_apply(app->store, app_now_s(app), order_no, in, &out,
+	    err) == -1) {
+		store_rollback(app->store);
+		return -1;
+	}
+	return store_commit(app->store, err);
+}
+
+/*
+ * Query the provider about an open order if its slot is free (last check
+ * at or before not_after) and apply the answer. 0 also when the slot was
+ * taken or the provider did not answer usably (logged).
+ */
+static int
+pay_query_apply(struct app *app, const struct buyer_order *o,
+    int64_t not_after, struct err *err)
+{
+	struct useepay_query_res q;
+	struct order_input in;
+	struct err qe;
+	bool taken = false;
+	int rc = 0;
+
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	if (store_order_query_claim(app->store, o->id, app_now_s(app),
+	    not_after, &taken, err) == -1) {
+		store_rollback(app->store);
+		return -1;
+	}
+	if (store_commit(app->store, err) == -1)
+		return -1;
+	if (!taken)
+		return 0;
+	err_clear(&qe);
+	if (useepay_query(app, o->order_no, &q, &qe) == -1) {
+		log_warn("pay", "query_fail", "order=%s code=%s msg=\"%s\"",
+		    o->order_no, err_name(qe.code), qe.msg);
+		return 0;
+	}
+	if (q.outcome == UP_OK && q.found &&
+	    q.txn.transaction_id != NULL &&
+	    strcmp(q.txn.transaction_id, o->order_no) == 0) {
+		memset(&in, 0, sizeof(in));
+		in.source = OSRC_QUERY;
+		in.kind = OIN_PAY_STATUS;
+		in.status = q.txn.status;
+		in.result_code = q.txn.result_code;
+		in.error_code = q.txn.error_code;
+		in.error_msg = q.txn.error_msg;
+		in.reference = q.txn.reference;
+		in.amount = q.txn.amount;
+		in.currency = q.txn.currency;
+		rc = pay_apply(app, o->order_no, &in, err);
+	} else {
+		log_info("pay", "query_nothing", "order=%s outcome=%s found=%d",
+		    o->order_no, q.outcome == UP_OK ? "ok" : "refused",
+		    q.found ? 1 : 0);
+	}
+	useepay_query_res_cleanup(&q);
+	return rc;
+}
+
+static bool
+state_is(const struct buyer_order *o, const char *s)
+{
+	return strcmp(o->state, s) == 0;
+}
+
+/* What an existing order means for a repeated /pay. */
+static enum pay_result
+pay_result_of(struct app *app, const struct buyer_order *o)
+{
+	if (state_is(o, "PENDING") && o->jsapi != NULL &&
+	    app_now_s(app) < o->expires_at)
+		return PAY_READY;
+	if (state_is(o, "CREATED") || state_is(o, "UNKNOWN"))
+		return PAY_UNKNOWN;
+	if (state_is(o, "FAILED") && o->jsapi == NULL)
+		return PAY_REFUSED;
+	return PAY_NOT_PAYABLE;
+}
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) == -1)
+		;
+}
+
+/*
+ * The order of (openid, key) already exists: wait while another request
+ * is inside its provider call (CREATED), resolve an unknown outcome by a
+ * query, then say what it is.
+ */
+static int
+pay_existing(struct app *app, const char *openid, const char *key,
+    enum pay_result *res, struct buyer_order *o, struct err *err)
+{
+	int64_t deadline = mono_ms() + app->cfg->http_connect_timeout_ms +
+	    app->cfg->http_timeout_ms + PAY_WAIT_EXTRA_MS;
+
+	for (;;) {
+		if (store_buyer_order_by_key(app->store, openid, key, o,
+		    err) == -1)
+			return -1;
+		if (!state_is(o, "CREATED") || mono_ms() >= deadline)
+			break;
+		buyer_order_cleanup(o);
+		sleep_ms(PAY_WAIT_STEP_MS);
+	}
+	if (state_is(o, "CREATED") || state_is(o, "UNKNOWN")) {
+		/* a crashed or timed-out create: ask, at most once per
+		 * status interval */
+		if (pay_query_apply(app, o, app_now_s(app) -
+		    app->cfg->status_query_interval_sec, err) == -1)
+			goto fail;
+		buyer_order_cleanup(o);
+		if (store_buyer_order_by_key(app->store, openid, key, o,
+		    err) == -1)
+			return -1;
+	}
+	*res = pay_result_of(app, o);
+	return 0;
+fail:
+	buyer_order_cleanup(o);
+	return -1;
+}
+
+/* Price the lines from the catalog into items/names; *amount the sum. */
+static int
+pay_price(struct app *app, const struct pay_request *rq,
+    struct buyer_item *items, int64_t *amount, struct err *err)
+{
+	struct product p;
+	size_t i;
+
+	*amount = 0;
+	for (i = 0; i < rq->n; i++) {
+		if (store_product_get(app->store, rq->lines[i].sku, &p,
+		    err) == -1) {
+			if (err->code == E_NOTFOUND)
+				return err_set(err, E_INPUT, "items[%zu]: "
+				    "unknown sku", i);
+			return -1;
+		}
+		if (!p.active)
+			return err_set(err, E_INPUT, "items[%zu]: sku not "
+			    "for sale", i);
+		if (strcmp(p.currency, app->cfg->useepay_currency) != 0)
+			return err_set(err, E_INPUT, "items[%zu]: currency "
+			    "%s is not the shop's %s", i, p.currency,
+			    app->cfg->useepay_currency);
+		memset(&items[i], 0, sizeof(items[i]));
+		str_lcpy(items[i].sku, p.sku, sizeof(items[i].sku));
+		str_lcpy(items[i].name, p.name, sizeof(items[i].name));
+		items[i].unit_price = p.price;
+		items[i].qty = rq->lines[i].qty;
+		/* price <= 999999999999 and qty <= 99: no overflow */
+		items[i].line_amount = p.price * rq->lines[i].qty;
+		*amount += items[i].line_amount;
+		if (*amount > PRODUCT_PRICE_MAX)
+			return err_set(err, E_INPUT, "amount too large");
+	}
+	return 0;
+}
+
+/* Store the order and its items (CREATED) in one transaction. */
+static int
+pay_store_new(struct app *app, const char *openid, const char *appid,
+    const struct pay_request *rq, char order_no[33], struct err *err)
+{
+	struct buyer_item items[PAY_MAX_LINES];
+	const char *names[PAY_MAX_LINES];
+	int64_t qty[PAY_MAX_LINES];
+	struct store_order_new no;
+	char subject[129];
+	int64_t now = app_now_s(app), amount, id;
+	size_t i;
+
+	if (pay_order_no_new(app, order_no, err) == -1)
+		return -1;
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	if (pay_price(app, rq, items, &amount, err) == -1)
+		goto fail;
+	for (i = 0; i < rq->n; i++) {
+		names[i] = items[i].name;
+		qty[i] = items[i].qty;
+	}
+	pay_subject(names, qty, rq->n, subject);
+	memset(&no, 0, sizeof(no));
+	no.order_no = order_no;
+	no.openid = openid;
+	no.appid = appid;
+	no.amount = amount;
+	no.currency = app->cfg->useepay_currency;
+	no.subject = subject;
+	no.idempotency_key = rq->key;
+	no.now = now;
+	no.expires_at = now + app->cfg->useepay_expiration_min * 60;
+	no.next_check_at = order_next_check(now, 0, now);
+	if (store_order_create(app->store, &no, &id, err) == -1)
+		goto fail;
+	for (i = 0; i < rq->n; i++)
+		if (store_order_item_add(app->store, id, &items[i],
+		    err) == -1)
+			goto fail;
+	return store_commit(app->store, err);
+fail:
+	store_rollback(app->store);
+	return -1;
+}
+
+int
+pay_create(struct app *app, const char *openid, const char *appid,
+    const struct pay_request *rq, enum pay_result *res, struct buyer_order *o,
+    struct err *err)
+{
+	struct useepay_pay_res pr;
+	struct useepay_pay_req preq;
+	struct order_input in;
+	struct buyer_order cur;
+	struct err pe;
+	char order_no[33];
+	char *jsapi = NULL;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	if (pay_request_check(rq, err) == -1)
+		return -1;
+	rc = store_buyer_order_by_key(app->store, openid, rq->key, o, err);
+	if (rc == 0) {
+		buyer_order_cleanup(o);
+		return pay_existing(app, openid, rq->key, res, o, err);
+	}
+	if (err->code != E_NOTFOUND)
+		return -1;
+	if (pay_store_new(app, openid, appid, rq, order_no, err) == -1) {
+		if (err->code == E_CONFLICT)	/* a concurrent twin won */
+			return pay_existing(app, openid, rq->key, res, o,
+			    err);
+		return -1;
+	}
+	if (store_buyer_order_get(app->store, order_no, &cur, err) == -1)
+		return -1;
+
+	memset(&preq, 0, sizeof(preq));
+	preq.order_no = cur.order_no;
+	preq.amount = cur.amount;
+	preq.currency = cur.currency;
+	preq.subject = cur.subject;
+	preq.openid = openid;
+	preq.expiration_min = (int)app->cfg->useepay_expiration_min;
+	memset(&in, 0, sizeof(in));
+	in.source = OSRC_PAY;
+	in.amount = -1;
+	err_clear(&pe);
+	rc = useepay_pay(app, &preq, &pr, &pe);
+	if (rc == 0 && pr.outcome == UP_OK && jsapi_complete(&pr.jsapi)) {
+		jsapi = jsapi_text(&pr.jsapi);
+		in.kind = OIN_CREATE_OK;
+		in.jsapi = jsapi;
+		in.reference = pr.reference;
+		in.result_code = pr.result_code;
+		in.status = pr.status;
+	} else if (rc == 0 && pr.outcome == UP_FAILED) {
+		in.kind = OIN_CREATE_FAILED;
+		in.result_code = pr.result_code;
+		in.error_code = pr.error_code;
+		in.error_msg = pr.error_msg;
+		in.reference = pr.reference;
+		log_warn("pay", "refused", "order=%s code=%.8s msg=\"%.128s\"",
+		    cur.order_no, pr.error_code ? pr.error_code : "-",
+		    pr.error_msg ? pr.error_msg : "");
+	} else if (rc == -1 && (pe.code == E_INPUT ||
+	    pe.code == E_INTERNAL)) {
+		/* refused before sending: nothing exists at the provider */
+		in.kind = OIN_CREATE_FAILED;
+		in.error_code = "LOCAL";
+		in.error_msg = "request not sent";
+		log_error("pay", "build_fail", "order=%s msg=\"%s\"",
+		    cur.order_no, pe.msg);
+	} else {
+		/* timeout, transport, bad signature, garbage, or an OK
+		 * without parameters: the provider may hold a transaction */
+		in.kind = OIN_CREATE_UNKNOWN;
+		in.error_code = "UNKNOWN";
+		in.error_msg = rc == -1 ? err_name(pe.code) :
+		    "answer without invocation parameters";
+		log_warn("pay", "unknown", "order=%s code=%s msg=\"%s\"",
+		    cur.order_no, rc == -1 ? err_name(pe.code) : "-",
+		    rc == -1 ? pe.msg : "no redirectParam");
+	}
+	rc = pay_apply(app, cur.order_no, &in, err);
+	if (in.kind == OIN_CREATE_UNKNOWN && rc == 0)
+		rc = pay_query_apply(app, &cur, app_now_s(app), err);
+	free(jsapi);
+	useepay_pay_res_cleanup(&pr);	/* zeroed by useepay_pay */
+	buyer_order_cleanup(&cur);
+	if (rc == -1)
+		return -1;
+	if (store_buyer_order_get(app->store, order_no, o, err) == -1)
+		return -1;
+	*res = pay_result_of(app, o);
+	log_info("pay", "create", "order=%s state=%s amount=%lld",
+	    o->order_no, o->state, (long long)o->amount);
+	return 0;
+}
+
+int
+pay_status(struct app *app, const char *openid, const char *order_no,
+    struct buyer_order *o, struct err *err)
+{
+	int64_t now = app_now_s(app);
+	int64_t iv = app->cfg->status_query_interval_sec;
+	int64_t last;
+
+	memset(o, 0, sizeof(*o));
+	if (!token_valid(order_no, 1, 32, ""))
+		return err_set(err, E_NOTFOUND, "malformed order number");
+	if (store_buyer_order_get(app->store, order_no, o, err) == -1)
+		return -1;
+	if (strcmp(o->openid, openid) != 0) {
+		buyer_order_cleanup(o);
+		return err_set(err, E_NOTFOUND, "order of another buyer");
+	}
+	last = o->last_query_at ? o->last_query_at : o->created_at;
+	if ((state_is(o, "PENDING") || state_is(o, "UNKNOWN") ||
+	    state_is(o, "CREATED")) && now - last >= iv) {
+		if (pay_query_apply(app, o, now - iv, err) == -1) {
+			log_error("pay", "status_apply_fail", "order=%s "
+			    "msg=\"%s\"", o->order_no, err->msg);
+			err_clear(err);
+		}
+		buyer_order_cleanup(o);
+		if (store_buyer_order_get(app->store, order_no, o, err) == -1)
+			return -1;
+	}
+	return 0;
+}
