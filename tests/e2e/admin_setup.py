@@ -2,6 +2,7 @@
 run by it against the stack run_e2e.py started (E2E_* environment).
 
     admin_setup.py user NAME            create an admin (password on stdin)
+    admin_setup.py sim                  print the simulator's base URL
     admin_setup.py paid-order SUBJECT ITEM AMOUNT
         a buyer's order paid through h5pay-sim: the order row (as /pay
         writes it), the payment created at the simulator with our
@@ -10,6 +11,7 @@ run by it against the stack run_e2e.py started (E2E_* environment).
 """
 import json
 import os
+import re
 import sqlite3
 import ssl
 import subprocess
@@ -24,8 +26,23 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import harness  # noqa: E402
 
 
+def sim_base():
+    """E2E_SIM, or (when run_e2e.py did not set it) the simulator's TLS
+    server in the stack's rendered nginx.conf: the listen port that is not
+    the shop's."""
+    if os.environ.get("E2E_SIM"):
+        return os.environ["E2E_SIM"]
+    shop = os.environ["E2E_BASE"].rsplit(":", 1)[1]
+    with open(os.path.join(os.environ["E2E_DIR"], "run", "nginx.conf")) as f:
+        for ln in f:
+            m = re.match(r"\s*listen 127\.0\.0\.1:(\d+) ssl;", ln)
+            if m and m.group(1) != shop:
+                return "https://127.0.0.1:" + m.group(1)
+    raise SystemExit("no simulator in this stack")
+
+
 def sim_post(path, body, ctype):
-    host, port = os.environ["E2E_SIM"].rsplit(":", 1)
+    host, port = sim_base().rsplit(":", 1)
     ctx = ssl.create_default_context(cafile=os.environ["E2E_CA"])
     c = http.client.HTTPSConnection("127.0.0.1", int(port), context=ctx,
                                     timeout=30)
@@ -89,6 +106,9 @@ def main(argv):
                            capture_output=True, timeout=60)
         sys.stderr.write(p.stderr)
         return p.returncode
+    if len(argv) == 2 and argv[1] == "sim":
+        print(sim_base())
+        return 0
     if len(argv) == 5 and argv[1] == "paid-order":
         return paid_order(argv[2], argv[3], int(argv[4]))
     sys.stderr.write(__doc__)

@@ -39,7 +39,8 @@ async function noPwn(page) {
 
 run([
 	['fixtures: admin user and a paid order', async () => {
-		assert.ok(env.sim, 'the simulator must run for this test');
+		assert.match(setup(['sim']), /^https:\/\/127\.0\.0\.1:/,
+		    'the simulator must run for this test');
 		setup(['user', USER], PASS + '\n');
 		orderNo = JSON.parse(setup(['paid-order', SUBJECT, ITEM,
 		    '1000'])).orderNo;
@@ -81,6 +82,9 @@ run([
 		    /"><img src=x onerror=/);
 		assert.match(await p.innerText('#notifications'),
 		    /verified/);
+		// the provider's echoParam, decoded, shown as text
+		assert.match(await p.innerText('#notifications'),
+		    /echoParam\s+"><img src=x onerror=alert\(1\)>/);
 		await noPwn(p);
 		await shot(p, '04-detail-paid');
 

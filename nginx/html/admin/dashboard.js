@@ -25,7 +25,6 @@
 		var bw = (W - L - 10) / Math.max(days.length, 1);
 		H5A.clear(svg);
 		svg.setAttribute('viewBox', '0 0 ' + W + ' ' + H);
-		svg.setAttribute('preserveAspectRatio', 'none');
 		[0, 0.5, 1].forEach(function (f) {
 			var y = T + (H - B - T) * (1 - f);
 			svg.appendChild(s('line', { x1: L, x2: W, y1: y, y2: y }));

@@ -84,8 +84,8 @@
 				(n.result_code || '') }),
 			    ' ' + H5A.when(n.received_at) + ' · ' +
 			    (n.verified ? 'verified' : 'NOT verified') + ' · ' +
-			    n.outcome,
-			    E('pre', { cls: 'raw', text: n.body || '' })]);
+			    n.outcome + (n.duplicate_of ? ' (duplicate of #' +
+			    n.duplicate_of + ')' : ''), fields(n.body || '')]);
 		}));
 		var pending = d.refunds.some(function (r) {
 			return r.state !== 'SUCCEEDED' && r.state !== 'FAILED';
@@ -96,6 +96,20 @@
 			clearInterval(poll);
 			poll = null;
 		}
+	}
+
+	/* the received form body, decoded, one field per row (as text) */
+	function fields(body) {
+		var rows = [];
+		try {
+			new URLSearchParams(body).forEach(function (v, k) {
+				rows.push(E('tr', {}, [E('th', { text: k }),
+				    E('td', { text: v })]));
+			});
+		} catch (e) {
+			return E('pre', { cls: 'raw', text: body });
+		}
+		return E('table', { cls: 'fields' }, [E('tbody', {}, rows)]);
 	}
 
 	function load() {
