@@ -385,7 +385,7 @@ admin_user_add(struct store *s, const char *name, const char *password,
 	    store_admin_audit_insert(s, now, "cli", "user_add", name, "", "ok",
 	    "", "", err) == -1) {
 		store_rollback(s);
-		if (err->code == E_CONFLICT)
+		if (err && err->code == E_CONFLICT)
 			err_set(err, E_CONFLICT, "user %s exists", name);
 		return -1;
 	}
