@@ -83,6 +83,7 @@ admin_date_parse(const char *s, int64_t *out)
 void
 admin_date_format(int64_t t, char out[11])
 {
+	char tmp[64];
 	int64_t z = (t >= 0 ? t : t - 86399) / 86400 + 719468;
 	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
 	int64_t doe = z - era * 146097;
@@ -92,8 +93,6 @@ admin_date_format(int64_t t, char out[11])
 	int64_t d = doy - (153 * mp + 2) / 5 + 1;
 	int64_t m = mp + (mp < 10 ? 3 : -9);
 	int64_t y = yoe + era * 400 + (m <= 2);
-
-	char tmp[64];
 
 	snprintf(tmp, sizeof(tmp), "%04lld-%02lld-%02lld",
 	    (long long)(y % 10000), (long long)m, (long long)d);

@@ -712,9 +712,11 @@ int
 store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
     struct json_object **out, struct err *err)
 {
+	/* orders of every currency (?3 unused): a covering scan of
+	 * orders_created, no table lookups */
 	static const char sql_orders[] = "SELECT created_at - created_at % "
 	    "86400 AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
-	    "created_at < ?2 AND currency = ?3 GROUP BY d";
+	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
 	static const char sql_paid[] = "SELECT paid_at - paid_at % 86400 AS "
 	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
 	    "paid_at < ?2 AND currency = ?3 GROUP BY d";

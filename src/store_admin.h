@@ -125,8 +125,9 @@ int store_admin_refund_insert(struct store *, const char *refund_no,
     struct err *);
 
 /*
- * Per UTC day in [from, to): orders created, amount paid (by paid_at),
- * refunds succeeded (count, amount, by updated_at), in currency. As a JSON
+ * Per UTC day in [from, to): orders created (any currency), amount paid
+ * (by paid_at) and refunds succeeded (count, amount, by updated_at) in
+ * currency. As a JSON
  * array of {"day": unix, "orders", "paidCount", "paidAmount",
  * "refundCount", "refundAmount"} for every day of the range (zeros
  * included). Caller puts.

@@ -19,6 +19,7 @@ import json
 import os
 import random
 import shutil
+import sqlite3
 import ssl
 import statistics
 import subprocess
@@ -71,20 +72,30 @@ def main():
     ap.add_argument("--days", type=int, default=90)
     ap.add_argument("--n", type=int, default=300, help="requests per case")
     ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--db", help="a filled database to reuse (copied in, "
+                    "no dev-fill); when missing, written after the fill")
     a = ap.parse_args()
 
     stack = harness.Stack("admin-bench", sim=False,
                           config={"reconcile_interval_sec": "0"})
+    reuse = a.db and os.path.exists(a.db)
+    if reuse:
+        shutil.copy(a.db, stack.db_path)
     try:
         stack.start()
         h5pay = os.path.join(harness.BUILD, "h5pay")
         t = time.time()
-        subprocess.run([h5pay, "dev-fill", "-c", stack.cfg_path, "--orders",
-                        str(a.orders), "--days", str(a.days)], check=True)
+        if not reuse:
+            subprocess.run([h5pay, "dev-fill", "-c", stack.cfg_path,
+                            "--orders", str(a.orders), "--days",
+                            str(a.days)], check=True)
         fill_s = time.time() - t
-        subprocess.run([h5pay, "admin", "-c", stack.cfg_path, "add",
-                        "bench"], input="bench-Passw0rd\n", text=True,
-                       check=True, capture_output=True)
+        for cmd in ("add", "passwd"):      # passwd: a reused database
+            if subprocess.run([h5pay, "admin", "-c", stack.cfg_path, cmd,
+                               "bench"], input="bench-Passw0rd\n",
+                              text=True, capture_output=True
+                              ).returncode == 0:
+                break
         c = Client(stack)
         c.req("POST", "/admin/api/login", {"username": "bench",
                                            "password": "bench-Passw0rd"})
@@ -145,6 +156,11 @@ def main():
                 print("  %s: %s" % (name, "; ".join(lat)))
     finally:
         stack.stop(check_logs=False)
+        if a.db and not reuse:
+            c = sqlite3.connect(stack.db_path)
+            c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            c.close()
+            shutil.copy(stack.db_path, a.db)
         if not a.keep:
             shutil.rmtree(stack.dir, ignore_errors=True)
         else:
