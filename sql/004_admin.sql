@@ -72,3 +72,19 @@ CREATE INDEX admin_audit_at ON admin_audit (at, id);
 CREATE INDEX orders_amount ON orders (amount, id);
 CREATE INDEX orders_paid ON orders (paid_at, currency, amount)
     WHERE paid_at IS NOT NULL;
+
+-- The dashboard's per-day figures of closed days (a day is closed an hour
+-- after it ended), computed once from orders/refunds and kept: every
+-- writer stamps rows with the current time, so a closed day's figures no
+-- longer change. `h5pay dev-fill` (back-dated rows) empties it.
+CREATE TABLE admin_stats_days (
+	day INTEGER NOT NULL CHECK (day % 86400 = 0),
+	currency TEXT NOT NULL CHECK (length(currency) = 3),
+	orders INTEGER NOT NULL,
+	paid_count INTEGER NOT NULL,
+	paid_amount INTEGER NOT NULL,
+	refund_count INTEGER NOT NULL,
+	refund_amount INTEGER NOT NULL,
+	computed_at INTEGER NOT NULL,
+	PRIMARY KEY (day, currency)
+) STRICT, WITHOUT ROWID;

@@ -670,12 +670,13 @@ struct day {
 	int64_t orders, paid_count, paid_amount, refund_count, refund_amount;
 };
 
-/* Run st (bound ?1 from, ?2 to, ?3 currency) whose rows are (day, count,
- * amount) and add them to days[] at (count_off, amount_off). */
+/* Run sql (bound ?1 from, ?2 to, ?3 currency) whose rows are (day, count,
+ * amount) and put them into days[] (index: days since base) as figure
+ * `which` (0 orders, 1 paid, 2 refunds). */
 static int
 stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
-    const char *cur, struct day *days, int64_t ndays, int which,
-    struct err *err)
+    const char *cur, struct day *days, int64_t ndays, int64_t base,
+    int which, struct err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	int rc;
@@ -686,7 +687,7 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 	sqlite3_bind_int64(st, 2, to);
 	bind_s(st, 3, cur);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t d = (sqlite3_column_int64(st, 0) - from) / 86400;
+		int64_t d = (sqlite3_column_int64(st, 0) - base) / 86400;
 		int64_t c = sqlite3_column_int64(st, 1);
 		int64_t a = sqlite3_column_int64(st, 2);
 
@@ -708,12 +709,83 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 	return 0;
 }
 
+/* Cached figures of [from, to) into days[]/have[]. */
+static int
+stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
+    struct day *days, bool *have, int64_t n, struct err *err)
+{
+	static const char sql[] = "SELECT day, orders, paid_count, "
+	    "paid_amount, refund_count, refund_amount FROM admin_stats_days "
+	    "WHERE currency = ?1 AND day >= ?2 AND day < ?3";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, cur);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t d = (sqlite3_column_int64(st, 0) - from) / 86400;
+
+		if (d < 0 || d >= n)
+			continue;
+		days[d].orders = sqlite3_column_int64(st, 1);
+		days[d].paid_count = sqlite3_column_int64(st, 2);
+		days[d].paid_amount = sqlite3_column_int64(st, 3);
+		days[d].refund_count = sqlite3_column_int64(st, 4);
+		days[d].refund_amount = sqlite3_column_int64(st, 5);
+		have[d] = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_stats_cached");
+	return 0;
+}
+
+/* Keep the computed figures of closed days [lo, hi) (indexes). Best
+ * effort: the cache is an optimisation, a failure is only logged. */
+static void
+stats_keep(struct store *s, int64_t from, const char *cur,
+    const struct day *days, const bool *have, int64_t lo, int64_t hi,
+    int64_t now)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO admin_stats_days "
+	    "(day, currency, orders, paid_count, paid_amount, refund_count, "
+	    "refund_amount, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8)";
+	sqlite3_stmt *st;
+	struct err err;
+	int64_t i;
+
+	if (lo >= hi || store_begin(s, &err) == -1)
+		return;
+	for (i = lo; i < hi; i++) {
+		if (have[i])
+			continue;
+		if ((st = store_stmt(s, sql, &err)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, from + i * 86400);
+		bind_s(st, 2, cur);
+		sqlite3_bind_int64(st, 3, days[i].orders);
+		sqlite3_bind_int64(st, 4, days[i].paid_count);
+		sqlite3_bind_int64(st, 5, days[i].paid_amount);
+		sqlite3_bind_int64(st, 6, days[i].refund_count);
+		sqlite3_bind_int64(st, 7, days[i].refund_amount);
+		sqlite3_bind_int64(st, 8, now);
+		if (step_done(s, st, "admin_stats_keep", &err) == -1)
+			goto fail;
+	}
+	store_commit(s, &err);
+	return;
+fail:
+	store_rollback(s);
+}
+
 int
 store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
-    struct json_object **out, struct err *err)
+    int64_t now, struct json_object **out, struct err *err)
 {
-	/* orders of every currency (?3 unused): a covering scan of
-	 * orders_created, no table lookups */
 	static const char sql_orders[] = "SELECT created_at - created_at % "
 	    "86400 AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
 	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
@@ -724,9 +796,10 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 	    "86400 AS d, count(*), sum(amount) FROM refunds WHERE state = "
 	    "'SUCCEEDED' AND updated_at >= ?1 AND updated_at < ?2 AND "
 	    "currency = ?3 GROUP BY d";
-	struct day *days;
+	struct day *days = NULL;
 	struct json_object *arr;
-	int64_t n, i;
+	bool *have = NULL;
+	int64_t n, i, lo, hi, closed;
 
 	*out = NULL;
 	if (from % 86400 || to % 86400 || to <= from)
@@ -736,11 +809,29 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 		return err_set(err, E_INPUT, "stats range over %d days",
 		    STATS_MAX_DAYS);
 	days = xcalloc((size_t)n, sizeof(*days));
-	if (stats_fill(s, sql_orders, from, to, cur, days, n, 0, err) == -1 ||
-	    stats_fill(s, sql_paid, from, to, cur, days, n, 1, err) == -1 ||
-	    stats_fill(s, sql_refunds, from, to, cur, days, n, 2, err) == -1) {
-		free(days);
-		return -1;
+	have = xcalloc((size_t)n, sizeof(*have));
+	if (stats_cached(s, from, to, cur, days, have, n, err) == -1)
+		goto fail;
+	for (lo = 0; lo < n && have[lo]; lo++)
+		;
+	for (hi = n; hi > lo && have[hi - 1]; hi--)
+		;
+	if (lo < hi) {
+		int64_t a = from + lo * 86400, b = from + hi * 86400;
+
+		/* one scan over the uncached span (cached days inside it
+		 * get the same figures again) */
+		if (stats_fill(s, sql_orders, a, b, cur, days, n, from, 0,
+		    err) == -1 ||
+		    stats_fill(s, sql_paid, a, b, cur, days, n, from, 1,
+		    err) == -1 ||
+		    stats_fill(s, sql_refunds, a, b, cur, days, n, from, 2,
+		    err) == -1)
+			goto fail;
+		/* a day is closed an hour after its end */
+		closed = (now - 3600 - (now - 3600) % 86400 - from) / 86400;
+		stats_keep(s, from, cur, days, have, lo,
+		    closed < hi ? closed : hi, now);
 	}
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++) {
@@ -761,8 +852,13 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 		json_object_array_add(arr, o);
 	}
 	free(days);
+	free(have);
 	*out = arr;
 	return 0;
+fail:
+	free(days);
+	free(have);
+	return -1;
 }
 
 /* --- dev-fill --------------------------------------------------------------- */
@@ -860,6 +956,9 @@ store_admin_dev_fill(struct store *s, int64_t n, int64_t days, int64_t now,
 	if (sqlite3_step(q) == SQLITE_ROW)
 		start = sqlite3_column_int64(q, 0);
 	sqlite3_reset(q);
+	/* back-dated rows: the cached figures of closed days are void */
+	if (store_exec(s, "DELETE FROM admin_stats_days", err) == -1)
+		return -1;
 	for (i = 1; i <= n; i++) {
 		if ((i - 1) % 10000 == 0 && store_begin(s, err) == -1)
 			return -1;

@@ -131,9 +131,13 @@ int store_admin_refund_insert(struct store *, const char *refund_no,
  * array of {"day": unix, "orders", "paidCount", "paidAmount",
  * "refundCount", "refundAmount"} for every day of the range (zeros
  * included). Caller puts.
+ * Closed days (ended at least an hour before now) are read from and kept
+ * in admin_stats_days, in a short transaction of its own: do not call
+ * inside one.
  */
 int store_admin_stats(struct store *, int64_t from, int64_t to,
-    const char *currency, struct json_object **out, struct err *);
+    const char *currency, int64_t now, struct json_object **out,
+    struct err *);
 
 /*
  * Benchmarks only (h5pay dev-fill): n fake orders "DEV<12 digits>" spread

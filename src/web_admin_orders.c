@@ -607,10 +607,11 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 			return err_set(err, E_INPUT, "to: YYYY-MM-DD");
 		to += 86400;
 	}
-	if (store_admin_stats(app->store, from, to, cur, &days, err) == -1)
+	if (store_admin_stats(app->store, from, to, cur, now, &days,
+	    err) == -1)
 		return -1;
-	if (store_admin_stats(app->store, t0, t0 + 86400, cur, &today,
-	    err) == -1) {
+	if (store_admin_stats(app->store, t0, t0 + 86400, cur, now,
+	    &today, err) == -1) {
 		json_object_put(days);
 		return -1;
 	}
