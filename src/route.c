@@ -29,6 +29,7 @@ const struct route route_table[] = {
 	{"POST", "/admin/api/orders/", web_admin_order_post,
 	    R_WEB | R_ADMIN | R_CSRF | R_PREFIX},
 	{"GET", "/admin/api/stats", web_admin_stats, R_WEB | R_ADMIN},
+	{"GET", "/admin/api/audit", web_admin_audit, R_WEB | R_ADMIN},
 	{"POST", "/notify", web_notify_post, R_NOTIFY},
 	{"GET", "/oauth/start", web_oauth_start, R_WEB},
 	{"GET", "/oauth/callback", web_oauth_callback, R_WEB},

@@ -662,6 +662,30 @@ store_admin_refund_insert(struct store *s, const char *refund_no,
 	return 0;
 }
 
+int
+store_admin_audit_list(struct store *s, int64_t before_id, int64_t limit,
+    struct json_object **out, struct err *err)
+{
+	static const char sql[] = "SELECT id, at, admin, action, target, "
+	    "detail, result, ip, request_id FROM admin_audit WHERE id < ?1 "
+	    "ORDER BY id DESC LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct json_object *arr;
+
+	*out = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 2, limit);
+	arr = json_object_new_array();
+	if (rows_json(s, st, arr, "admin_audit_list", err) == -1) {
+		json_object_put(arr);
+		return -1;
+	}
+	*out = arr;
+	return 0;
+}
+
 /* --- stats ---------------------------------------------------------------- */
 
 #define STATS_MAX_DAYS 366

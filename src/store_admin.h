@@ -66,6 +66,11 @@ int store_admin_audit_insert(struct store *, int64_t at, const char *admin,
     const char *action, const char *target, const char *detail,
     const char *result, const char *ip, const char *rid, struct err *);
 
+/* The newest audit records (id < before_id when before_id > 0), at most
+ * limit, as a JSON array of rows (keys = column names). Caller puts. */
+int store_admin_audit_list(struct store *, int64_t before_id, int64_t limit,
+    struct json_object **out, struct err *);
+
 /* --- orders (read side of sql/003_orders.sql) --------------------------- */
 
 enum store_admin_sort {

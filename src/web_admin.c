@@ -3,12 +3,14 @@
  *	POST /admin/api/login	{"username", "password"} -> cookie + CSRF
  *	GET  /admin/api/session	the current session's user and CSRF token
  *	POST /admin/api/logout	(R_ADMIN | R_CSRF) revoke the session
+ *	GET  /admin/api/audit	(R_ADMIN) the audit log, newest first
  *
  * What it does not do: decide (admin.c) or SQL. The login answer for an
  * unknown user, a disabled user and a wrong password is the same 401.
  * Login requires Content-Type application/json: a cross-site form cannot
  * send it without a CORS preflight, which we never grant.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +19,7 @@
 #include "admin.h"
 #include "cfg.h"
 #include "log.h"
+#include "store_admin.h"
 #include "util.h"
 #include "web.h"
 
@@ -125,5 +128,27 @@ web_admin_logout(struct app *app, struct req *r, struct resp *w,
 	resp_json(w, 200, o);
 	resp_header(w, "Set-Cookie", ADMIN_COOKIE "=; Path=/; Max-Age=0; "
 	    "HttpOnly; Secure; SameSite=Strict");
+	return 0;
+}
+
+int
+web_admin_audit(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct json_object *arr, *o;
+	int64_t before = 0, limit = 50;
+	const char *v;
+
+	if ((v = req_query(r, "before")) != NULL && *v &&
+	    parse_i64z(v, 1, INT64_MAX, &before) == -1)
+		return err_set(err, E_INPUT, "before: an audit id");
+	if ((v = req_query(r, "limit")) != NULL && *v &&
+	    parse_i64z(v, 1, 200, &limit) == -1)
+		return err_set(err, E_INPUT, "limit: 1..200");
+	if (store_admin_audit_list(app->store, before, limit, &arr, err) == -1)
+		return -1;
+	o = json_object_new_object();
+	json_object_object_add(o, "audit", arr);
+	resp_json(w, 200, o);
 	return 0;
 }

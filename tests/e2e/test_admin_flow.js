@@ -137,6 +137,7 @@ run([
 		const h = await p.locator('#chart rect.bar').last()
 		    .getAttribute('height');
 		assert.ok(parseFloat(h) > 0, 'today has a bar');
+		await p.waitForSelector('#audit td:has-text("refund_send")');
 		await shot(p, '07-dashboard-laptop');
 		await p.setViewportSize({ width: 390, height: 844 });
 		await shot(p, '08-dashboard-phone');

@@ -520,6 +520,16 @@ class AdminTest(harness.StackTest):
         self.assertEqual(len(st["days"]), 30)
         acts = self.q("SELECT action, result FROM admin_audit WHERE target = "
                       "? ORDER BY id", (no,))
+        # the audit log through the API, newest first
+        au = a.get("/admin/api/audit?limit=200").json()["audit"]
+        mine = [(x["action"], x["result"]) for x in au if x["target"] == no]
+        self.assertEqual(mine, list(reversed(acts)))
+        self.assertTrue(all(x["admin"] == "alice" for x in au
+                            if x["target"] == no))
+        ids = [x["id"] for x in au]
+        self.assertEqual(ids, sorted(ids, reverse=True))
+        older = a.get("/admin/api/audit?limit=5&before=%d" % ids[2]).json()
+        self.assertEqual([x["id"] for x in older["audit"]], ids[3:8])
         self.assertIn(("query", "ok"), acts)
         self.assertIn(("refund_create", "ok"), acts)
         self.assertIn(("refund_send", "ok"), acts)

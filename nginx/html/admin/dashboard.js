@@ -88,7 +88,27 @@
 		}).catch(function (e) { H5A.status(e.message, true); });
 	}
 
+	function audit() {
+		H5A.api('GET', '/admin/api/audit?limit=20').then(function (r) {
+			var tb = document.getElementById('audit');
+			H5A.clear(tb);
+			r.audit.forEach(function (a) {
+				tb.appendChild(E('tr', { cls: a.result === 'ok' ?
+				    '' : 'anomaly' }, [
+				    E('td', { text: H5A.when(a.at) }),
+				    E('td', { text: a.admin }),
+				    E('td', { text: a.action }),
+				    E('td', { text: a.target }),
+				    E('td', { text: a.result }),
+				    E('td', { text: a.detail })]));
+			});
+		}).catch(function (e) { H5A.status(e.message, true); });
+	}
+
 	document.getElementById('range').addEventListener('submit',
 	    function (ev) { ev.preventDefault(); load(); });
-	H5A.nav('dashboard').then(load);
+	H5A.nav('dashboard').then(function () {
+		load();
+		audit();
+	});
 })();
