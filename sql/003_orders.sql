@@ -12,7 +12,8 @@ CREATE TABLE products (
 	    CHECK (length(sku) BETWEEN 1 AND 64
 	        AND sku NOT GLOB '*[^0-9A-Za-z_.-]*'),
 	name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 128),
-	description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 2000),
+	description TEXT NOT NULL DEFAULT ''
+	    CHECK (length(description) <= 2000),
 	price INTEGER NOT NULL CHECK (price > 0 AND price <= 999999999999),
 	currency TEXT NOT NULL
 	    CHECK (length(currency) = 3 AND currency GLOB '[A-Z][A-Z][A-Z]'),
@@ -37,11 +38,12 @@ CREATE TABLE orders (
 	state TEXT NOT NULL DEFAULT 'CREATED'
 	    CHECK (state IN ('CREATED', 'PENDING', 'UNKNOWN', 'PAID', 'FAILED',
 	        'CLOSED', 'PARTIALLY_REFUNDED', 'REFUNDED')),
-	provider_ref TEXT CHECK (provider_ref IS NULL OR length(provider_ref) <= 64),
+	provider_ref TEXT
+	    CHECK (provider_ref IS NULL OR length(provider_ref) <= 64),
 	-- the WeChat invocation parameters from redirectParam, passed through
 	jsapi TEXT CHECK (jsapi IS NULL OR json_valid(jsapi)),
-	idempotency_key TEXT
-	    CHECK (idempotency_key IS NULL OR length(idempotency_key) BETWEEN 1 AND 128),
+	idempotency_key TEXT CHECK (idempotency_key IS NULL
+	    OR length(idempotency_key) BETWEEN 1 AND 128),
 	expires_at INTEGER NOT NULL,
 	paid_at INTEGER,
 	-- reconciler schedule (src/reconcile.c): due when next_check_at <= now
@@ -120,7 +122,8 @@ CREATE TABLE refunds (
 	state TEXT NOT NULL DEFAULT 'CREATED'
 	    CHECK (state IN ('CREATED', 'PENDING', 'UNKNOWN', 'SUCCEEDED',
 	        'FAILED')),
-	provider_ref TEXT CHECK (provider_ref IS NULL OR length(provider_ref) <= 64),
+	provider_ref TEXT
+	    CHECK (provider_ref IS NULL OR length(provider_ref) <= 64),
 	reason TEXT NOT NULL DEFAULT '' CHECK (length(reason) <= 256),
 	admin TEXT NOT NULL CHECK (length(admin) BETWEEN 1 AND 64),
 	error_code TEXT CHECK (error_code IS NULL OR length(error_code) <= 64),
@@ -138,11 +141,14 @@ CREATE TABLE order_events (
 	order_id INTEGER NOT NULL REFERENCES orders (id),
 	source TEXT NOT NULL
 	    CHECK (source IN ('notify', 'query', 'reconciler', 'admin', 'pay')),
-	old_state TEXT NOT NULL CHECK (old_state IN ('CREATED', 'PENDING', 'UNKNOWN', 'PAID', 'FAILED', 'CLOSED',
-	        'PARTIALLY_REFUNDED', 'REFUNDED')),
-	new_state TEXT NOT NULL CHECK (new_state IN ('CREATED', 'PENDING', 'UNKNOWN', 'PAID', 'FAILED', 'CLOSED',
-	        'PARTIALLY_REFUNDED', 'REFUNDED')),
-	result_code TEXT CHECK (result_code IS NULL OR length(result_code) <= 64),
+	old_state TEXT NOT NULL CHECK (old_state IN
+	    ('CREATED', 'PENDING', 'UNKNOWN', 'PAID', 'FAILED', 'CLOSED',
+	    'PARTIALLY_REFUNDED', 'REFUNDED')),
+	new_state TEXT NOT NULL CHECK (new_state IN
+	    ('CREATED', 'PENDING', 'UNKNOWN', 'PAID', 'FAILED', 'CLOSED',
+	    'PARTIALLY_REFUNDED', 'REFUNDED')),
+	result_code TEXT
+	    CHECK (result_code IS NULL OR length(result_code) <= 64),
 	error_code TEXT CHECK (error_code IS NULL OR length(error_code) <= 64),
 	error_msg TEXT CHECK (error_msg IS NULL OR length(error_msg) <= 512),
 	-- sha256 hex of the raw provider message (notify body), when any

@@ -285,6 +285,19 @@ order_apply_pay(struct store *st, int64_t now, const struct order *o,
 		return -1;
 	out->anomaly = d.anomaly;
 	out->new_state = d.next;
+	if (d.next == o->state && in->kind == OIN_CREATE_OK &&
+	    o->state != ORDER_CREATED) {
+		/* a query (or the notification) got there first: the state
+		 * stands, but the buyer still needs the invocation params */
+		memset(&ch, 0, sizeof(ch));
+		ch.id = o->id;
+		ch.state = o->state;
+		ch.refunded_amount = o->refunded_amount;
+		ch.now = now;
+		ch.provider_ref = has(in->reference) ? in->reference : NULL;
+		ch.jsapi = in->jsapi;
+		return store_order_update(st, &ch, err);
+	}
 	if (d.next == o->state)
 		return 0;
 	memset(&ch, 0, sizeof(ch));
@@ -363,7 +376,8 @@ order_apply_refund(struct store *st, int64_t now, const struct order *o,
 			break;
 		}
 		if (r.state == REFUND_FAILED)
-			a = OAN_STATUS_CONFLICT;	/* money left after all */
+			/* we had given up on it, but the money left */
+			a = OAN_STATUS_CONFLICT;
 		rnext = REFUND_SUCCEEDED;
 		refunded = o->refunded_amount + r.amount;
 		onext = refunded == o->amount ? ORDER_REFUNDED :

@@ -64,10 +64,10 @@ enum order_source {
 enum order_input_kind {
 	OIN_PAY_STATUS = 0,	/* provider status of the pay transaction */
 	OIN_REFUND_STATUS,	/* provider status of a refund (refund_no) */
-	OIN_CREATE_OK,		/* pay call accepted: PENDING, ref + jsapi */
+	OIN_CREATE_OK,		/* pay accepted: PENDING, ref + jsapi */
 	OIN_CREATE_FAILED,	/* pay call refused: FAILED, error code/msg */
 	OIN_CREATE_UNKNOWN,	/* pay call outcome unknown: UNKNOWN */
-	OIN_EXPIRE		/* past expiry + grace, provider says unpaid */
+	OIN_EXPIRE		/* past expiry+grace, provider: unpaid */
 };
 
 enum order_anomaly {
@@ -96,7 +96,7 @@ struct order_input {
 	const char *currency;
 	const char *refund_no;		/* REFUND_STATUS */
 	const char *jsapi;		/* CREATE_OK: JSON text */
-	const char *msg_sha256;		/* hash of the raw message, 64 hex */
+	const char *msg_sha256;		/* raw message's SHA-256, hex */
 	int64_t notification_id;	/* 0 = none */
 	const char *actor;		/* admin user name, or NULL */
 };
@@ -163,7 +163,7 @@ struct notification {
 
 /* What the pure decision says for a pay-level input. */
 struct order_decision {
-	enum order_state next;		/* == current when nothing changes */
+	enum order_state next;		/* == current: no change */
 	enum order_anomaly anomaly;
 };
 
@@ -211,7 +211,7 @@ enum notify_outcome {
 	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
 	NOTIFY_NOOP,		/* nothing to change: already there */
 	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
-	NOTIFY_ANOMALY,		/* verified but unusable: anomaly stored */
+	NOTIFY_ANOMALY,		/* verified, unusable: anomaly stored */
 	NOTIFY_IGNORED		/* a transactionType we do not handle */
 };
 
@@ -282,8 +282,9 @@ int order_anomaly_record(struct store *, int64_t now, enum order_anomaly,
 /*
  * The reconciler's schedule: when to query an open order next, after
  * `attempts` queries so far. +1, +2, +5, +10, +20 minutes after creation,
- * then hourly after now; never earlier than now + 30 s. /pay uses
- * order_next_check(created_at, 0, created_at) for a new order.
+ * then hourly after now; never earlier than now + 30 s. /pay must set
+ * next_check_at = order_next_check(created_at, 0, created_at) when it
+ * inserts an order (the column's default, 0, means "due now").
  */
 int64_t order_next_check(int64_t created_at, int64_t attempts, int64_t now);
 

@@ -204,14 +204,22 @@ pay_apply(struct app *app, const char *order_no, const struct order_input *in,
 	return store_commit(app->store, err);
 }
 
+/* What a provider query said about an order. */
+enum pay_verdict {
+	PV_NONE = 0,		/* not asked (slot taken), or no usable answer */
+	PV_STATUS,		/* a status, applied through order_apply */
+	PV_ABSENT		/* verified: the provider has no such transaction */
+};
+
 /*
  * Query the provider about an open order if its slot is free (last check
- * at or before not_after) and apply the answer. 0 also when the slot was
- * taken or the provider did not answer usably (logged).
+ * at or before not_after) and apply the answer; *v says what came of it.
+ * 0 also when the slot was taken or the provider did not answer usably
+ * (logged); -1 only for a database failure.
  */
 static int
 pay_query_apply(struct app *app, const struct buyer_order *o,
-    int64_t not_after, struct err *err)
+    int64_t not_after, enum pay_verdict *v, struct err *err)
 {
 	struct useepay_query_res q;
 	struct order_input in;
@@ -219,6 +227,7 @@ pay_query_apply(struct app *app, const struct buyer_order *o,
 	bool taken = false;
 	int rc = 0;
 
+	*v = PV_NONE;
 	if (store_begin(app->store, err) == -1)
 		return -1;
 	if (store_order_query_claim(app->store, o->id, app_now_s(app),
@@ -250,7 +259,10 @@ pay_query_apply(struct app *app, const struct buyer_order *o,
 		in.amount = q.txn.amount;
 		in.currency = q.txn.currency;
 		rc = pay_apply(app, o->order_no, &in, err);
+		*v = PV_STATUS;
 	} else {
+		if (q.outcome == UP_OK && !q.found)
+			*v = PV_ABSENT;
 		log_info("pay", "query_nothing", "order=%s outcome=%s found=%d",
 		    o->order_no, q.outcome == UP_OK ? "ok" : "refused",
 		    q.found ? 1 : 0);
@@ -265,15 +277,20 @@ state_is(const struct buyer_order *o, const char *s)
 	return strcmp(o->state, s) == 0;
 }
 
-/* What an existing order means for a repeated /pay. */
+/*
+ * What an order means for /pay. v: what a query just said about it. An
+ * open order the provider verifiably does not have was never created
+ * there: that attempt failed (the reconciler closes the order later).
+ */
 static enum pay_result
-pay_result_of(struct app *app, const struct buyer_order *o)
+pay_result_of(struct app *app, const struct buyer_order *o,
+    enum pay_verdict v)
 {
 	if (state_is(o, "PENDING") && o->jsapi != NULL &&
 	    app_now_s(app) < o->expires_at)
 		return PAY_READY;
 	if (state_is(o, "CREATED") || state_is(o, "UNKNOWN"))
-		return PAY_UNKNOWN;
+		return v == PV_ABSENT ? PAY_REFUSED : PAY_UNKNOWN;
 	if (state_is(o, "FAILED") && o->jsapi == NULL)
 		return PAY_REFUSED;
 	return PAY_NOT_PAYABLE;
@@ -301,6 +318,7 @@ pay_existing(struct app *app, const char *openid, const char *key,
 {
 	int64_t deadline = mono_ms() + app->cfg->http_connect_timeout_ms +
 	    app->cfg->http_timeout_ms + PAY_WAIT_EXTRA_MS;
+	enum pay_verdict v = PV_NONE;
 
 	for (;;) {
 		if (store_buyer_order_by_key(app->store, openid, key, o,
@@ -315,14 +333,14 @@ pay_existing(struct app *app, const char *openid, const char *key,
 		/* a crashed or timed-out create: ask, at most once per
 		 * status interval */
 		if (pay_query_apply(app, o, app_now_s(app) -
-		    app->cfg->status_query_interval_sec, err) == -1)
+		    app->cfg->status_query_interval_sec, &v, err) == -1)
 			goto fail;
 		buyer_order_cleanup(o);
 		if (store_buyer_order_by_key(app->store, openid, key, o,
 		    err) == -1)
 			return -1;
 	}
-	*res = pay_result_of(app, o);
+	*res = pay_result_of(app, o, v);
 	return 0;
 fail:
 	buyer_order_cleanup(o);
@@ -421,6 +439,7 @@ pay_create(struct app *app, const char *openid, const char *appid,
 {
 	struct useepay_pay_res pr;
 	struct useepay_pay_req preq;
+	enum pay_verdict v = PV_NONE;
 	struct order_input in;
 	struct buyer_order cur;
 	struct err pe;
@@ -496,7 +515,7 @@ pay_create(struct app *app, const char *openid, const char *appid,
 	}
 	rc = pay_apply(app, cur.order_no, &in, err);
 	if (in.kind == OIN_CREATE_UNKNOWN && rc == 0)
-		rc = pay_query_apply(app, &cur, app_now_s(app), err);
+		rc = pay_query_apply(app, &cur, app_now_s(app), &v, err);
 	free(jsapi);
 	useepay_pay_res_cleanup(&pr);	/* zeroed by useepay_pay */
 	buyer_order_cleanup(&cur);
@@ -504,7 +523,7 @@ pay_create(struct app *app, const char *openid, const char *appid,
 		return -1;
 	if (store_buyer_order_get(app->store, order_no, o, err) == -1)
 		return -1;
-	*res = pay_result_of(app, o);
+	*res = pay_result_of(app, o, v);
 	log_info("pay", "create", "order=%s state=%s amount=%lld",
 	    o->order_no, o->state, (long long)o->amount);
 	return 0;
@@ -530,7 +549,9 @@ pay_status(struct app *app, const char *openid, const char *order_no,
 	last = o->last_query_at ? o->last_query_at : o->created_at;
 	if ((state_is(o, "PENDING") || state_is(o, "UNKNOWN") ||
 	    state_is(o, "CREATED")) && now - last >= iv) {
-		if (pay_query_apply(app, o, now - iv, err) == -1) {
+		enum pay_verdict v;
+
+		if (pay_query_apply(app, o, now - iv, &v, err) == -1) {
 			log_error("pay", "status_apply_fail", "order=%s "
 			    "msg=\"%s\"", o->order_no, err->msg);
 			err_clear(err);

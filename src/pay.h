@@ -39,7 +39,9 @@ struct pay_request {
 /* What became of a /pay request that was not refused as bad input. */
 enum pay_result {
 	PAY_READY = 0,		/* PENDING with the invocation parameters */
-	PAY_REFUSED,		/* the provider refused: order FAILED */
+	PAY_REFUSED,		/* the provider refused (order FAILED), or
+				   verifiably never created it (order
+				   UNKNOWN until the reconciler closes it) */
 	PAY_UNKNOWN,		/* outcome unknown: order UNKNOWN / CREATED,
 				   resolved by queries, never re-created */
 	PAY_NOT_PAYABLE		/* the key's order is paid, failed, closed,

@@ -70,21 +70,21 @@ void sim_cfg_print_reference(void);
 struct sim_faults {
 	int64_t latency_ms;		/* before handling a request */
 	char latency_path[64];		/* path prefix; "" = every path */
-	int64_t error_count;		/* next N requests answer error_status */
+	int64_t error_count;		/* next N answer error_status */
 	int64_t error_status;
 	char error_path[64];
-	int64_t hang_count;		/* /api: handle, then sleep hang_ms */
+	int64_t hang_count;		/* /api: handle, sleep hang_ms */
 	int64_t hang_ms;
 	int64_t malformed_count;	/* /api: answer broken JSON */
-	int64_t bad_sign_count;		/* /api: answer with a wrong sign */
-	bool notify_duplicate;		/* every notification sent twice */
+	int64_t bad_sign_count;		/* /api: a wrong sign */
+	bool notify_duplicate;		/* each notification twice */
 	bool notify_out_of_order;	/* hold, then send newest first */
 	int64_t notify_drop_count;	/* next N notifications never sent */
 	int64_t notify_bad_sign_count;
 	bool notify_first;		/* refunds: notify before answering */
-	int64_t oauth_errcode;		/* next oauth_errcode_count exchanges */
+	int64_t oauth_errcode;		/* next _count exchanges */
 	int64_t oauth_errcode_count;
-	char oauth_auto_user[65];	/* authorize: 302 at once as this user */
+	char oauth_auto_user[65];	/* authorize: 302 as this user */
 	bool refund_fail;		/* refunds end failed, not succeed */
 };
 
@@ -136,7 +136,7 @@ struct sim_txn {
 	char status[16];		/* pending succeed failed closed ... */
 	char error_code[8];
 	char error_msg[128];
-	char sign_type[4];		/* MD5 | RSA of the creating request */
+	char sign_type[4];		/* the creating request's */
 	char notify_url[513];
 	char echo[257];
 	char reserved[257];
@@ -233,13 +233,21 @@ int sim_sign(struct sim *, struct kvlist *, const char *sign_type,
 /* Build the signed notification body for a txn (form-encoded). */
 int sim_notify_body(struct sim *, const struct sim_txn *, struct buf *,
     struct err *);
-/* Queue t's notification (inside the caller's transaction); *id gets
- * the notification's id (may be NULL). */
+/* Queue t's notification (inside the caller's transaction). With id,
+ * *id gets its id and it is leased to the caller, who must deliver it
+ * (sim_notif_deliver with leased): the notifier leaves it alone. */
 int sim_notify_queue(struct app *, const struct sim_txn *, int64_t *id,
     struct err *);
 /* Send one queued notification now and record the attempt(s): used by
- * the notifier and by the "notify before the answer" fault. */
-void sim_notif_deliver(struct app *, struct sim_notif *);
+ * the notifier (leased false: it takes the lease first) and by the
+ * "notify before the answer" fault (leased true). */
+void sim_notif_deliver(struct app *, struct sim_notif *, bool leased);
+/* How long a sender holds a notification it is sending. */
+static inline int64_t
+sim_notif_lease_ms(const struct sim *sim)
+{
+	return 2 * sim->cfg.http_timeout_ms + 1000;
+}
 /* Minor-unit exponent of an ISO 4217 currency. */
 int sim_currency_exponent(const char *);
 /* n random bytes as 2n lowercase hex chars into out (2n+1). */
@@ -249,8 +257,11 @@ void sim_html_escape(struct buf *, const char *s);
 /* A new reference / prepay id. */
 int sim_new_id(struct app *, const char *prefix, char *out, size_t sz);
 
-/* Final-state changes shared by the payer, control and expiry: mark pay
- * `to` and queue its notification, in one transaction. */
+/* Final-state changes shared by the payer, control, expiry and refund
+ * settlement: move txn `id` from `from` to `to` and queue its
+ * notification, in one transaction (E_CONFLICT when it was not `from`).
+ * With notif_id, the notification is leased to the caller (see
+ * sim_notify_queue). */
 int sim_txn_finish(struct app *, int64_t id, const char *from,
     const char *to, const char *code, const char *msg, int64_t *notif_id,
     struct err *);

@@ -60,7 +60,7 @@ sim_fault_before(struct sim *sim, const char *path, struct resp *w)
 	int64_t ms = 0, status = 0;
 
 	if (prefix_hit("/sim/control", path))
-		return false;	/* the switches themselves stay reachable */
+		return false;	/* the switches stay reachable */
 	pthread_mutex_lock(&sim->mu);
 	if (sim->faults.latency_ms > 0 &&
 	    prefix_hit(sim->faults.latency_path, path))

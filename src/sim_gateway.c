@@ -138,7 +138,8 @@ gw_send(struct gw *g)
 	resp_json(g->w, 200, o);
 }
 
-/* A refusal: resultCode=failed, errorCode, errorMsg, echoes. */
+/* A refusal: resultCode=failed, errorCode, errorMsg, echoes; sent at
+ * once. Always returns -1 (the request is answered). */
 static int
 gw_refuse(struct gw *g, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -166,7 +167,7 @@ gw_refuse(struct gw *g, const char *code, const char *fmt, ...)
 	log_info("sim", "api_refused", "type=%s code=%s msg=\"%s\"",
 	    tt && strlen(tt) <= 16 ? tt : "-", code, g->msg);
 	gw_send(g);
-	return 0;
+	return -1;
 }
 
 /* ---- field checks ---------------------------------------------------- */
@@ -204,21 +205,21 @@ gw_check_fields(struct gw *g, const struct field_rule *rules, size_t n)
 			r = rule_find(rules, n, e->key);
 		if (r == NULL)
 			return gw_refuse(g, EC_UNKNOWN_FIELD, "field %.64s is "
-			    "not accepted for this transactionType", e->key) - 1;
+			    "not accepted for this transactionType", e->key);
 		if (e->vlen == 0 || has_edge_space(e->val, e->vlen))
 			return gw_refuse(g, EC_INVALID, "field %s is blank or "
-			    "has leading/trailing white space", e->key) - 1;
+			    "has leading/trailing white space", e->key);
 		if (memchr(e->val, '\0', e->vlen))
 			return gw_refuse(g, EC_INVALID, "field %s holds a NUL "
-			    "byte", e->key) - 1;
+			    "byte", e->key);
 		if (e->vlen > r->max)
 			return gw_refuse(g, EC_INVALID, "field %s is longer "
-			    "than %zu", e->key, r->max) - 1;
+			    "than %zu", e->key, r->max);
 	}
 	for (i = 0; i < n; i++)
 		if (rules[i].required && !kvlist_get(&g->in, rules[i].name))
 			return gw_refuse(g, EC_MISSING, "field %s is required",
-			    rules[i].name) - 1;
+			    rules[i].name);
 	return 0;
 }
 
@@ -231,7 +232,7 @@ gw_amount(struct gw *g, int64_t *out)
 	if (!is_digits(a) || a[0] == '0' || strlen(a) > 12 ||
 	    parse_i64z(a, 1, 999999999999LL, out) == -1)
 		return gw_refuse(g, EC_INVALID, "amount must be a positive "
-		    "integer of at most 12 digits (minor units)") - 1;
+		    "integer of at most 12 digits (minor units)");
 	return 0;
 }
 
@@ -245,16 +246,16 @@ gw_currency(struct gw *g)
 	for (i = 0; i < 3; i++)
 		if (c[i] < 'A' || c[i] > 'Z')
 			return gw_refuse(g, EC_INVALID, "currency must be an "
-			    "ISO 4217 code") - 1;
+			    "ISO 4217 code");
 	if (c[3] != '\0')
 		return gw_refuse(g, EC_INVALID, "currency must be an ISO 4217 "
-		    "code") - 1;
+		    "code");
 	for (p = list; (p = strstr(p, c)) != NULL; p += 3)
 		if ((p == list || p[-1] == ',' || p[-1] == ' ') &&
 		    (p[3] == '\0' || p[3] == ',' || p[3] == ' '))
 			return 0;
 	return gw_refuse(g, EC_INVALID, "currency %s is not enabled for this "
-	    "merchant", c) - 1;
+	    "merchant", c);
 }
 
 /* An absolute https URL with a host, no spaces, no fragment. */
@@ -267,13 +268,14 @@ gw_notify_url(struct gw *g, const char *u)
 	if (strncmp(u, "https://", 8) != 0 || *h == '\0' || *h == '/' ||
 	    *h == ':' || *h == '?')
 		return gw_refuse(g, EC_INVALID, "notifyUrl must be an absolute "
-		    "https URL") - 1;
+		    "https URL");
 	for (i = 0; u[i]; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
+		if ((unsigned char)u[i] <= 0x20 ||
+		    (unsigned char)u[i] >= 0x7f ||
 		    u[i] == '#' || u[i] == '"' || u[i] == '<' || u[i] == '>' ||
 		    u[i] == '\\')
 			return gw_refuse(g, EC_INVALID, "notifyUrl has an "
-			    "invalid character") - 1;
+			    "invalid character");
 	return 0;
 }
 
@@ -364,6 +366,11 @@ out:
 	return rc;
 }
 
+/*
+ * The three transaction types: 0 when g->out holds the answer to send
+ * (the caller applies the answer faults), -1 when the request was refused
+ * and answered already.
+ */
 static int
 gw_pay(struct gw *g)
 {
@@ -374,7 +381,7 @@ gw_pay(struct gw *g)
 	struct err err;
 	int64_t amount, exp = 20, now = app_now_ms(g->app);
 	char amount_s[24];
-	int rc = 0;
+	int rc = -1;
 
 	buf_init(&rp, 8192);
 	if (gw_check_fields(g, pay_rules, NRULES(pay_rules)) == -1)
@@ -493,7 +500,7 @@ gw_pay(struct gw *g)
 	out_add(g, "errorMsg", "Success");
 	out_add(g, "echoParam", t.echo);
 	out_add(g, "redirectParam", buf_str(&rp));
-	rc = 1;		/* answered below, after the hang fault */
+	rc = 0;		/* answered by the caller, after the faults */
 out:
 	json_object_put(payer);
 	json_object_put(order);
@@ -550,7 +557,7 @@ gw_query(struct gw *g)
 	int rc;
 
 	if (gw_check_fields(g, query_rules, NRULES(query_rules)) == -1)
-		return 0;
+		return -1;
 	if (tid == NULL && ref == NULL)
 		return gw_refuse(g, EC_MISSING, "transactionId or reference "
 		    "is required");
@@ -587,7 +594,7 @@ gw_query(struct gw *g)
 	out_add(g, "echoParam", kvlist_get(&g->in, "echoParam"));
 	out_add(g, "transactionInfo", buf_str(&info));
 	buf_cleanup(&info);
-	return 1;
+	return 0;
 }
 
 /* ---- refund (§7) -------------------------------------------------------- */
@@ -602,15 +609,15 @@ gw_refund(struct gw *g, int64_t *notif_id)
 	char amount_s[24];
 
 	if (gw_check_fields(g, refund_rules, NRULES(refund_rules)) == -1)
-		return 0;
+		return -1;
 	if (!tid_valid(kvlist_get(&g->in, "transactionId")))
 		return gw_refuse(g, EC_INVALID, "transactionId may hold only "
 		    "[0-9A-Za-z_-]");
 	if (gw_amount(g, &amount) == -1 || gw_currency(g) == -1)
-		return 0;
+		return -1;
 	url = kvlist_get(&g->in, "notifyUrl");
 	if (url && gw_notify_url(g, url) == -1)
-		return 0;
+		return -1;
 	if (store_begin(g->app->store, &err) == -1)
 		return gw_refuse(g, EC_SYSTEM, "system busy");
 	if (sim_txn_get(g->app->store, g->sim->cfg.merchant_no,
@@ -694,7 +701,7 @@ gw_refund(struct gw *g, int64_t *notif_id)
 	out_add(g, "errorCode", EC_OK);
 	out_add(g, "errorMsg", "Success");
 	out_add(g, "echoParam", t.echo);
-	return 1;
+	return 0;
 }
 
 /* ---- the handler -------------------------------------------------------- */
@@ -723,7 +730,7 @@ sim_api_post(struct app *app, struct req *r, struct resp *w, struct err *err)
 	const char *st, *tt, *mno;
 	struct err verr;
 	int64_t notif_id = 0;
-	int rc = 0;
+	int rc = -1;
 	size_t i;
 
 	memset(&g, 0, sizeof(g));
@@ -779,14 +786,14 @@ sim_api_post(struct app *app, struct req *r, struct resp *w, struct err *err)
 	else
 		gw_refuse(&g, EC_TYPE, "transactionType %.16s is not "
 		    "supported", tt);
-	if (rc == 1) {
+	if (rc == 0) {
 		if (notif_id > 0) {
 			struct sim_notif n;
 
 			/* fault: the final notification overtakes the answer */
 			if (sim_notif_get(app->store, notif_id, &n, &verr) ==
 			    0) {
-				sim_notif_deliver(app, &n);
+				sim_notif_deliver(app, &n, true);
 				free(n.body);
 			}
 		}

@@ -100,7 +100,7 @@ record(struct app *app, int64_t id, int attempt, long status,
 }
 
 void
-sim_notif_deliver(struct app *app, struct sim_notif *n)
+sim_notif_deliver(struct app *app, struct sim_notif *n, bool leased)
 {
 	struct sim *sim = sim_of(app);
 	struct sim_faults f;
@@ -111,8 +111,8 @@ sim_notif_deliver(struct app *app, struct sim_notif *n)
 	const char *state;
 	long status;
 
-	if (sim_notif_claim(app->store, n->id, now, now +
-	    2 * sim->cfg.http_timeout_ms + 1000, &err) == -1)
+	if (!leased && sim_notif_claim(app->store, n->id, now, now +
+	    sim_notif_lease_ms(sim), &err) == -1)
 		return;		/* another sender has it */
 	if (sim_fault_take(sim, &sim->faults.notify_drop_count)) {
 		log_info("sim", "notify_dropped", "id=%lld", (long long)n->id);
@@ -206,7 +206,7 @@ sim_notifier_pass(struct app *app)
 	 * then send the newest first */
 	for (i = 0; i < n; i++) {
 		if (!(f.notify_out_of_order && n < 2) && !sim->stopping)
-			sim_notif_deliver(app, &due[i]);
+			sim_notif_deliver(app, &due[i], false);
 		free(due[i].body);
 	}
 }

@@ -93,7 +93,8 @@ redirect_ok(const char *u, char *host, size_t hsz)
 	if (strlen(u) > LIM_REDIRECT_URI || strncmp(u, "https://", 8) != 0)
 		return false;
 	for (i = 0; u[i]; i++)
-		if ((unsigned char)u[i] <= 0x20 || (unsigned char)u[i] >= 0x7f ||
+		if ((unsigned char)u[i] <= 0x20 ||
+		    (unsigned char)u[i] >= 0x7f ||
 		    u[i] == '#' || u[i] == '"' || u[i] == '<' || u[i] == '>' ||
 		    u[i] == '\\' || u[i] == '\'')
 			return false;

@@ -301,9 +301,9 @@ sim_pay_confirm(struct app *app, struct req *r, struct resp *w,
 	} else {
 		msg = ERR_FAIL;
 	}
-	json_object_put(body);
 	log_info("sim", "pay_confirm", "action=%.16s err_msg=\"%s\"", action,
 	    msg);
+	json_object_put(body);	/* action was borrowed from it */
 	answer(w, strcmp(msg, "get_brand_wcpay_request:ok") == 0, msg);
 	return 0;
 }

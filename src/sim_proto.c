@@ -118,7 +118,8 @@ sim_notify_queue(struct app *app, const struct sim_txn *t, int64_t *id,
 	rc = sim_notify_body(sim, t, &body, err);
 	if (rc == 0)
 		rc = sim_notif_insert(app->store, t->id, t->notify_url,
-		    buf_str(&body), app_now_ms(app), app_now_ms(app), id, err);
+		    buf_str(&body), app_now_ms(app) + (id ?
+		    sim_notif_lease_ms(sim) : 0), app_now_ms(app), id, err);
 	buf_cleanup(&body);
 	return rc;
 }

@@ -18,6 +18,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -44,9 +45,20 @@ def spki_hash(pem_path):
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-def make_stack(name):
+def stack_options(test_path):
+    """Stack keyword arguments a test asks for in a comment line
+    `e2e-stack: {"sim": false, "config": {...}}` (JSON)."""
+    with open(test_path, encoding="utf-8") as f:
+        for line in f:
+            m = re.search(r"e2e-stack:\s*(\{.*\})", line)
+            if m:
+                return json.loads(m.group(1))
+    return {}
+
+
+def make_stack(name, test_path):
     cls = getattr(harness, "E2EStack", None) or harness.Stack
-    return cls(name)
+    return cls(name, **stack_options(test_path))
 
 
 def describe(stack, out):
@@ -61,12 +73,9 @@ def describe(stack, out):
         "E2E_DIR": stack.dir,
         "E2E_CA": os.path.join(stack.certs, "ca.pem"),
     }
-    if "sim" in stack.procs:
+    if getattr(stack, "sim", False):
         d["E2E_SIM"] = "https://127.0.0.1:%d" % stack.sim_port
-    for k in ("sim_control_port", "sim_control"):
-        v = getattr(stack, k, None)
-        if v:
-            d["E2E_SIM_CONTROL"] = str(v)
+        d["E2E_SIM_DB"] = stack.sim_values["db_path"]
     return d
 
 
@@ -93,10 +102,13 @@ def main(argv):
     out = os.path.join(harness.BUILD, "e2e-out", name)
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
-    stack = make_stack(name)
+    stack = make_stack(name, os.path.join(HERE, argv[1])
+                       if argv[1] != "--start" else os.devnull)
     ok = False
     try:
         stack.start()
+        if hasattr(stack, "seed_demo"):
+            stack.seed_demo()
         env = dict(os.environ)
         env.update(describe(stack, out))
         if argv[1] == "--start":

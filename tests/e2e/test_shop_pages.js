@@ -13,6 +13,9 @@
  *   result page, which polls until PAID;
  * - result page gives up polling with a "still confirming" message;
  * - a 401 login_required goes to /oauth/start with this page as ret.
+ *
+ * No simulator here (its bridge would be injected into the pages):
+ * e2e-stack: {"sim": false}
  */
 'use strict';
 

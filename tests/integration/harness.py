@@ -331,6 +331,9 @@ class Stack:
             "wechat_secret_file": os.path.join(d, "sim-wechat.secret"),
             "wechat_private_key_file": os.path.join(keys, "wechat_key.pem"),
             "cors_origin": "https://127.0.0.1:%d" % self.shop_port,
+            # as registered in UseePay's and WeChat's consoles: the shop
+            "shop_app_id": "127.0.0.1",
+            "oauth_domain": "127.0.0.1:%d" % self.shop_port,
             "http_ca_file": os.path.join(self.certs, "ca.pem"),
             "notify_minute_ms": "60000",
             "refund_delay_ms": "200",
@@ -457,6 +460,29 @@ class Stack:
                     if parts[7].endswith("web.sock"):
                         return "web"
         return None
+
+    # -- the catalog (issue 5) ---------------------------------------------
+    DEMO_PRODUCTS = [
+        ("tea-oolong", "凤凰单丛 Phoenix oolong tea", "100 g, Chaozhou",
+         12800),
+        ("cup-celadon", "青瓷茶杯 Celadon tea cup", "Longquan celadon",
+         8800),
+        ("mooncake-box", "莲蓉月饼 Lotus seed mooncakes", "Box of 4", 26800),
+        ("eggroll-tin", "鸡蛋卷 Egg rolls", "Tin of 30", 6800),
+    ]
+
+    def h5pay(self, *args, check=True):
+        """Run the h5pay CLI against this stack's config."""
+        argv = [os.path.join(BUILD, "h5pay")] + list(args[:1]) + \
+            list(args[1:2]) + ["-c", self.cfg_path] + list(args[2:])
+        return subprocess.run(argv, capture_output=True, text=True,
+                              check=check)
+
+    def seed_demo(self):
+        """The demo catalog, through `h5pay product add`."""
+        for sku, name, desc, price in self.DEMO_PRODUCTS:
+            self.h5pay("product", "add", "--sku", sku, "--name", name,
+                       "--description", desc, "--price", str(price))
 
     def stop(self, check_logs=True):
         p = self.procs.get("nginx")

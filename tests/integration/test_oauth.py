@@ -399,8 +399,10 @@ class TestOAuth(harness.StackTest):
                             "state_hash = ?",
                             (sha256_hex(state2),)).fetchone()
             self.assertEqual(row[0], 1)
-            c.execute("UPDATE oauth_state SET expires_at = 0 WHERE "
-                      "state_hash = ?", (sha256_hex(state2),))
+            # just expired (an ancient one could be purged meanwhile)
+            c.execute("UPDATE oauth_state SET expires_at = "
+                      "CAST(strftime('%s','now') AS INTEGER) - 1 "
+                      "WHERE state_hash = ?", (sha256_hex(state2),))
         r = b.get(self.authorize(b, auth2))
         self.assert_page(r, 400, "oauth-expired")
         self.assert_no_session(r, b)

@@ -115,7 +115,7 @@ class SimOAuthTest(harness.StackTest):
         # '<' and '"' are refused in a redirect_uri altogether
         self.assertEqual(r.status, 400)
         r = self.stack.sim_request("GET", self.authorize_path(
-            redirect_uri="https://127.0.0.1/cb?x=1&y=2"))
+            redirect_uri=self.redirect_uri() + "?x=1&y=2"))
         self.assertEqual(r.status, 200)
         self.assertTrue(r.header("Content-Type").startswith("text/html"))
         self.assertIn("oPick_1", r.text)
@@ -131,6 +131,10 @@ class SimOAuthTest(harness.StackTest):
             ({"appid": None}, "10012"),
             ({"redirect_uri": "http://127.0.0.1/cb"}, "10003"),
             ({"redirect_uri": None}, "10011"),
+            # not the authorized domain (oauth_domain)
+            ({"redirect_uri": "https://localhost:%d/cb" %
+              self.stack.shop_port}, "10003"),
+            ({"redirect_uri": "https://127.0.0.1:1/cb"}, "10003"),
             ({"response_type": "token"}, "10004"),
             ({"scope": "snsapi_login"}, "10005"),
             ({"state": "a-b"}, "10013"),

@@ -109,7 +109,8 @@ class TestSupervisor(unittest.TestCase):
             t0 = time.monotonic()
             os.kill(s.h5payd_pid(), signal.SIGHUP)
             harness.wait_for(lambda: not (old & set(s.worker_pids())) and
-                             len(s.worker_pids()) == 3,
+                             len(s.worker_pids("web")) +
+                             len(s.worker_pids("notify")) == 3,
                              what="the new generation only")
             load.wait_more(100)
             during = load.since(t0)

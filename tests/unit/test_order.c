@@ -505,6 +505,20 @@ test_apply_create_and_unknown(void)
 	    "WHERE order_no = ?", "C1"), "prepay_id=1");
 	T_EQ_STR(q_text("SELECT provider_ref FROM orders WHERE order_no = ?",
 	    "C1"), "UP123");
+	/* a query got there first: PENDING stands, the params are kept */
+	add_order("C0", "CREATED", 100);
+	{
+		struct order_input q = pay_in(OSRC_QUERY, UPS_PENDING, 100,
+		    "HKD");
+
+		T_EQ_INT(apply("C0", &q, &out), 0);
+	}
+	T_EQ_STR(state_of("C0"), "PENDING");
+	T_EQ_INT(apply("C0", &in, &out), 0);
+	T_OK(!out.changed);
+	T_EQ_STR(q_text("SELECT json_extract(jsapi, '$.package') FROM orders "
+	    "WHERE order_no = ?", "C0"), "prepay_id=1");
+	T_EQ_INT(events_of("C0"), 1);
 	/* a second create outcome cannot move it */
 	in.kind = OIN_CREATE_FAILED;
 	T_EQ_INT(apply("C1", &in, &out), 0);

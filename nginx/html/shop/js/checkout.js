@@ -110,21 +110,26 @@
 	function failed(r, p) {
 		var d = r.data || {};
 		busy = false;
-		if (r.status === 502) {
-			/* the provider refused: that order is over */
+		if (r.status === 502 || r.status === 504) {
+			/* refused, or no verified answer: that order can never
+			 * be paid (its parameters were never seen), the next tap
+			 * is a new attempt */
 			p.dead = true;
 			H.payPut(p);
 			H.notice(H.$('msg'), 'error', '支付下单失败，请稍后重试。',
 			    'The payment could not be started. Please try '
-			    + 'again.' + (d.message ? ' (' + d.message + ')' :
-			    ''));
-		} else if (r.status === 504 || r.status === 503 ||
-		    r.status === 0 || r.status === 429) {
-			/* outcome unknown or busy: same key next time, the
-			 * server answers with the same order */
+			    + 'again.');
+		} else if (r.status === 0 || r.status === 503 ||
+		    r.status === 429) {
+			/* no answer or busy: the same key next time, the server
+			 * answers with the same order if it was created */
 			H.notice(H.$('msg'), 'error',
 			    '网络繁忙，请稍后再试。', 'The service is busy. '
 			    + 'Please try again in a moment.');
+		} else if (r.status === 409 && d.state === 'PAID') {
+			window.location.assign('/shop/result.html?order=' +
+			    encodeURIComponent(d.orderNo));
+			return;
 		} else if (r.status === 409) {
 			p.dead = true;
 			H.payPut(p);

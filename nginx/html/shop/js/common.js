@@ -68,6 +68,7 @@
 		if (!node)
 			return;
 		node.textContent = '';
+		node.removeAttribute('data-state');
 		node.className = 'notice' + (kind ? ' ' + kind : '');
 		node.appendChild(el('div', '', zh));
 		if (en)
