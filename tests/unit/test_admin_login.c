@@ -194,7 +194,8 @@ test_unknown_user_and_address_limit(void)
 	clock_ms += 86400 * 1000LL;
 	/* an unknown user is throttled like a known one (no enumeration) */
 	for (i = 0; i < 5; i++)
-		T_EQ_INT(login("ghost", "x", "10.1.0.1", NULL), ADMIN_LOGIN_BAD);
+		T_EQ_INT(login("ghost", "x", "10.1.0.1", NULL),
+		    ADMIN_LOGIN_BAD);
 	T_EQ_INT(login("ghost", "x", "10.1.0.1", NULL),
 	    ADMIN_LOGIN_THROTTLED);
 	/* a garbage name is one key ("-"), not a way around the limit */
