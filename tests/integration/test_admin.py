@@ -15,6 +15,7 @@ import os
 import sqlite3
 import statistics
 import subprocess
+import threading
 import time
 import urllib.parse
 import uuid
@@ -533,6 +534,58 @@ class AdminTest(harness.StackTest):
         self.assertIn(("query", "ok"), acts)
         self.assertIn(("refund_create", "ok"), acts)
         self.assertIn(("refund_send", "ok"), acts)
+
+    def test_concurrent_refunds_never_exceed_the_order(self):
+        if not self.stack.sim:
+            self.skipTest("h5pay-sim not built")
+        no = self.insert_order(state="PENDING", amount=1000)
+        self.sim_pay(no, 1000)
+        harness.wait_for(lambda: self.state(no)[0] == "PAID", timeout=30,
+                         what="paid notification")
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        results = []
+
+        def one():
+            r = a.post("/admin/api/orders/%s/refund" % no,
+                       body={"amount": 300, "reason": "race"})
+            results.append(r.status)
+
+        ts = [threading.Thread(target=one) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual(sorted(results), [200] * 3 + [409] * 5, results)
+        harness.wait_for(lambda: self.state(no) == ("PARTIALLY_REFUNDED",
+                                                     900),
+                         timeout=30, what="three refunds completed")
+        self.assertEqual(self.q("SELECT count(*), sum(amount) FROM refunds "
+                                "WHERE order_id = (SELECT id FROM orders "
+                                "WHERE order_no = ?)", (no,))[0], (3, 900))
+
+    def test_anomaly_highlighted(self):
+        no = self.insert_order(state="PENDING", amount=1000)
+        # verified, but not the order's amount: no payment, an anomaly
+        f = {"version": "1.0", "merchantNo": TEST_MERCHANT,
+             "transactionId": no, "reference": "UP" + no,
+             "transactionType": "pay", "amount": "999", "currency": "HKD",
+             "resultCode": "succeed", "errorCode": "0000",
+             "errorMsg": "Success", "signType": "MD5"}
+        f["sign"] = harness.useepay_sign_md5(f)
+        r = self.stack.post("/notify", body=urllib.parse.urlencode(f),
+                            headers={"Content-Type":
+                                     "application/x-www-form-urlencoded"})
+        self.assertEqual(r.status, 200, r)
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        row = a.get("/admin/api/orders?order_no=" + no).json()["orders"][0]
+        self.assertEqual(row["state"], "PENDING")
+        self.assertEqual(row["anomalies"], 1)
+        d = a.get("/admin/api/orders/" + no).json()
+        self.assertEqual([x["kind"] for x in d["anomalies"]],
+                         ["amount_mismatch"])
+        self.assertEqual(d["refundable"], 0)
 
     def test_stats_range(self):
         a = Admin(self.stack)
