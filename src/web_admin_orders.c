@@ -328,9 +328,10 @@ web_admin_order_get(struct app *app, struct req *r, struct resp *w,
 
 /* --- actions -------------------------------------------------------------- */
 
-static void
-outcome_json(struct resp *w, const struct order_outcome *oc,
-    const char *refund_no, const char *refund_state)
+/* The answer to an action: what order_apply() did. Caller puts. */
+static struct json_object *
+outcome_obj(const struct order_outcome *oc, const char *refund_no,
+    const char *refund_state)
 {
 	struct json_object *o = json_object_new_object();
 
@@ -346,7 +347,7 @@ outcome_json(struct resp *w, const struct order_outcome *oc,
 		json_object_object_add(o, "refundNo", jstr(refund_no));
 		json_object_object_add(o, "refundState", jstr(refund_state));
 	}
-	resp_json(w, 200, o);
+	return o;
 }
 
 /* Apply one input in its own write transaction. */
@@ -413,7 +414,7 @@ action_query(struct app *app, struct req *r, struct resp *w,
 	    order_state_name(oc.old_state), order_state_name(oc.new_state),
 	    oc.anomaly ? " anomaly=" : "", oc.anomaly ?
 	    order_anomaly_name(oc.anomaly) : "");
-	outcome_json(w, &oc, NULL, NULL);
+	resp_json(w, 200, outcome_obj(&oc, NULL, NULL));
 	rc = 0;
 out:
 	useepay_query_res_cleanup(&q);
@@ -472,7 +473,7 @@ static int
 action_refund(struct app *app, struct req *r, struct resp *w,
     const struct admin_session *s, const char *no, struct err *err)
 {
-	struct json_object *in = NULL, *v;
+	struct json_object *in = NULL, *v, *res;
 	struct useepay_refund_req rq;
 	struct useepay_refund_res rs;
 	struct order_input oi;
@@ -527,8 +528,8 @@ action_refund(struct app *app, struct req *r, struct resp *w,
 		}
 		admin_audit_req(app, r, s->username, "refund_send", no,
 		    ADMIN_FAILED, "%s %s", refund_no, err_name(err->code));
-		outcome_json(w, &oc, refund_no, "UNKNOWN");
-		w->status = 202;
+		/* 202: accepted by us, the provider's answer unknown */
+		resp_json(w, 202, outcome_obj(&oc, refund_no, "UNKNOWN"));
 		rc = 0;
 		goto out;
 	}
@@ -557,8 +558,13 @@ action_refund(struct app *app, struct req *r, struct resp *w,
 	    "%s amount=%lld status=%s%s%.64s", refund_no, (long long)amount,
 	    useepay_status_name(oi.status), rs.error_code ? " error=" : "",
 	    rs.error_code ? rs.error_code : "");
-	outcome_json(w, &oc, refund_no, rs.outcome == UP_OK ?
+	res = outcome_obj(&oc, refund_no, rs.outcome == UP_OK ?
 	    (oi.status == UPS_SUCCEED ? "SUCCEEDED" : "PENDING") : "FAILED");
+	if (rs.outcome != UP_OK) {
+		json_object_object_add(res, "errorCode", jstr(rs.error_code));
+		json_object_object_add(res, "errorMsg", jstr(rs.error_msg));
+	}
+	resp_json(w, 200, res);
 	rc = 0;
 out:
 	useepay_refund_res_cleanup(&rs);

@@ -99,6 +99,8 @@ class AdminTest(harness.StackTest):
         with self.db() as c:
             c.execute("DELETE FROM admin_login_attempts")
             c.execute("DELETE FROM admin_lockouts")
+        if self.stack.sim:
+            self.stack.sim_control("reset")     # no fault left behind
 
     def db(self):
         c = sqlite3.connect(self.stack.db_path, timeout=30)
@@ -563,6 +565,45 @@ class AdminTest(harness.StackTest):
         self.assertEqual(self.q("SELECT count(*), sum(amount) FROM refunds "
                                 "WHERE order_id = (SELECT id FROM orders "
                                 "WHERE order_no = ?)", (no,))[0], (3, 900))
+
+    def test_refund_provider_unknown_then_failed(self):
+        if not self.stack.sim:
+            self.skipTest("h5pay-sim not built")
+        no = self.insert_order(state="PENDING", amount=1000)
+        self.sim_pay(no, 1000)
+        harness.wait_for(lambda: self.state(no)[0] == "PAID", timeout=30,
+                         what="paid notification")
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        # the provider's answer is lost: 202 UNKNOWN, the amount stays
+        # reserved (a retry cannot refund it twice)
+        self.stack.sim_control("faults", error_count=1, error_status=503,
+                               error_path="/api")
+        r = a.post("/admin/api/orders/%s/refund" % no, body={"amount": 400})
+        self.assertEqual(r.status, 202, r)
+        self.assertEqual(r.json()["refundState"], "UNKNOWN")
+        d = a.get("/admin/api/orders/" + no).json()
+        self.assertEqual((d["refundable"], d["refundInFlight"]), (600, 400))
+        self.assertEqual(d["refunds"][0]["state"], "UNKNOWN")
+        self.assertEqual(a.post("/admin/api/orders/%s/refund" % no,
+                                body={"amount": 601}).status, 409)
+        # the provider ends a refund failed: the order keeps its money
+        self.stack.sim_control("reset")
+        self.stack.sim_control("faults", refund_fail=True)
+        r = a.post("/admin/api/orders/%s/refund" % no, body={"amount": 100})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["refundState"], "PENDING")
+        rno = r.json()["refundNo"]
+        harness.wait_for(lambda: self.q(
+            "SELECT state FROM refunds WHERE refund_no = ?", (rno,))[0][0]
+            == "FAILED", timeout=30, what="refund failed notification")
+        self.stack.sim_control("reset")
+        self.assertEqual(self.state(no), ("PAID", 0))
+        d = a.get("/admin/api/orders/" + no).json()
+        self.assertEqual(d["refundable"], 600)
+        self.assertIn(("refund_send", "failed"), self.q(
+            "SELECT action, result FROM admin_audit WHERE target = ?",
+            (no,)))
 
     def test_anomaly_highlighted(self):
         no = self.insert_order(state="PENDING", amount=1000)

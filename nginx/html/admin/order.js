@@ -156,7 +156,12 @@
 		    document.getElementById('refund-reason').value })
 		    .then(function (r) {
 			dlg.close();
-			H5A.status('Refund ' + r.refundNo + ': ' + r.refundState);
+			H5A.status('Refund ' + r.refundNo + ': ' + r.refundState +
+			    (r.errorMsg ? ' (' + r.errorCode + ' ' + r.errorMsg +
+			    ')' : '') + (r.refundState === 'UNKNOWN' ?
+			    ' - the provider did not answer; the amount stays ' +
+			    'reserved until it does' : ''), r.refundState ===
+			    'FAILED');
 			load();
 		}).catch(function (e) { st.textContent = e.message; });
 	});
