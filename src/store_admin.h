@@ -123,6 +123,10 @@ int store_admin_order_detail(struct store *, const char *order_no,
 /* Refundable amount of an order: amount - refunded - refunds in flight. */
 int store_admin_refundable(struct store *, int64_t order_id,
     int64_t *in_flight, struct err *);
+/* The refund numbers of an order's refunds still in flight (CREATED,
+ * PENDING, UNKNOWN), oldest first, at most max into nos; *n how many. */
+int store_admin_refunds_open(struct store *, int64_t order_id,
+    char (*nos)[33], size_t max, size_t *n, struct err *);
 /* A new refund row (state CREATED); *id gets its rowid. */
 int store_admin_refund_insert(struct store *, const char *refund_no,
     int64_t order_id, int64_t amount, const char *currency,

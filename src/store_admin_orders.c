@@ -357,6 +357,28 @@ store_admin_refundable(struct store *s, int64_t order_id, int64_t *in_flight,
 }
 
 int
+store_admin_refunds_open(struct store *s, int64_t order_id, char (*nos)[33],
+    size_t max, size_t *n, struct err *err)
+{
+	static const char sql[] = "SELECT refund_no FROM refunds WHERE "
+	    "order_id = ?1 AND state IN ('CREATED', 'PENDING', 'UNKNOWN') "
+	    "ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		str_lcpy(nos[(*n)++], col_s(st, 0), 33);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_refunds_open");
+	return 0;
+}
+
+int
 store_admin_refund_insert(struct store *s, const char *refund_no,
     int64_t order_id, int64_t amount, const char *currency,
     const char *reason, const char *admin, int64_t now, int64_t *id,

@@ -35,6 +35,7 @@
 #include "web.h"
 
 #define CSV_CHUNK 500
+#define ADMIN_QUERY_REFUNDS 10	/* refunds in flight queried per "query now" */
 #define CSV_FLUSH (64 * 1024)
 
 static struct json_object *
@@ -364,6 +365,82 @@ apply(struct app *app, const char *no, const struct order_input *in,
 	return store_commit(app->store, err);
 }
 
+/* Fill an order_input from a provider transaction (query answer). */
+static void
+input_from_txn(struct order_input *in, enum order_input_kind kind,
+    const struct useepay_txn *t, const char *refund_no, const char *actor)
+{
+	memset(in, 0, sizeof(*in));
+	in->source = OSRC_ADMIN;
+	in->kind = kind;
+	in->status = t->status;
+	in->result_code = t->result_code;
+	in->error_code = t->error_code;
+	in->error_msg = t->error_msg;
+	in->reference = t->reference;
+	in->amount = t->amount;
+	in->currency = t->currency;
+	in->refund_no = refund_no;
+	in->actor = actor;
+}
+
+/*
+ * Query the order's refunds still in flight (an UNKNOWN one is resolved
+ * here) and apply what the provider says; their outcomes go to arr.
+ * Failures of one refund's query are audited and do not stop the others.
+ */
+static int
+query_refunds(struct app *app, struct req *r, const struct admin_session *s,
+    const struct order *o, struct json_object *arr, struct err *err)
+{
+	char nos[ADMIN_QUERY_REFUNDS][33];
+	struct useepay_query_res q;
+	struct order_input in;
+	struct order_outcome oc;
+	struct err e2;
+	size_t n, i;
+
+	if (store_admin_refunds_open(app->store, o->id, nos,
+	    ADMIN_QUERY_REFUNDS, &n, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct json_object *x = json_object_new_object();
+
+		memset(&q, 0, sizeof(q));
+		json_object_object_add(x, "refundNo", jstr(nos[i]));
+		json_object_array_add(arr, x);
+		if (useepay_query(app, nos[i], &q, &e2) == -1 ||
+		    q.outcome != UP_OK || !q.found || q.txn.transaction_type ==
+		    NULL || strcmp(q.txn.transaction_type, "refund") != 0) {
+			admin_audit_req(app, r, s->username, "query_refund",
+			    o->order_no, ADMIN_FAILED, "%s %s", nos[i],
+			    q.found ? "not a refund" : "no answer");
+			json_object_object_add(x, "found",
+			    json_object_new_boolean(0));
+			useepay_query_res_cleanup(&q);
+			continue;
+		}
+		input_from_txn(&in, OIN_REFUND_STATUS, &q.txn, nos[i],
+		    s->username);
+		memset(&oc, 0, sizeof(oc));
+		if (apply(app, o->order_no, &in, &oc, &e2) == -1) {
+			useepay_query_res_cleanup(&q);
+			*err = e2;
+			return -1;
+		}
+		json_object_object_add(x, "found", json_object_new_boolean(1));
+		json_object_object_add(x, "status",
+		    jstr(useepay_status_name(q.txn.status)));
+		admin_audit_req(app, r, s->username, "query_refund",
+		    o->order_no, ADMIN_OK, "%s status=%s %s -> %s", nos[i],
+		    useepay_status_name(q.txn.status),
+		    order_state_name(oc.old_state),
+		    order_state_name(oc.new_state));
+		useepay_query_res_cleanup(&q);
+	}
+	return 0;
+}
+
 static int
 action_query(struct app *app, struct req *r, struct resp *w,
     const struct admin_session *s, const char *no, struct err *err)
@@ -371,6 +448,7 @@ action_query(struct app *app, struct req *r, struct resp *w,
 	struct useepay_query_res q;
 	struct order_input in;
 	struct order_outcome oc;
+	struct json_object *res, *refunds;
 	struct order o;
 	int rc = -1;
 
@@ -392,17 +470,7 @@ action_query(struct app *app, struct req *r, struct resp *w,
 	memset(&oc, 0, sizeof(oc));
 	oc.old_state = oc.new_state = o.state;
 	if (q.found) {
-		memset(&in, 0, sizeof(in));
-		in.source = OSRC_ADMIN;
-		in.kind = OIN_PAY_STATUS;
-		in.status = q.txn.status;
-		in.result_code = q.txn.result_code;
-		in.error_code = q.txn.error_code;
-		in.error_msg = q.txn.error_msg;
-		in.reference = q.txn.reference;
-		in.amount = q.txn.amount;
-		in.currency = q.txn.currency;
-		in.actor = s->username;
+		input_from_txn(&in, OIN_PAY_STATUS, &q.txn, NULL, s->username);
 		if (apply(app, no, &in, &oc, err) == -1) {
 			admin_audit_req(app, r, s->username, "query", no,
 			    ADMIN_FAILED, "apply: %s", err_name(err->code));
@@ -414,7 +482,19 @@ action_query(struct app *app, struct req *r, struct resp *w,
 	    order_state_name(oc.old_state), order_state_name(oc.new_state),
 	    oc.anomaly ? " anomaly=" : "", oc.anomaly ?
 	    order_anomaly_name(oc.anomaly) : "");
-	resp_json(w, 200, outcome_obj(&oc, NULL, NULL));
+	refunds = json_object_new_array();
+	if (query_refunds(app, r, s, &o, refunds, err) == -1) {
+		json_object_put(refunds);
+		goto out;
+	}
+	if (store_order_get(app->store, no, &o, err) == -1) {
+		json_object_put(refunds);
+		goto out;
+	}
+	oc.new_state = o.state;	/* after the refunds too */
+	res = outcome_obj(&oc, NULL, NULL);
+	json_object_object_add(res, "refunds", refunds);
+	resp_json(w, 200, res);
 	rc = 0;
 out:
 	useepay_query_res_cleanup(&q);

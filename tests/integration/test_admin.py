@@ -86,6 +86,9 @@ class Admin:
 
 
 class AdminTest(harness.StackTest):
+    # a short provider timeout: the "lost answer" test hangs the simulator
+    stack_kwargs = {"config": {"http_timeout_ms": "2000"}}
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -602,6 +605,44 @@ class AdminTest(harness.StackTest):
         d = a.get("/admin/api/orders/" + no).json()
         self.assertEqual(d["refundable"], 600)
         self.assertIn(("refund_send", "failed"), self.q(
+            "SELECT action, result FROM admin_audit WHERE target = ?",
+            (no,)))
+
+    def test_query_now_resolves_an_unknown_refund(self):
+        if not self.stack.sim:
+            self.skipTest("h5pay-sim not built")
+        no = self.insert_order(state="PENDING", amount=1000)
+        self.sim_pay(no, 1000)
+        harness.wait_for(lambda: self.state(no)[0] == "PAID", timeout=30,
+                         what="paid notification")
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        # the simulator refunds but answers after our timeout, and its
+        # refund notification is lost
+        self.stack.sim_control("faults", hang_count=1, hang_ms=3500,
+                               notify_drop_count=1)
+        r = a.post("/admin/api/orders/%s/refund" % no, body={"amount": 250})
+        self.assertEqual(r.status, 202, r)
+        rno = r.json()["refundNo"]
+        time.sleep(2.0)     # the simulator finishes; nothing arrives
+        self.assertEqual(self.q("SELECT state FROM refunds WHERE refund_no "
+                                "= ?", (rno,))[0][0], "UNKNOWN")
+        self.stack.sim_control("reset")
+        # "query now" asks about the refund too and applies its status
+        def query_resolved():
+            r = a.post("/admin/api/orders/%s/query" % no)
+            self.assertEqual(r.status, 200, r)
+            return {x["refundNo"]: x.get("status") for x in
+                    r.json()["refunds"]}.get(rno) == "succeed" or \
+                self.q("SELECT state FROM refunds WHERE refund_no = ?",
+                       (rno,))[0][0] == "SUCCEEDED"
+
+        harness.wait_for(query_resolved, timeout=30,
+                         what="refund resolved by query")
+        self.assertEqual(self.q("SELECT state FROM refunds WHERE refund_no "
+                                "= ?", (rno,))[0][0], "SUCCEEDED")
+        self.assertEqual(self.state(no), ("PARTIALLY_REFUNDED", 250))
+        self.assertIn(("query_refund", "ok"), self.q(
             "SELECT action, result FROM admin_audit WHERE target = ?",
             (no,)))
 
