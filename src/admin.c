@@ -189,8 +189,8 @@ admin_login(struct app *app, const char *username, const char *password,
 	struct store *s = app->store;
 	const char *key = admin_username_ok(username) ? username : "-";
 	int64_t now = app_now_s(app), attempt = 0;
-	bool known = false, ok;
-	char sha[65];
+	bool known = false, ok, rehash = false;
+	char sha[65], enc[SIGN_PW_ENCODED_MAX];
 	struct err e2;
 
 	memset(out, 0, sizeof(*out));
@@ -226,6 +226,10 @@ admin_login(struct app *app, const char *username, const char *password,
 	/* the same scrypt work whether or not the user exists */
 	ok = sign_pw_verify(password, known ? u.pw_hash : sign_pw_dummy());
 	ok = ok && known && !u.disabled;
+	/* stored with weaker parameters than today's: upgrade it now */
+	if (ok && sign_pw_needs_rehash(u.pw_hash) &&
+	    sign_pw_hash(password, NULL, enc, sizeof(enc), &e2) == 0)
+		rehash = true;
 	mem_wipe(u.pw_hash, sizeof(u.pw_hash));
 	if (!ok) {
 		out->result = ADMIN_LOGIN_BAD;
@@ -241,6 +245,8 @@ admin_login(struct app *app, const char *username, const char *password,
 		goto wipe;
 	if (store_admin_attempt_ok(s, attempt, err) == -1 ||
 	    store_admin_attempt_clear(s, key, now - 86400, err) == -1 ||
+	    (rehash && store_admin_user_set_hash(s, u.id, enc, now,
+	    err) == -1) ||
 	    store_admin_session_insert(s, sha, u.id, now,
 	    now + app->cfg->admin_session_ttl_sec, ip, ua, err) == -1 ||
 	    store_admin_audit_insert(s, now, u.username, "login", "", "",

@@ -5,10 +5,11 @@
  * without invalidating stored hashes:
  *	$scrypt$ln=15,r=8,p=1$<salt: 32 hex>$<hash: 64 hex>
  * ln = log2(N). Defaults (SIGN_PW_LN/R/P): N=2^15, r=8, p=1, 16-byte salt
- * from the kernel CSPRNG, 32-byte output: 32 MiB of memory and roughly
- * 50-100 ms of one core per hash on this class of machine (OWASP's scrypt
- * minimum is N=2^17,r=8,p=1 or an equivalent cost; raise SIGN_PW_LN when
- * hardware allows and let sign_pw_needs_rehash() migrate users at login).
+ * from the kernel CSPRNG, 32-byte output: 32 MiB of memory and about
+ * 0.1 s of one core per hash on this class of machine. OWASP's minimum for
+ * N=2^15, r=8 is p=3 (or N=2^17, p=1): raise SIGN_PW_P / SIGN_PW_LN when
+ * the login latency allows; admin_login() rehashes a user's password with
+ * the new parameters at the next successful login (sign_pw_needs_rehash).
  */
 #ifndef H5PAY_SIGN_PW_H
 #define H5PAY_SIGN_PW_H

@@ -13,7 +13,9 @@
 #include "admin.h"
 #include "app.h"
 #include "cfg.h"
+#include "sign_pw.h"
 #include "store.h"
+#include "store_admin.h"
 #include "util.h"
 #include "t.h"
 
@@ -71,6 +73,18 @@ teardown(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s.lock", dbpath);
 	unlink(p);
+}
+
+/* True when the user's stored hash has weaker than default parameters. */
+static bool
+stored_weak(const char *name)
+{
+	struct store_admin_user u;
+	struct err err;
+
+	if (store_admin_user_get(st, name, &u, &err) == -1)
+		return true;
+	return sign_pw_needs_rehash(u.pw_hash);
 }
 
 static enum admin_login_result
@@ -133,6 +147,31 @@ test_login_session_csrf(void)
 	    ADMIN_LOGIN_BAD);
 	T_EQ_INT(admin_user_disable(st, "nobody", 2, &err), -1);
 	T_EQ_INT(err.code, E_NOTFOUND);
+}
+
+static void
+test_rehash_at_login(void)
+{
+	char weak[SIGN_PW_ENCODED_MAX], sql[512];
+	struct sign_pw_params p = { 10, 8, 1 };
+	struct err err;
+
+	clock_ms += 86400 * 1000LL;
+	T_EQ_INT(admin_user_add(st, "erin", "right-password", 1, &err), 0);
+	T_EQ_INT(sign_pw_hash("right-password", &p, weak, sizeof(weak), &err),
+	    0);
+	snprintf(sql, sizeof(sql), "UPDATE admin_users SET pw_hash = '%s' "
+	    "WHERE username = 'erin'", weak);
+	T_EQ_INT(store_exec(st, sql, &err), 0);
+	T_OK(stored_weak("erin"));
+	T_EQ_INT(login("erin", "wrong", "10.3.0.1", NULL), ADMIN_LOGIN_BAD);
+	T_OK(stored_weak("erin"));	/* a failure changes nothing */
+	T_EQ_INT(login("erin", "right-password", "10.3.0.1", NULL),
+	    ADMIN_LOGIN_OK);
+	/* the stored hash now has today's parameters and still verifies */
+	T_EQ_INT(login("erin", "right-password", "10.3.0.1", NULL),
+	    ADMIN_LOGIN_OK);
+	T_OK(!stored_weak("erin"));
 }
 
 static void
@@ -234,6 +273,7 @@ main(void)
 {
 	setup();
 	T_RUN(test_login_session_csrf);
+	T_RUN(test_rehash_at_login);
 	T_RUN(test_throttle_then_lock);
 	T_RUN(test_unknown_user_and_address_limit);
 	teardown();
