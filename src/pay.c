@@ -87,6 +87,51 @@ pay_request_check(const struct pay_request *rq, struct err *err)
 }
 
 int
+pay_request_from_json(const struct json_object *root,
+    struct pay_request *rq, struct err *err)
+{
+	struct json_object *items, *key, *it, *sku, *qty;
+	size_t i, n;
+
+	memset(rq, 0, sizeof(*rq));
+	if (!json_object_object_get_ex(root, "idempotencyKey", &key) ||
+	    !json_object_is_type(key, json_type_string) ||
+	    json_object_get_string_len(key) > PAY_KEY_MAX ||
+	    strlen(json_object_get_string(key)) !=
+	    (size_t)json_object_get_string_len(key))
+		return err_set(err, E_INPUT, "idempotencyKey: a string of "
+		    "%d-%d characters", PAY_KEY_MIN, PAY_KEY_MAX);
+	str_lcpy(rq->key, json_object_get_string(key), sizeof(rq->key));
+	if (!json_object_object_get_ex(root, "items", &items) ||
+	    !json_object_is_type(items, json_type_array))
+		return err_set(err, E_INPUT, "items: an array");
+	n = json_object_array_length(items);
+	if (n == 0 || n > PAY_MAX_LINES)
+		return err_set(err, E_INPUT, "items: 1-%d lines",
+		    PAY_MAX_LINES);
+	for (i = 0; i < n; i++) {
+		it = json_object_array_get_idx(items, i);
+		if (!json_object_is_type(it, json_type_object) ||
+		    !json_object_object_get_ex(it, "sku", &sku) ||
+		    !json_object_is_type(sku, json_type_string) ||
+		    json_object_get_string_len(sku) > PRODUCT_SKU_MAX ||
+		    strlen(json_object_get_string(sku)) !=
+		    (size_t)json_object_get_string_len(sku))
+			return err_set(err, E_INPUT, "items[%zu].sku: a "
+			    "string", i);
+		if (!json_object_object_get_ex(it, "qty", &qty) ||
+		    !json_object_is_type(qty, json_type_int))
+			return err_set(err, E_INPUT, "items[%zu].qty: an "
+			    "integer 1-%d", i, PAY_QTY_MAX);
+		str_lcpy(rq->lines[i].sku, json_object_get_string(sku),
+		    sizeof(rq->lines[i].sku));
+		rq->lines[i].qty = json_object_get_int64(qty);
+	}
+	rq->n = n;
+	return 0;
+}
+
+int
 pay_order_no_new(struct app *app, char out[33], struct err *err)
 {
 	static const char alnum[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -131,6 +176,7 @@ void
 pay_subject(const char *const *names, const int64_t *qty, size_t n,
     char out[129])
 {
+	const char *name;
 	char tail[48];
 	size_t room, k, len;
 
@@ -141,8 +187,11 @@ pay_subject(const char *const *names, const int64_t *qty, size_t n,
 		(void)snprintf(tail, sizeof(tail), " ×%lld",
 		    (long long)qty[0]);
 	room = 128 - strlen(tail);
-	k = n > 0 ? utf8_cut(names[0], room) : 0;
-	memcpy(out, names[0], k);
+	name = n > 0 ? names[0] : "";
+	while (*name == ' ' || *name == '\t')
+		name++;
+	k = utf8_cut(name, room);
+	memcpy(out, name, k);
 	out[k] = '\0';
 	/* no white space at the edges (spec §3: never sent) */
 	len = strlen(out);
@@ -206,9 +255,9 @@ pay_apply(struct app *app, const char *order_no, const struct order_input *in,
 
 /* What a provider query said about an order. */
 enum pay_verdict {
-	PV_NONE = 0,		/* not asked (slot taken), or no usable answer */
+	PV_NONE = 0,		/* not asked (slot taken), no usable answer */
 	PV_STATUS,		/* a status, applied through order_apply */
-	PV_ABSENT		/* verified: the provider has no such transaction */
+	PV_ABSENT		/* verified: the provider has no such txn */
 };
 
 /*

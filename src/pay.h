@@ -38,15 +38,27 @@ struct pay_request {
 
 /* What became of a /pay request that was not refused as bad input. */
 enum pay_result {
-	PAY_READY = 0,		/* PENDING with the invocation parameters */
+	PAY_READY = 0,		/* PENDING with the invocation params */
 	PAY_REFUSED,		/* the provider refused (order FAILED), or
 				   verifiably never created it (order
 				   UNKNOWN until the reconciler closes it) */
 	PAY_UNKNOWN,		/* outcome unknown: order UNKNOWN / CREATED,
 				   resolved by queries, never re-created */
-	PAY_NOT_PAYABLE		/* the key's order is paid, failed, closed,
-				   expired, or has no parameters */
+	PAY_NOT_PAYABLE		/* the key's order is paid, failed,
+				   closed, expired, or has no params */
 };
+
+struct json_object;
+
+/*
+ * Read a /pay body (a JSON object) into *rq: "idempotencyKey" a string,
+ * "items" an array of objects with "sku" a string and "qty" a JSON
+ * integer (1.5, "1", true are refused). Every other member (price,
+ * amount, currency, ...) is ignored. Ranges are pay_request_check()'s.
+ * -1 with E_INPUT naming the first problem.
+ */
+int pay_request_from_json(const struct json_object *, struct pay_request *,
+    struct err *);
 
 /*
  * Check the request's shape: 1..PAY_MAX_LINES lines, distinct skus of

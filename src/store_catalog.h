@@ -51,7 +51,7 @@ struct buyer_order {
 	int64_t amount;
 	char currency[4];
 	char subject[129];
-	char *jsapi;			/* JSON text or NULL; owned, see cleanup */
+	char *jsapi;		/* JSON text or NULL; owned (cleanup) */
 	int64_t expires_at, created_at, paid_at;	/* paid_at 0: none */
 	int64_t last_query_at;		/* 0: never */
 	char error_code[65];

@@ -18,48 +18,7 @@
 #include "log.h"
 #include "pay.h"
 #include "session.h"
-#include "util.h"
 #include "web.h"
-
-static int
-pay_parse(struct json_object *root, struct pay_request *rq, struct err *err)
-{
-	struct json_object *items, *key, *it, *sku, *qty;
-	size_t i, n;
-
-	memset(rq, 0, sizeof(*rq));
-	if (!json_object_object_get_ex(root, "idempotencyKey", &key) ||
-	    !json_object_is_type(key, json_type_string) ||
-	    json_object_get_string_len(key) > PAY_KEY_MAX)
-		return err_set(err, E_INPUT, "idempotencyKey: a string of "
-		    "%d-%d characters", PAY_KEY_MIN, PAY_KEY_MAX);
-	str_lcpy(rq->key, json_object_get_string(key), sizeof(rq->key));
-	if (!json_object_object_get_ex(root, "items", &items) ||
-	    !json_object_is_type(items, json_type_array))
-		return err_set(err, E_INPUT, "items: an array");
-	n = json_object_array_length(items);
-	if (n == 0 || n > PAY_MAX_LINES)
-		return err_set(err, E_INPUT, "items: 1-%d lines",
-		    PAY_MAX_LINES);
-	for (i = 0; i < n; i++) {
-		it = json_object_array_get_idx(items, i);
-		if (!json_object_is_type(it, json_type_object) ||
-		    !json_object_object_get_ex(it, "sku", &sku) ||
-		    !json_object_is_type(sku, json_type_string) ||
-		    json_object_get_string_len(sku) > PRODUCT_SKU_MAX)
-			return err_set(err, E_INPUT, "items[%zu].sku: a "
-			    "string", i);
-		if (!json_object_object_get_ex(it, "qty", &qty) ||
-		    !json_object_is_type(qty, json_type_int))
-			return err_set(err, E_INPUT, "items[%zu].qty: an "
-			    "integer 1-%d", i, PAY_QTY_MAX);
-		str_lcpy(rq->lines[i].sku, json_object_get_string(sku),
-		    sizeof(rq->lines[i].sku));
-		rq->lines[i].qty = json_object_get_int64(qty);
-	}
-	rq->n = n;
-	return 0;
-}
 
 static void
 pay_fail(struct resp *w, const struct req *r, int status, const char *code,
@@ -94,7 +53,7 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 		return err_set(err, E_AUTH, "no session");
 	if ((root = req_json(r, err)) == NULL)
 		return -1;
-	if (pay_parse(root, &rq, err) == -1 ||
+	if (pay_request_from_json(root, &rq, err) == -1 ||
 	    pay_request_check(&rq, err) == -1) {
 		json_object_put(root);
 		pay_fail(w, r, 400, "bad_input", err->msg, NULL);
@@ -135,13 +94,13 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 		break;
 	case PAY_REFUSED:
 		pay_fail(w, r, 502, "payment_refused", "The payment could not "
-		    "be started. Please try again later. / 支付下单失败，请稍后"
-		    "重试。", &o);
+		    "be started. Please try again later. / "
+		    "支付下单失败，请稍后重试。", &o);
 		break;
 	case PAY_UNKNOWN:
 		pay_fail(w, r, 504, "payment_unknown", "The payment provider "
-		    "did not answer in time. Please try again. / 支付服务暂时"
-		    "无响应，请重试。", &o);
+		    "did not answer in time. Please try again. / "
+		    "支付服务暂时无响应，请重试。", &o);
 		break;
 	case PAY_NOT_PAYABLE:
 		pay_fail(w, r, 409, "order_not_payable", "This order can no "

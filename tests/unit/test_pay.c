@@ -143,6 +143,12 @@ test_subject(void)
 	T_EQ_STR(out, "Tea 等2件");
 	pay_subject(edge, q1, 1, out);
 	T_EQ_STR(out, "Order");
+	{
+		const char *padded[] = {"\t Tea cup  "};
+
+		pay_subject(padded, q2, 1, out);
+		T_EQ_STR(out, "Tea cup ×3");
+	}
 	/* 100 three-byte characters: cut at 128 bytes minus the tail, on a
 	 * character boundary */
 	for (i = 0; i < 100; i++)
