@@ -636,8 +636,9 @@ action_refund(struct app *app, struct req *r, struct resp *w,
 	admin_audit_req(app, r, s->username, "refund_send", no,
 	    rs.outcome == UP_OK ? ADMIN_OK : ADMIN_REFUSED,
 	    "%s amount=%lld status=%s%s%.64s", refund_no, (long long)amount,
-	    useepay_status_name(oi.status), rs.error_code ? " error=" : "",
-	    rs.error_code ? rs.error_code : "");
+	    useepay_status_name(oi.status), rs.outcome != UP_OK ?
+	    " error=" : "", rs.outcome != UP_OK && rs.error_code ?
+	    rs.error_code : "");
 	res = outcome_obj(&oc, refund_no, rs.outcome == UP_OK ?
 	    (oi.status == UPS_SUCCEED ? "SUCCEEDED" : "PENDING") : "FAILED");
 	if (rs.outcome != UP_OK) {
