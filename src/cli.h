@@ -14,6 +14,10 @@ int cli_load_cfg(int argc, char **argv, struct cfg *, int *argi);
 int cli_check_config(int argc, char **argv);
 int cli_migrate(int argc, char **argv);
 int cli_config_keys(int argc, char **argv);
+/* cli_admin.c */
+int cli_admin(int argc, char **argv);
+int cli_routes(int argc, char **argv);
+int cli_dev_fill(int argc, char **argv);
 int cli_reconcile(int argc, char **argv);	/* cli_reconcile.c */
 int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);

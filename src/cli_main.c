@@ -21,6 +21,12 @@ static const struct {
 	    "catalog"},
 	{"config-keys", cli_config_keys, "                print the config "
 	    "key reference (Markdown)"},
+	{"admin", cli_admin, "-c FILE add|passwd|disable USER   manage admin "
+	    "users (password on stdin/terminal)"},
+	{"routes", cli_routes, "                     print the route table "
+	    "(JSON)"},
+	{"dev-fill", cli_dev_fill, "-c FILE --orders N [--days D]   fake "
+	    "orders (benchmarks only)"},
 	{"sign", cli_sign, "--type MD5|RSA (--md5-key-file F | --private-key "
 	    "PEM) < body"},
 	{"verify", cli_verify, "--type MD5|RSA (--md5-key-file F | "

@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "admin.h"
 #include "buf.h"
 #include "log.h"
 #include "route.h"
@@ -16,6 +17,19 @@
 const struct route route_table[] = {
 	{"GET", "/healthz", web_health_get, R_WEB},
 	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
+	{"POST", "/admin/api/login", web_admin_login, R_WEB},
+	{"GET", "/admin/api/session", web_admin_session, R_WEB | R_ADMIN},
+	{"POST", "/admin/api/logout", web_admin_logout,
+	    R_WEB | R_ADMIN | R_CSRF},
+	{"GET", "/admin/api/orders", web_admin_orders_list, R_WEB | R_ADMIN},
+	{"GET", "/admin/api/orders.csv", web_admin_orders_csv,
+	    R_WEB | R_ADMIN},
+	{"GET", "/admin/api/orders/", web_admin_order_get,
+	    R_WEB | R_ADMIN | R_PREFIX},
+	{"POST", "/admin/api/orders/", web_admin_order_post,
+	    R_WEB | R_ADMIN | R_CSRF | R_PREFIX},
+	{"GET", "/admin/api/stats", web_admin_stats, R_WEB | R_ADMIN},
+	{"GET", "/admin/api/audit", web_admin_audit, R_WEB | R_ADMIN},
 	{"POST", "/notify", web_notify_post, R_NOTIFY},
 	{"GET", "/oauth/start", web_oauth_start, R_WEB},
 	{"GET", "/oauth/callback", web_oauth_callback, R_WEB},
@@ -92,6 +106,14 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		goto out;
 	}
 	r->path_tail = tail;
+	/* admin guard: a session (401), and the CSRF token (403) */
+	if ((hit->flags & (R_ADMIN | R_CSRF)) &&
+	    admin_route_guard(app, r, hit->flags, &err) == -1) {
+		log_info("route", "refused", "path=%s status=%d msg=\"%s\"",
+		    r->path, err_http_status(err.code), err.msg);
+		resp_error(w, r, &err);
+		goto out;
+	}
 	if (hit->flags & R_BUYER) {
 		if (session_lookup(app, r, &sess, &err) == -1) {
 			if (err.code == E_AUTH)

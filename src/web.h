@@ -10,6 +10,22 @@
 /* web_health.c */
 int web_health_get(struct app *, struct req *, struct resp *, struct err *);
 
+/* web_admin.c, web_admin_orders.c: the merchant admin (issue 7) */
+int web_admin_login(struct app *, struct req *, struct resp *, struct err *);
+int web_admin_session(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_logout(struct app *, struct req *, struct resp *, struct err *);
+int web_admin_orders_list(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_orders_csv(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_order_get(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_order_post(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_stats(struct app *, struct req *, struct resp *, struct err *);
+int web_admin_audit(struct app *, struct req *, struct resp *, struct err *);
+
 /* web_notify.c: POST /notify (notify pool) */
 int web_notify_post(struct app *, struct req *, struct resp *,
     struct err *);

@@ -1,0 +1,127 @@
+/*
+ * admin.h - the merchant admin's security core (issue 7): users, login
+ * with throttling and lockout, sessions, CSRF, the audit log, and the
+ * route guard route_dispatch() applies to R_ADMIN / R_CSRF routes.
+ *
+ * Policy (constants below; windows in seconds):
+ *   - every login attempt is recorded before the password is checked;
+ *   - per user name typed and per client address, failures in the last
+ *     ADMIN_FAIL_WINDOW count: from *_THROTTLE failures on, one attempt per
+ *     ADMIN_THROTTLE_GAP (else 429 "throttled"); at *_LOCK failures the
+ *     name/address is locked for ADMIN_LOCK_SEC (429 "locked", even with
+ *     the right password);
+ *   - an unknown user, a disabled user and a wrong password get the same
+ *     401 after the same scrypt work (sign_pw_dummy());
+ *   - the session token (cookie ADMIN_COOKIE, 256 random bits) is stored
+ *     only as its SHA-256; the CSRF token is SHA-256 over a label and the
+ *     session token, so it is bound to the session and stored nowhere.
+ */
+#ifndef H5PAY_ADMIN_H
+#define H5PAY_ADMIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "app.h"
+#include "err.h"
+#include "req.h"
+
+#define ADMIN_COOKIE "__Host-h5a"
+#define ADMIN_CSRF_HEADER "HTTP_X_CSRF_TOKEN"	/* X-CSRF-Token */
+#define ADMIN_FAIL_WINDOW 900
+#define ADMIN_USER_THROTTLE 5
+#define ADMIN_USER_LOCK 10
+#define ADMIN_IP_THROTTLE 30
+#define ADMIN_IP_LOCK 100
+#define ADMIN_THROTTLE_GAP 30
+#define ADMIN_LOCK_SEC 900
+#define ADMIN_USER_MAX 64
+#define ADMIN_TOKEN_MAX 64
+
+struct admin_session {
+	int64_t id;
+	int64_t user_id;
+	char username[ADMIN_USER_MAX + 1];
+	int64_t expires_at;
+	char csrf[65];
+};
+
+enum admin_login_result {
+	ADMIN_LOGIN_OK = 0,
+	ADMIN_LOGIN_BAD,	/* unknown user, disabled, wrong password */
+	ADMIN_LOGIN_THROTTLED,
+	ADMIN_LOGIN_LOCKED
+};
+
+struct admin_login {
+	enum admin_login_result result;
+	char token[ADMIN_TOKEN_MAX + 1];	/* OK: the cookie value */
+	struct admin_session session;		/* OK */
+	int64_t retry_after;			/* THROTTLED/LOCKED, seconds */
+};
+
+/* True when name is a valid admin user name (1..64 of [0-9A-Za-z_.@-]). */
+bool admin_username_ok(const char *name);
+
+/*
+ * Log in: apply the throttle, check the password, create a session. 0 with
+ * *out filled (also for BAD/THROTTLED/LOCKED, each audited); -1 only on a
+ * store or internal failure. ip/ua/rid are for the record (may be NULL).
+ */
+int admin_login(struct app *, const char *username, const char *password,
+    const char *ip, const char *ua, const char *rid, struct admin_login *out,
+    struct err *);
+
+/* The session of cookie token, or -1 with E_AUTH (none, expired, revoked,
+ * user disabled) / E_STORE. */
+int admin_session_get(struct app *, const char *token,
+    struct admin_session *, struct err *);
+
+/* Revoke the session of token (logout). */
+int admin_session_revoke(struct app *, const char *token, struct err *);
+
+/* CSRF token of a session token: 64 hex chars into out[65]. */
+void admin_csrf_derive(const char *token, char out[65]);
+
+/*
+ * The session of the request's cookie (E_AUTH without one). Handlers of
+ * R_ADMIN routes call it for the admin's identity.
+ */
+int admin_require(struct app *, const struct req *, struct admin_session *,
+    struct err *);
+
+/*
+ * The guard route_dispatch() runs for a route with R_ADMIN or R_CSRF in
+ * flags: -1 with E_AUTH without a valid session, E_FORBIDDEN when R_CSRF
+ * is set and X-CSRF-Token is missing or wrong (audited), 0 to proceed.
+ */
+int admin_route_guard(struct app *, const struct req *, unsigned flags,
+    struct err *);
+
+enum admin_result { ADMIN_OK = 0, ADMIN_REFUSED, ADMIN_FAILED };
+
+/* One audit record, in its own transaction (in_txn false) or the
+ * caller's (in_txn true). Fields may be NULL (stored as ""). */
+struct admin_audit {
+	const char *admin, *action, *target, *detail;
+	enum admin_result result;
+	const char *ip, *request_id;
+};
+int admin_audit(struct app *, const struct admin_audit *, bool in_txn,
+    struct err *);
+/* Same filled from a request (ip, request id). Failures are logged. */
+void admin_audit_req(struct app *, const struct req *, const char *admin,
+    const char *action, const char *target, enum admin_result,
+    const char *detail_fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* User management (the CLI): -1 with E_CONFLICT (exists), E_NOTFOUND,
+ * E_INPUT (bad name/password). passwd and disable revoke the user's
+ * sessions. */
+int admin_user_add(struct store *, const char *name, const char *password,
+    int64_t now, struct err *);
+int admin_user_passwd(struct store *, const char *name, const char *password,
+    int64_t now, struct err *);
+int admin_user_disable(struct store *, const char *name, int64_t now,
+    struct err *);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+ * store_admin.c - the admin's own SQL (sql/004_admin.sql): users,
+ * sessions, login attempts, lockouts, the audit log. The admin's reads of
+ * the order schema are in store_admin_orders.c.
+ *
+ * What it does not do: decide (admin.c) or speak HTTP (web_admin*.c).
+ * Every statement is a cached prepared statement (store_stmt); text
+ * columns are copied out before the next step.
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_admin.h"
+#include "util.h"
+
+static int
+sql_fail(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, E_STORE, "%s: %s", what,
+	    sqlite3_errmsg(store_db(s)));
+}
+
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(err, E_CONFLICT, "%s: %s", what,
+		    sqlite3_errmsg(store_db(s)));
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, what);
+	return 0;
+}
+
+static void
+bind_s(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static const char *
+col_s(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* --- users ---------------------------------------------------------------- */
+
+int
+store_admin_user_insert(struct store *s, const char *name,
+    const char *pw_hash, int64_t now, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_users (username, "
+	    "pw_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, name);
+	bind_s(st, 2, pw_hash);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_insert", err);
+}
+
+int
+store_admin_user_get(struct store *s, const char *name,
+    struct store_admin_user *u, struct err *err)
+{
+	static const char sql[] = "SELECT id, username, pw_hash, disabled "
+	    "FROM admin_users WHERE username = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, name);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		u->id = sqlite3_column_int64(st, 0);
+		str_lcpy(u->username, col_s(st, 1), sizeof(u->username));
+		str_lcpy(u->pw_hash, col_s(st, 2), sizeof(u->pw_hash));
+		u->disabled = sqlite3_column_int(st, 3) != 0;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_NOTFOUND, "no admin user");
+	return sql_fail(s, err, "admin_user_get");
+}
+
+int
+store_admin_user_set_hash(struct store *s, int64_t id, const char *pw_hash,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET pw_hash = ?2, "
+	    "updated_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	bind_s(st, 2, pw_hash);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_set_hash", err);
+}
+
+int
+store_admin_user_set_disabled(struct store *s, int64_t id, bool disabled,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET disabled = ?2, "
+	    "updated_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, disabled ? 1 : 0);
+	sqlite3_bind_int64(st, 3, now);
+	return step_done(s, st, "admin_user_set_disabled", err);
+}
+
+/* --- sessions ------------------------------------------------------------- */
+
+int
+store_admin_session_insert(struct store *s, const char *sha, int64_t user_id,
+    int64_t now, int64_t expires_at, const char *ip, const char *ua,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_sessions (token_sha256, "
+	    "user_id, created_at, expires_at, ip, user_agent) VALUES (?1, ?2, "
+	    "?3, ?4, substr(?5, 1, 64), substr(?6, 1, 256))";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, user_id);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, expires_at);
+	bind_s(st, 5, ip);
+	bind_s(st, 6, ua);
+	return step_done(s, st, "admin_session_insert", err);
+}
+
+int
+store_admin_session_find(struct store *s, const char *sha, int64_t now,
+    int64_t *id, int64_t *user_id, char *username, size_t usz,
+    int64_t *expires_at, struct err *err)
+{
+	static const char sql[] = "SELECT s.id, s.user_id, u.username, "
+	    "s.expires_at FROM admin_sessions s JOIN admin_users u ON "
+	    "u.id = s.user_id WHERE s.token_sha256 = ?1 AND s.revoked_at IS "
+	    "NULL AND s.expires_at > ?2 AND u.disabled = 0";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		*user_id = sqlite3_column_int64(st, 1);
+		str_lcpy(username, col_s(st, 2), usz);
+		*expires_at = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_AUTH, "no live admin session");
+	return sql_fail(s, err, "admin_session_find");
+}
+
+int
+store_admin_session_revoke(struct store *s, const char *sha, int64_t now,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE admin_sessions SET revoked_at = ?2 "
+	    "WHERE token_sha256 = ?1 AND revoked_at IS NULL";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, sha);
+	sqlite3_bind_int64(st, 2, now);
+	return step_done(s, st, "admin_session_revoke", err);
+}
+
+int
+store_admin_sessions_revoke_user(struct store *s, int64_t user_id,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_sessions SET revoked_at = ?2 "
+	    "WHERE user_id = ?1 AND revoked_at IS NULL";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, now);
+	return step_done(s, st, "admin_sessions_revoke_user", err);
+}
+
+/* --- login attempts and lockouts ------------------------------------------ */
+
+int
+store_admin_attempt_insert(struct store *s, int64_t now, const char *user,
+    const char *ip, int64_t *id, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_login_attempts (at, "
+	    "username, ip, ok) VALUES (?1, substr(?2, 1, 64), "
+	    "substr(?3, 1, 64), 0)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	bind_s(st, 2, user);
+	bind_s(st, 3, ip);
+	if (step_done(s, st, "admin_attempt_insert", err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+int
+store_admin_attempt_ok(struct store *s, int64_t id, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_login_attempts SET ok = 1 "
+	    "WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return step_done(s, st, "admin_attempt_ok", err);
+}
+
+int
+store_admin_attempt_fails(struct store *s, const char *kind, const char *key,
+    int64_t since, int64_t *count, int64_t *last, struct err *err)
+{
+	static const char sql_user[] = "SELECT count(*), coalesce(max(at), 0) "
+	    "FROM admin_login_attempts WHERE username = ?1 AND at >= ?2 AND "
+	    "ok = 0";
+	static const char sql_ip[] = "SELECT count(*), coalesce(max(at), 0) "
+	    "FROM admin_login_attempts WHERE ip = ?1 AND at >= ?2 AND ok = 0";
+	sqlite3_stmt *st = store_stmt(s, strcmp(kind, "ip") == 0 ? sql_ip :
+	    sql_user, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, key);
+	sqlite3_bind_int64(st, 2, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_attempt_fails");
+	return 0;
+}
+
+int
+store_admin_attempt_clear(struct store *s, const char *user, int64_t before,
+    struct err *err)
+{
+	static const char sql[] = "DELETE FROM admin_login_attempts WHERE "
+	    "(username = ?1 AND ok = 0) OR at < ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, user);
+	sqlite3_bind_int64(st, 2, before);
+	return step_done(s, st, "admin_attempt_clear", err);
+}
+
+int
+store_admin_lockout_get(struct store *s, const char *kind, const char *key,
+    int64_t *until, struct err *err)
+{
+	static const char sql[] = "SELECT until FROM admin_lockouts WHERE "
+	    "kind = ?1 AND key = substr(?2, 1, 64)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, kind);
+	bind_s(st, 2, key);
+	*until = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*until = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_lockout_get");
+	return 0;
+}
+
+int
+store_admin_lockout_set(struct store *s, const char *kind, const char *key,
+    int64_t until, int64_t now, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_lockouts (kind, key, "
+	    "until, created_at) VALUES (?1, substr(?2, 1, 64), ?3, ?4) "
+	    "ON CONFLICT (kind, key) DO UPDATE SET until = excluded.until, "
+	    "created_at = excluded.created_at";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, kind);
+	bind_s(st, 2, key);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, now);
+	return step_done(s, st, "admin_lockout_set", err);
+}
+
+int
+store_admin_audit_insert(struct store *s, int64_t at, const char *admin,
+    const char *action, const char *target, const char *detail,
+    const char *result, const char *ip, const char *rid, struct err *err)
+{
+	static const char sql[] = "INSERT INTO admin_audit (at, admin, action, "
+	    "target, detail, result, ip, request_id) VALUES (?1, "
+	    "substr(?2, 1, 64), ?3, substr(?4, 1, 128), substr(?5, 1, 1024), "
+	    "?6, substr(?7, 1, 64), substr(?8, 1, 64))";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	bind_s(st, 2, admin && *admin ? admin : "-");
+	bind_s(st, 3, action);
+	bind_s(st, 4, target);
+	bind_s(st, 5, detail);
+	bind_s(st, 6, result);
+	bind_s(st, 7, ip);
+	bind_s(st, 8, rid);
+	return step_done(s, st, "admin_audit_insert", err);
+}

@@ -1,0 +1,717 @@
+/*
+ * store_admin_orders.c - the admin's reads of the order schema
+ * (sql/003_orders.sql): the list with keyset paging, the detail, the
+ * refundable amount and the new refund row, per-day stats (closed days
+ * kept in admin_stats_days), the audit log listing, and dev-fill.
+ *
+ * What it does not do: decide (admin.c, order.c) or speak HTTP (web_*).
+ * The list's SQL varies only by which filters are present and the sort:
+ * the variants are built once from fixed fragments (never from input) so
+ * each one is a static string with a stable address, prepared once per
+ * connection (store_stmt), and SQLite can pick the index that fits
+ * (state/openid/created/amount).
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+#include <sqlite3.h>
+
+#include "store.h"
+#include "store_admin.h"
+#include "util.h"
+
+static int
+sql_fail(struct store *s, struct err *err, const char *what)
+{
+	return err_set(err, E_STORE, "%s: %s", what,
+	    sqlite3_errmsg(store_db(s)));
+}
+
+static int
+step_done(struct store *s, sqlite3_stmt *st, const char *what,
+    struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(err, E_CONFLICT, "%s: %s", what,
+		    sqlite3_errmsg(store_db(s)));
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, what);
+	return 0;
+}
+
+static void
+bind_s(sqlite3_stmt *st, int i, const char *v)
+{
+	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static const char *
+col_s(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+/* --- orders: list ------------------------------------------------------- */
+
+/* Variants: bit 0 state, bit 1 openid, bit 2 order_no, bit 3 cursor. */
+#define LIST_VARIANTS (16 * SORT__COUNT)
+#define LIST_SQL_MAX 1024
+
+static char list_sql[LIST_VARIANTS][LIST_SQL_MAX];
+static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static void
+list_sql_build(void)
+{
+	static const char *const key[SORT__COUNT] = {
+		"created_at", "created_at", "amount", "amount"
+	};
+	static const char *const cmp[SORT__COUNT] = { "<", ">", "<", ">" };
+	static const char *const dir[SORT__COUNT] = {
+		"DESC", "ASC", "DESC", "ASC"
+	};
+	int v, so;
+
+	for (so = 0; so < SORT__COUNT; so++)
+		for (v = 0; v < 16; v++) {
+			char cur[128] = "";
+
+			if (v & 8)
+				snprintf(cur, sizeof(cur), " AND (o.%s, o.id) "
+				    "%s (:ck, :cid)", key[so], cmp[so]);
+			snprintf(list_sql[so * 16 + v], LIST_SQL_MAX,
+			    "SELECT o.id, o.order_no, o.openid, o.amount, "
+			    "o.currency, o.subject, o.state, o.created_at, "
+			    "coalesce(o.paid_at, 0), o.refunded_amount, "
+			    "o.error_code, o.error_msg, (SELECT count(*) FROM "
+			    "anomalies a WHERE a.order_id = o.id AND "
+			    "a.resolved_at IS NULL) FROM orders o WHERE "
+			    "o.created_at >= :from AND o.created_at < :to AND "
+			    "o.amount >= :amin AND o.amount <= :amax%s%s%s%s "
+			    "ORDER BY o.%s %s, o.id %s LIMIT :limit",
+			    v & 1 ? " AND o.state = :state" : "",
+			    v & 2 ? " AND o.openid = :openid" : "",
+			    v & 4 ? " AND o.order_no = :no" : "",
+			    cur, key[so], dir[so], dir[so]);
+		}
+}
+
+void
+store_admin_filter_init(struct store_admin_filter *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->from = 0;
+	f->to = INT64_MAX;
+	f->amount_min = 0;
+	f->amount_max = INT64_MAX;
+	f->sort = SORT_CREATED_DESC;
+	f->limit = 50;
+}
+
+static void
+bind_named_i64(sqlite3_stmt *st, const char *name, int64_t v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_int64(st, i, v);
+}
+
+static void
+bind_named_s(sqlite3_stmt *st, const char *name, const char *v)
+{
+	int i = sqlite3_bind_parameter_index(st, name);
+
+	if (i > 0)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
+    int (*cb)(void *, const struct store_admin_order_row *, struct err *),
+    void *ctx, struct err *err)
+{
+	struct store_admin_order_row row;
+	sqlite3_stmt *st;
+	int v = 0, rc, ret = 0;
+
+	if ((unsigned)f->sort >= SORT__COUNT)
+		return err_set(err, E_INPUT, "bad sort");
+	pthread_once(&list_once, list_sql_build);
+	v |= f->state ? 1 : 0;
+	v |= f->openid ? 2 : 0;
+	v |= f->order_no ? 4 : 0;
+	v |= f->has_cursor ? 8 : 0;
+	if ((st = store_stmt(s, list_sql[f->sort * 16 + v], err)) == NULL)
+		return -1;
+	bind_named_i64(st, ":from", f->from);
+	bind_named_i64(st, ":to", f->to);
+	bind_named_i64(st, ":amin", f->amount_min);
+	bind_named_i64(st, ":amax", f->amount_max);
+	bind_named_i64(st, ":limit", f->limit);
+	if (f->state)
+		bind_named_s(st, ":state", f->state);
+	if (f->openid)
+		bind_named_s(st, ":openid", f->openid);
+	if (f->order_no)
+		bind_named_s(st, ":no", f->order_no);
+	if (f->has_cursor) {
+		bind_named_i64(st, ":ck", f->cursor_key);
+		bind_named_i64(st, ":cid", f->cursor_id);
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		row.id = sqlite3_column_int64(st, 0);
+		row.order_no = col_s(st, 1);
+		row.openid = col_s(st, 2);
+		row.amount = sqlite3_column_int64(st, 3);
+		row.currency = col_s(st, 4);
+		row.subject = col_s(st, 5);
+		row.state = col_s(st, 6);
+		row.created_at = sqlite3_column_int64(st, 7);
+		row.paid_at = sqlite3_column_int64(st, 8);
+		row.refunded_amount = sqlite3_column_int64(st, 9);
+		row.error_code = col_s(st, 10);
+		row.error_msg = col_s(st, 11);
+		row.open_anomalies = sqlite3_column_int64(st, 12);
+		if (cb(ctx, &row, err) == -1) {
+			ret = -1;
+			break;
+		}
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sql_fail(s, err, "admin_orders_list");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* --- orders: detail ----------------------------------------------------- */
+
+/* Every row of st as a JSON object keyed by column name, into arr. */
+static int
+rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
+    const char *what, struct err *err)
+{
+	int rc, i, n = sqlite3_column_count(st);
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct json_object *o = json_object_new_object();
+
+		for (i = 0; i < n; i++) {
+			struct json_object *v = NULL;
+
+			switch (sqlite3_column_type(st, i)) {
+			case SQLITE_INTEGER:
+				v = json_object_new_int64(
+				    sqlite3_column_int64(st, i));
+				break;
+			case SQLITE_NULL:
+				break;
+			default:
+				/* TEXT and BLOB (a raw notify body): as text;
+				 * json-c escapes, the pages insert as text */
+				v = json_object_new_string_len(
+				    (const char *)sqlite3_column_blob(st, i) ?
+				    (const char *)sqlite3_column_blob(st, i) :
+				    "", sqlite3_column_bytes(st, i));
+				break;
+			}
+			json_object_object_add(o, sqlite3_column_name(st, i),
+			    v);
+		}
+		json_object_array_add(arr, o);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, what);
+	return 0;
+}
+
+int
+store_admin_audit_list(struct store *s, int64_t before_id, int64_t limit,
+    struct json_object **out, struct err *err)
+{
+	static const char sql[] = "SELECT id, at, admin, action, target, "
+	    "detail, result, ip, request_id FROM admin_audit WHERE id < ?1 "
+	    "ORDER BY id DESC LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct json_object *arr;
+
+	*out = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 2, limit);
+	arr = json_object_new_array();
+	if (rows_json(s, st, arr, "admin_audit_list", err) == -1) {
+		json_object_put(arr);
+		return -1;
+	}
+	*out = arr;
+	return 0;
+}
+
+static int
+detail_part(struct store *s, const char *sql, int64_t id,
+    struct json_object *root, const char *name, struct err *err)
+{
+	struct json_object *arr = json_object_new_array();
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	json_object_object_add(root, name, arr);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return rows_json(s, st, arr, name, err);
+}
+
+int
+store_admin_order_detail(struct store *s, const char *order_no,
+    struct json_object **out, struct err *err)
+{
+	static const char sql_order[] = "SELECT id, order_no, openid, "
+	    "amount, currency, subject, state, provider_ref, expires_at, "
+	    "paid_at, error_code, error_msg, refunded_amount, created_at, "
+	    "updated_at, last_query_at, check_attempts FROM orders WHERE "
+	    "order_no = ?1";
+	static const char sql_items[] = "SELECT sku, name, unit_price, qty, "
+	    "line_amount FROM order_items WHERE order_id = ?1 ORDER BY id";
+	static const char sql_events[] = "SELECT id, source, old_state, "
+	    "new_state, result_code, error_code, error_msg, msg_sha256, "
+	    "notification_id, refund_id, amount, actor, created_at FROM "
+	    "order_events WHERE order_id = ?1 ORDER BY id";
+	static const char sql_notif[] = "SELECT n.id, n.received_at, "
+	    "n.verified, n.transaction_type, n.transaction_id, n.result_code, "
+	    "n.outcome, n.duplicate_of, n.body_sha256, coalesce(n.body, "
+	    "(SELECT f.body FROM notifications f WHERE f.id = "
+	    "n.duplicate_of)) AS body FROM notifications n WHERE n.order_id = "
+	    "?1 ORDER BY n.id";
+	static const char sql_refunds[] = "SELECT id, refund_no, amount, "
+	    "currency, state, provider_ref, reason, admin, error_code, "
+	    "error_msg, created_at, updated_at FROM refunds WHERE order_id = "
+	    "?1 ORDER BY id";
+	static const char sql_anom[] = "SELECT id, kind, source, detail, "
+	    "notification_id, refund_id, created_at, resolved_at, resolved_by "
+	    "FROM anomalies WHERE order_id = ?1 ORDER BY id";
+	struct json_object *root = json_object_new_object();
+	struct json_object *arr = json_object_new_array();
+	sqlite3_stmt *st;
+	int64_t id;
+
+	*out = NULL;
+	if ((st = store_stmt(s, sql_order, err)) == NULL)
+		goto fail;
+	sqlite3_bind_text(st, 1, order_no, -1, SQLITE_TRANSIENT);
+	if (rows_json(s, st, arr, "order", err) == -1)
+		goto fail;
+	if (json_object_array_length(arr) != 1) {
+		err_set(err, E_NOTFOUND, "no order %.32s", order_no);
+		goto fail;
+	}
+	json_object_object_add(root, "order",
+	    json_object_get(json_object_array_get_idx(arr, 0)));
+	id = json_object_get_int64(json_object_object_get(
+	    json_object_array_get_idx(arr, 0), "id"));
+	if (detail_part(s, sql_items, id, root, "items", err) == -1 ||
+	    detail_part(s, sql_events, id, root, "events", err) == -1 ||
+	    detail_part(s, sql_notif, id, root, "notifications", err) == -1 ||
+	    detail_part(s, sql_refunds, id, root, "refunds", err) == -1 ||
+	    detail_part(s, sql_anom, id, root, "anomalies", err) == -1)
+		goto fail;
+	json_object_put(arr);
+	*out = root;
+	return 0;
+fail:
+	json_object_put(arr);
+	json_object_put(root);
+	return -1;
+}
+
+int
+store_admin_refundable(struct store *s, int64_t order_id, int64_t *in_flight,
+    struct err *err)
+{
+	static const char sql[] = "SELECT coalesce(sum(amount), 0) FROM "
+	    "refunds WHERE order_id = ?1 AND state IN ('CREATED', 'PENDING', "
+	    "'UNKNOWN')";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*in_flight = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_refundable");
+	return 0;
+}
+
+int
+store_admin_refunds_open(struct store *s, int64_t order_id, char (*nos)[33],
+    size_t max, size_t *n, struct err *err)
+{
+	static const char sql[] = "SELECT refund_no FROM refunds WHERE "
+	    "order_id = ?1 AND state IN ('CREATED', 'PENDING', 'UNKNOWN') "
+	    "ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		str_lcpy(nos[(*n)++], col_s(st, 0), 33);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return sql_fail(s, err, "admin_refunds_open");
+	return 0;
+}
+
+int
+store_admin_refund_insert(struct store *s, const char *refund_no,
+    int64_t order_id, int64_t amount, const char *currency,
+    const char *reason, const char *admin, int64_t now, int64_t *id,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO refunds (refund_no, order_id, "
+	    "amount, currency, state, reason, admin, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, 'CREATED', ?5, ?6, ?7, ?7)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, refund_no);
+	sqlite3_bind_int64(st, 2, order_id);
+	sqlite3_bind_int64(st, 3, amount);
+	bind_s(st, 4, currency);
+	bind_s(st, 5, reason);
+	bind_s(st, 6, admin);
+	sqlite3_bind_int64(st, 7, now);
+	if (step_done(s, st, "admin_refund_insert", err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+/* --- stats ---------------------------------------------------------------- */
+
+#define STATS_MAX_DAYS 366
+
+struct day {
+	int64_t orders, paid_count, paid_amount, refund_count, refund_amount;
+};
+
+/* Run sql (bound ?1 from, ?2 to, ?3 currency) whose rows are (day, count,
+ * amount) and put them into days[] (index: days since base) as figure
+ * `which` (0 orders, 1 paid, 2 refunds). */
+static int
+stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
+    const char *cur, struct day *days, int64_t ndays, int64_t base,
+    int which, struct err *err)
+{
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	bind_s(st, 3, cur);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t d = (sqlite3_column_int64(st, 0) - base) / 86400;
+		int64_t c = sqlite3_column_int64(st, 1);
+		int64_t a = sqlite3_column_int64(st, 2);
+
+		if (d < 0 || d >= ndays)
+			continue;
+		if (which == 0)
+			days[d].orders = c;
+		else if (which == 1) {
+			days[d].paid_count = c;
+			days[d].paid_amount = a;
+		} else {
+			days[d].refund_count = c;
+			days[d].refund_amount = a;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_stats");
+	return 0;
+}
+
+/* Cached figures of [from, to) into days[]/have[]. */
+static int
+stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
+    struct day *days, bool *have, int64_t n, struct err *err)
+{
+	static const char sql[] = "SELECT day, orders, paid_count, "
+	    "paid_amount, refund_count, refund_amount FROM admin_stats_days "
+	    "WHERE currency = ?1 AND day >= ?2 AND day < ?3";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	bind_s(st, 1, cur);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t d = (sqlite3_column_int64(st, 0) - from) / 86400;
+
+		if (d < 0 || d >= n)
+			continue;
+		days[d].orders = sqlite3_column_int64(st, 1);
+		days[d].paid_count = sqlite3_column_int64(st, 2);
+		days[d].paid_amount = sqlite3_column_int64(st, 3);
+		days[d].refund_count = sqlite3_column_int64(st, 4);
+		days[d].refund_amount = sqlite3_column_int64(st, 5);
+		have[d] = true;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sql_fail(s, err, "admin_stats_cached");
+	return 0;
+}
+
+/* Keep the computed figures of closed days [lo, hi) (indexes). Best
+ * effort: the cache is an optimisation, a failure is only logged. */
+static void
+stats_keep(struct store *s, int64_t from, const char *cur,
+    const struct day *days, const bool *have, int64_t lo, int64_t hi,
+    int64_t now)
+{
+	static const char sql[] = "INSERT OR REPLACE INTO admin_stats_days "
+	    "(day, currency, orders, paid_count, paid_amount, refund_count, "
+	    "refund_amount, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8)";
+	sqlite3_stmt *st;
+	struct err err;
+	int64_t i;
+
+	if (lo >= hi || store_begin(s, &err) == -1)
+		return;
+	for (i = lo; i < hi; i++) {
+		if (have[i])
+			continue;
+		if ((st = store_stmt(s, sql, &err)) == NULL)
+			goto fail;
+		sqlite3_bind_int64(st, 1, from + i * 86400);
+		bind_s(st, 2, cur);
+		sqlite3_bind_int64(st, 3, days[i].orders);
+		sqlite3_bind_int64(st, 4, days[i].paid_count);
+		sqlite3_bind_int64(st, 5, days[i].paid_amount);
+		sqlite3_bind_int64(st, 6, days[i].refund_count);
+		sqlite3_bind_int64(st, 7, days[i].refund_amount);
+		sqlite3_bind_int64(st, 8, now);
+		if (step_done(s, st, "admin_stats_keep", &err) == -1)
+			goto fail;
+	}
+	store_commit(s, &err);
+	return;
+fail:
+	store_rollback(s);
+}
+
+int
+store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
+    int64_t now, struct json_object **out, struct err *err)
+{
+	static const char sql_orders[] = "SELECT created_at - created_at % "
+	    "86400 AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
+	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
+	static const char sql_paid[] = "SELECT paid_at - paid_at % 86400 AS "
+	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
+	    "paid_at < ?2 AND currency = ?3 GROUP BY d";
+	static const char sql_refunds[] = "SELECT updated_at - updated_at % "
+	    "86400 AS d, count(*), sum(amount) FROM refunds WHERE state = "
+	    "'SUCCEEDED' AND updated_at >= ?1 AND updated_at < ?2 AND "
+	    "currency = ?3 GROUP BY d";
+	struct day *days = NULL;
+	struct json_object *arr;
+	bool *have = NULL;
+	int64_t n, i, lo, hi, closed;
+
+	*out = NULL;
+	if (from % 86400 || to % 86400 || to <= from)
+		return err_set(err, E_INPUT, "stats range not whole days");
+	n = (to - from) / 86400;
+	if (n > STATS_MAX_DAYS)
+		return err_set(err, E_INPUT, "stats range over %d days",
+		    STATS_MAX_DAYS);
+	days = xcalloc((size_t)n, sizeof(*days));
+	have = xcalloc((size_t)n, sizeof(*have));
+	if (stats_cached(s, from, to, cur, days, have, n, err) == -1)
+		goto fail;
+	for (lo = 0; lo < n && have[lo]; lo++)
+		;
+	for (hi = n; hi > lo && have[hi - 1]; hi--)
+		;
+	if (lo < hi) {
+		int64_t a = from + lo * 86400, b = from + hi * 86400;
+
+		/* one scan over the uncached span (cached days inside it
+		 * get the same figures again) */
+		if (stats_fill(s, sql_orders, a, b, cur, days, n, from, 0,
+		    err) == -1 ||
+		    stats_fill(s, sql_paid, a, b, cur, days, n, from, 1,
+		    err) == -1 ||
+		    stats_fill(s, sql_refunds, a, b, cur, days, n, from, 2,
+		    err) == -1)
+			goto fail;
+		/* a day is closed an hour after its end */
+		closed = (now - 3600 - (now - 3600) % 86400 - from) / 86400;
+		stats_keep(s, from, cur, days, have, lo,
+		    closed < hi ? closed : hi, now);
+	}
+	arr = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "day",
+		    json_object_new_int64(from + i * 86400));
+		json_object_object_add(o, "orders",
+		    json_object_new_int64(days[i].orders));
+		json_object_object_add(o, "paidCount",
+		    json_object_new_int64(days[i].paid_count));
+		json_object_object_add(o, "paidAmount",
+		    json_object_new_int64(days[i].paid_amount));
+		json_object_object_add(o, "refundCount",
+		    json_object_new_int64(days[i].refund_count));
+		json_object_object_add(o, "refundAmount",
+		    json_object_new_int64(days[i].refund_amount));
+		json_object_array_add(arr, o);
+	}
+	free(days);
+	free(have);
+	*out = arr;
+	return 0;
+fail:
+	free(days);
+	free(have);
+	return -1;
+}
+
+/* --- dev-fill ------------------------------------------------------- */
+
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int
+dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
+    const char *cur, uint64_t *rng, struct err *err)
+{
+	static const char sql_o[] = "INSERT INTO orders (order_no, openid, "
+	    "appid, amount, currency, subject, state, provider_ref, "
+	    "expires_at, paid_at, created_at, updated_at) VALUES (?1, ?2, "
+	    "'127.0.0.1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+	static const char sql_i[] = "INSERT INTO order_items (order_id, sku, "
+	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, 1, "
+	    "?4)";
+	static const char sql_e[] = "INSERT INTO order_events (order_id, "
+	    "source, old_state, new_state, result_code, created_at) VALUES "
+	    "(?1, 'notify', 'PENDING', ?2, ?3, ?4)";
+	static const char *const st[] = { "PAID", "PAID", "PAID", "PAID",
+		"PAID", "PAID", "CLOSED", "CLOSED", "PENDING", "FAILED" };
+	sqlite3_stmt *q;
+	char no[40], openid[40], sku[16], name[48];
+	uint64_t r = xorshift(rng);
+	int64_t created = now - days * 86400 + (int64_t)((uint64_t)i *
+	    (uint64_t)(days * 86400) / 1000003 % (uint64_t)(days * 86400));
+	int64_t amount = 100 + (int64_t)(r % 99900), oid;
+	const char *state = st[r / 7 % 10];
+	bool paid = strcmp(state, "PAID") == 0;
+
+	snprintf(no, sizeof(no), "DEV%012lld", (long long)i);
+	snprintf(openid, sizeof(openid), "oDev%020llu",
+	    (unsigned long long)(r / 131 % 5000));
+	snprintf(sku, sizeof(sku), "SKU%llu", (unsigned long long)(r % 50));
+	snprintf(name, sizeof(name), "Product %llu",
+	    (unsigned long long)(r % 50));
+	if ((q = store_stmt(s, sql_o, err)) == NULL)
+		return -1;
+	bind_s(q, 1, no);
+	bind_s(q, 2, openid);
+	sqlite3_bind_int64(q, 3, amount);
+	bind_s(q, 4, cur);
+	bind_s(q, 5, name);
+	bind_s(q, 6, state);
+	bind_s(q, 7, no);
+	sqlite3_bind_int64(q, 8, created + 900);
+	if (paid)
+		sqlite3_bind_int64(q, 9, created + 60);
+	else
+		sqlite3_bind_null(q, 9);
+	sqlite3_bind_int64(q, 10, created);
+	if (step_done(s, q, "dev_fill order", err) == -1)
+		return -1;
+	oid = sqlite3_last_insert_rowid(store_db(s));
+	if ((q = store_stmt(s, sql_i, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, oid);
+	bind_s(q, 2, sku);
+	bind_s(q, 3, name);
+	sqlite3_bind_int64(q, 4, amount);
+	if (step_done(s, q, "dev_fill item", err) == -1)
+		return -1;
+	if (strcmp(state, "PENDING") == 0)
+		return 0;
+	if ((q = store_stmt(s, sql_e, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(q, 1, oid);
+	bind_s(q, 2, state);
+	bind_s(q, 3, paid ? "succeed" : strcmp(state, "FAILED") == 0 ?
+	    "failed" : "closed");
+	sqlite3_bind_int64(q, 4, created + 60);
+	return step_done(s, q, "dev_fill event", err);
+}
+
+int
+store_admin_dev_fill(struct store *s, int64_t n, int64_t days, int64_t now,
+    const char *cur, struct err *err)
+{
+	static const char sql_max[] = "SELECT coalesce(max(CAST(substr("
+	    "order_no, 4) AS INTEGER)), 0) FROM orders WHERE order_no GLOB "
+	    "'DEV[0-9]*'";
+	uint64_t rng = 0x9e3779b97f4a7c15ULL;
+	sqlite3_stmt *q;
+	int64_t i, start = 0;
+
+	if ((q = store_stmt(s, sql_max, err)) == NULL)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		start = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	/* back-dated rows: the cached figures of closed days are void */
+	if (store_exec(s, "DELETE FROM admin_stats_days", err) == -1)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		if ((i - 1) % 10000 == 0 && store_begin(s, err) == -1)
+			return -1;
+		if (dev_fill_one(s, start + i, days, now, cur, &rng,
+		    err) == -1) {
+			store_rollback(s);
+			return -1;
+		}
+		if ((i % 10000 == 0 || i == n) && store_commit(s, err) == -1)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,715 @@
+/*
+ * web_admin_orders.c - the admin's order endpoints (all R_ADMIN):
+ *	GET  /admin/api/orders			list: filters, sort, keyset
+ *	GET  /admin/api/orders.csv		the filtered list, streamed CSV
+ *	GET  /admin/api/orders/{no}		detail (items, timeline, ...)
+ *	POST /admin/api/orders/{no}/query	(R_CSRF) provider query now
+ *	POST /admin/api/orders/{no}/refund	(R_CSRF) full/partial refund
+ *	GET  /admin/api/stats?from=&to=		per day figures
+ *
+ * What it does not do: SQL (store_admin.c) or state decisions: provider
+ * answers go through order_apply() like every other source. Every action
+ * is audited (who, what, result). Buyer openids leave masked.
+ *
+ * Refund: the refund row (CREATED) and the refundable check commit before
+ * the provider call, so two concurrent refunds can never exceed the order;
+ * an outcome we cannot know leaves the refund UNKNOWN (its amount stays
+ * "in flight", not refundable again) until a notification or a query.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "admin.h"
+#include "admin_query.h"
+#include "cfg.h"
+#include "log.h"
+#include "order.h"
+#include "sign.h"
+#include "store.h"
+#include "store_admin.h"
+#include "useepay.h"
+#include "util.h"
+#include "web.h"
+
+#define CSV_CHUNK 500
+#define ADMIN_QUERY_REFUNDS 10	/* refunds in flight queried per "query now" */
+#define CSV_FLUSH (64 * 1024)
+
+static struct json_object *
+jstr(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+/* --- list ----------------------------------------------------------------- */
+
+struct list_ctx {
+	struct json_object *arr;
+	int64_t want, got;
+	enum store_admin_sort sort;
+	int64_t last_key, last_id;
+};
+
+static int
+list_row(void *vctx, const struct store_admin_order_row *row,
+    struct err *err)
+{
+	struct list_ctx *c = vctx;
+	struct json_object *o;
+	char m[32];
+
+	(void)err;
+	if (c->got++ >= c->want)
+		return 0;	/* the extra row only says "there is more" */
+	o = json_object_new_object();
+	json_object_object_add(o, "orderNo", jstr(row->order_no));
+	json_object_object_add(o, "openid", json_object_new_string(
+	    log_mask(row->openid, m, sizeof(m))));
+	json_object_object_add(o, "amount", json_object_new_int64(row->amount));
+	json_object_object_add(o, "currency", jstr(row->currency));
+	json_object_object_add(o, "subject", jstr(row->subject));
+	json_object_object_add(o, "state", jstr(row->state));
+	json_object_object_add(o, "createdAt",
+	    json_object_new_int64(row->created_at));
+	json_object_object_add(o, "paidAt", row->paid_at ?
+	    json_object_new_int64(row->paid_at) : NULL);
+	json_object_object_add(o, "refundedAmount",
+	    json_object_new_int64(row->refunded_amount));
+	json_object_object_add(o, "errorCode", jstr(row->error_code));
+	json_object_object_add(o, "errorMsg", jstr(row->error_msg));
+	json_object_object_add(o, "anomalies",
+	    json_object_new_int64(row->open_anomalies));
+	json_object_array_add(c->arr, o);
+	c->last_key = c->sort == SORT_AMOUNT_DESC || c->sort ==
+	    SORT_AMOUNT_ASC ? row->amount : row->created_at;
+	c->last_id = row->id;
+	return 0;
+}
+
+int
+web_admin_orders_list(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct store_admin_filter f;
+	struct list_ctx c;
+	struct json_object *o;
+	char cur[ADMIN_CURSOR_MAX + 8];
+
+	if (admin_filter_parse(&r->query, &f, err) == -1)
+		return -1;
+	memset(&c, 0, sizeof(c));
+	c.want = f.limit;
+	c.sort = f.sort;
+	f.limit++;
+	c.arr = json_object_new_array();
+	if (store_admin_orders_list(app->store, &f, list_row, &c, err) == -1) {
+		json_object_put(c.arr);
+		return -1;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "orders", c.arr);
+	if (c.got > c.want) {
+		admin_cursor_encode(f.sort, c.last_key, c.last_id, cur,
+		    sizeof(cur));
+		json_object_object_add(o, "next", json_object_new_string(cur));
+	} else
+		json_object_object_add(o, "next", NULL);
+	resp_json(w, 200, o);
+	return 0;
+}
+
+/* --- CSV ------------------------------------------------------------------ */
+
+struct csv_ctx {
+	struct app *app;
+	struct store_admin_filter f;
+	char *state, *order_no, *openid;	/* owned copies */
+	struct buf out;
+	int (*write)(void *, const char *, size_t);
+	void *wctx;
+	int64_t rows, last_key, last_id;
+	int64_t page_rows;
+};
+
+static void
+csv_free(void *vctx)
+{
+	struct csv_ctx *c = vctx;
+
+	if (c == NULL)
+		return;
+	free(c->state);
+	free(c->order_no);
+	free(c->openid);
+	buf_cleanup(&c->out);
+	free(c);
+}
+
+static int
+csv_flush(struct csv_ctx *c, struct err *err)
+{
+	if (c->out.len && c->write(c->wctx, c->out.data, c->out.len) == -1)
+		return err_set(err, E_INTERNAL, "client went away");
+	buf_reset(&c->out);
+	return 0;
+}
+
+static int
+csv_int(struct buf *b, int64_t v)
+{
+	return buf_printf(b, "%lld", (long long)v);
+}
+
+static int
+csv_time(struct buf *b, int64_t t)
+{
+	char d[11];
+
+	if (t == 0)
+		return 0;
+	admin_date_format(t, d);
+	return buf_printf(b, "%sT%02lld:%02lld:%02lldZ", d,
+	    (long long)(t % 86400 / 3600), (long long)(t % 3600 / 60),
+	    (long long)(t % 60));
+}
+
+static int
+csv_row(void *vctx, const struct store_admin_order_row *row, struct err *err)
+{
+	struct csv_ctx *c = vctx;
+	struct buf *b = &c->out;
+	char m[32];
+
+	if (admin_csv_cell(b, row->order_no) == -1 || buf_addc(b, ',') == -1 ||
+	    csv_time(b, row->created_at) == -1 || buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, row->state) == -1 || buf_addc(b, ',') == -1 ||
+	    csv_int(b, row->amount) == -1 || buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, row->currency) == -1 || buf_addc(b, ',') == -1 ||
+	    csv_int(b, row->refunded_amount) == -1 ||
+	    buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, row->subject) == -1 || buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, log_mask(row->openid, m, sizeof(m))) == -1 ||
+	    buf_addc(b, ',') == -1 ||
+	    csv_time(b, row->paid_at) == -1 || buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, row->error_code) == -1 ||
+	    buf_addc(b, ',') == -1 ||
+	    admin_csv_cell(b, row->error_msg) == -1 ||
+	    buf_addc(b, ',') == -1 || csv_int(b, row->open_anomalies) == -1 ||
+	    buf_adds(b, "\r\n") == -1)
+		return err_set(err, E_TOOBIG, "csv row");
+	c->rows++;
+	c->page_rows++;
+	c->last_key = c->f.sort == SORT_AMOUNT_DESC || c->f.sort ==
+	    SORT_AMOUNT_ASC ? row->amount : row->created_at;
+	c->last_id = row->id;
+	if (b->len >= CSV_FLUSH)
+		return csv_flush(c, err);
+	return 0;
+}
+
+/* The stream: pages of CSV_CHUNK rows by keyset, so no read transaction
+ * is held for the whole export. */
+static int
+csv_stream(void *vctx, int (*write)(void *, const char *, size_t),
+    void *wctx)
+{
+	struct csv_ctx *c = vctx;
+	struct err err;
+
+	c->write = write;
+	c->wctx = wctx;
+	buf_adds(&c->out, "order_no,created_at,state,amount,currency,"
+	    "refunded_amount,subject,openid,paid_at,error_code,error_msg,"
+	    "anomalies\r\n");
+	c->f.limit = CSV_CHUNK;
+	for (;;) {
+		c->page_rows = 0;
+		if (store_admin_orders_list(c->app->store, &c->f, csv_row, c,
+		    &err) == -1)
+			goto fail;
+		if (c->page_rows < CSV_CHUNK)
+			break;
+		c->f.has_cursor = true;
+		c->f.cursor_key = c->last_key;
+		c->f.cursor_id = c->last_id;
+	}
+	if (csv_flush(c, &err) == -1)
+		goto fail;
+	log_info("admin", "csv_done", "rows=%lld", (long long)c->rows);
+	return 0;
+fail:
+	log_error("admin", "csv_fail", "rows=%lld msg=\"%s\"",
+	    (long long)c->rows, err.msg);
+	return -1;
+}
+
+int
+web_admin_orders_csv(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct admin_session s;
+	struct csv_ctx *c;
+
+	if (admin_require(app, r, &s, err) == -1)
+		return -1;
+	c = xcalloc(1, sizeof(*c));
+	if (admin_filter_parse(&r->query, &c->f, err) == -1) {
+		free(c);
+		return -1;
+	}
+	/* the stream outlives nothing, but own what it reads anyway */
+	if (c->f.state)
+		c->f.state = c->state = xstrdup(c->f.state);
+	if (c->f.order_no)
+		c->f.order_no = c->order_no = xstrdup(c->f.order_no);
+	if (c->f.openid)
+		c->f.openid = c->openid = xstrdup(c->f.openid);
+	c->app = app;
+	buf_init(&c->out, 4 * CSV_FLUSH);
+	admin_audit_req(app, r, s.username, "export_csv", "", ADMIN_OK,
+	    "%s", req_param(r, "QUERY_STRING") ? req_param(r,
+	    "QUERY_STRING") : "");
+	w->status = 200;
+	w->content_type = "text/csv; charset=utf-8";
+	resp_header(w, "Content-Disposition",
+	    "attachment; filename=\"orders.csv\"");
+	w->stream.fn = csv_stream;
+	w->stream.ctx = c;
+	w->stream.free = csv_free;
+	return 0;
+}
+
+/* --- detail --------------------------------------------------------------- */
+
+static bool
+order_no_ok(const char *s, size_t n)
+{
+	return n >= 1 && n <= 32 && str_is_alnum(s, n);
+}
+
+int
+web_admin_order_get(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct json_object *root, *ord, *v;
+	const char *no = r->path_tail;
+	int64_t in_flight = 0, amount, refunded, id;
+	enum order_state st = ORDER_CREATED;
+	char m[32];
+
+	if (!order_no_ok(no, strlen(no)))
+		return err_set(err, E_NOTFOUND, "bad order number");
+	if (store_admin_order_detail(app->store, no, &root, err) == -1)
+		return -1;
+	ord = json_object_object_get(root, "order");
+	id = json_object_get_int64(json_object_object_get(ord, "id"));
+	amount = json_object_get_int64(json_object_object_get(ord, "amount"));
+	refunded = json_object_get_int64(json_object_object_get(ord,
+	    "refunded_amount"));
+	order_state_parse(json_object_get_string(json_object_object_get(ord,
+	    "state")), &st);
+	if (json_object_object_get_ex(ord, "openid", &v))
+		json_object_object_add(ord, "openid", json_object_new_string(
+		    log_mask(json_object_get_string(v), m, sizeof(m))));
+	if (store_admin_refundable(app->store, id, &in_flight, err) == -1) {
+		json_object_put(root);
+		return -1;
+	}
+	json_object_object_add(root, "refundable", json_object_new_int64(
+	    st == ORDER_PAID || st == ORDER_PARTIALLY_REFUNDED ?
+	    amount - refunded - in_flight : 0));
+	json_object_object_add(root, "refundInFlight",
+	    json_object_new_int64(in_flight));
+	resp_json(w, 200, root);
+	return 0;
+}
+
+/* --- actions -------------------------------------------------------------- */
+
+/* The answer to an action: what order_apply() did. Caller puts. */
+static struct json_object *
+outcome_obj(const struct order_outcome *oc, const char *refund_no,
+    const char *refund_state)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "changed",
+	    json_object_new_boolean(oc->changed));
+	json_object_object_add(o, "oldState",
+	    jstr(order_state_name(oc->old_state)));
+	json_object_object_add(o, "newState",
+	    jstr(order_state_name(oc->new_state)));
+	json_object_object_add(o, "anomaly", oc->anomaly == OAN_NONE ? NULL :
+	    jstr(order_anomaly_name(oc->anomaly)));
+	if (refund_no) {
+		json_object_object_add(o, "refundNo", jstr(refund_no));
+		json_object_object_add(o, "refundState", jstr(refund_state));
+	}
+	return o;
+}
+
+/* Apply one input in its own write transaction. */
+static int
+apply(struct app *app, const char *no, const struct order_input *in,
+    struct order_outcome *oc, struct err *err)
+{
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	if (order_apply(app->store, app_now_s(app), no, in, oc, err) == -1) {
+		store_rollback(app->store);
+		return -1;
+	}
+	return store_commit(app->store, err);
+}
+
+/* Fill an order_input from a provider transaction (query answer). */
+static void
+input_from_txn(struct order_input *in, enum order_input_kind kind,
+    const struct useepay_txn *t, const char *refund_no, const char *actor)
+{
+	memset(in, 0, sizeof(*in));
+	in->source = OSRC_ADMIN;
+	in->kind = kind;
+	in->status = t->status;
+	in->result_code = t->result_code;
+	in->error_code = t->error_code;
+	in->error_msg = t->error_msg;
+	in->reference = t->reference;
+	in->amount = t->amount;
+	in->currency = t->currency;
+	in->refund_no = refund_no;
+	in->actor = actor;
+}
+
+/*
+ * Query the order's refunds still in flight (an UNKNOWN one is resolved
+ * here) and apply what the provider says; their outcomes go to arr.
+ * Failures of one refund's query are audited and do not stop the others.
+ */
+static int
+query_refunds(struct app *app, struct req *r, const struct admin_session *s,
+    const struct order *o, struct json_object *arr, struct err *err)
+{
+	char nos[ADMIN_QUERY_REFUNDS][33];
+	struct useepay_query_res q;
+	struct order_input in;
+	struct order_outcome oc;
+	struct err e2;
+	size_t n, i;
+
+	if (store_admin_refunds_open(app->store, o->id, nos,
+	    ADMIN_QUERY_REFUNDS, &n, err) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		struct json_object *x = json_object_new_object();
+
+		memset(&q, 0, sizeof(q));
+		json_object_object_add(x, "refundNo", jstr(nos[i]));
+		json_object_array_add(arr, x);
+		if (useepay_query(app, nos[i], &q, &e2) == -1 ||
+		    q.outcome != UP_OK || !q.found || q.txn.transaction_type ==
+		    NULL || strcmp(q.txn.transaction_type, "refund") != 0) {
+			admin_audit_req(app, r, s->username, "query_refund",
+			    o->order_no, ADMIN_FAILED, "%s %s", nos[i],
+			    q.found ? "not a refund" : "no answer");
+			json_object_object_add(x, "found",
+			    json_object_new_boolean(0));
+			useepay_query_res_cleanup(&q);
+			continue;
+		}
+		input_from_txn(&in, OIN_REFUND_STATUS, &q.txn, nos[i],
+		    s->username);
+		memset(&oc, 0, sizeof(oc));
+		if (apply(app, o->order_no, &in, &oc, &e2) == -1) {
+			useepay_query_res_cleanup(&q);
+			*err = e2;
+			return -1;
+		}
+		json_object_object_add(x, "found", json_object_new_boolean(1));
+		json_object_object_add(x, "status",
+		    jstr(useepay_status_name(q.txn.status)));
+		admin_audit_req(app, r, s->username, "query_refund",
+		    o->order_no, ADMIN_OK, "%s status=%s %s -> %s", nos[i],
+		    useepay_status_name(q.txn.status),
+		    order_state_name(oc.old_state),
+		    order_state_name(oc.new_state));
+		useepay_query_res_cleanup(&q);
+	}
+	return 0;
+}
+
+static int
+action_query(struct app *app, struct req *r, struct resp *w,
+    const struct admin_session *s, const char *no, struct err *err)
+{
+	struct useepay_query_res q;
+	struct order_input in;
+	struct order_outcome oc;
+	struct json_object *res, *refunds;
+	struct order o;
+	int rc = -1;
+
+	memset(&q, 0, sizeof(q));
+	if (store_order_get(app->store, no, &o, err) == -1)
+		return -1;
+	if (useepay_query(app, no, &q, err) == -1) {
+		admin_audit_req(app, r, s->username, "query", no, ADMIN_FAILED,
+		    "%s", err_name(err->code));
+		goto out;
+	}
+	if (q.outcome != UP_OK) {
+		admin_audit_req(app, r, s->username, "query", no, ADMIN_FAILED,
+		    "provider error %.64s", q.error_code ? q.error_code : "");
+		err_set(err, E_UPSTREAM, "query refused: %.64s",
+		    q.error_code ? q.error_code : "");
+		goto out;
+	}
+	memset(&oc, 0, sizeof(oc));
+	oc.old_state = oc.new_state = o.state;
+	if (q.found) {
+		input_from_txn(&in, OIN_PAY_STATUS, &q.txn, NULL, s->username);
+		if (apply(app, no, &in, &oc, err) == -1) {
+			admin_audit_req(app, r, s->username, "query", no,
+			    ADMIN_FAILED, "apply: %s", err_name(err->code));
+			goto out;
+		}
+	}
+	admin_audit_req(app, r, s->username, "query", no, ADMIN_OK,
+	    "found=%d %s -> %s%s%s", q.found ? 1 : 0,
+	    order_state_name(oc.old_state), order_state_name(oc.new_state),
+	    oc.anomaly ? " anomaly=" : "", oc.anomaly ?
+	    order_anomaly_name(oc.anomaly) : "");
+	refunds = json_object_new_array();
+	if (query_refunds(app, r, s, &o, refunds, err) == -1) {
+		json_object_put(refunds);
+		goto out;
+	}
+	if (store_order_get(app->store, no, &o, err) == -1) {
+		json_object_put(refunds);
+		goto out;
+	}
+	oc.new_state = o.state;	/* after the refunds too */
+	res = outcome_obj(&oc, NULL, NULL);
+	json_object_object_add(res, "refunds", refunds);
+	resp_json(w, 200, res);
+	rc = 0;
+out:
+	useepay_query_res_cleanup(&q);
+	return rc;
+}
+
+/* Reserve the refund: check refundable and insert the CREATED row, audited,
+ * in one transaction. */
+static int
+refund_reserve(struct app *app, struct req *r, const struct admin_session *s,
+    const char *no, int64_t amount, const char *reason, struct order *o,
+    char *refund_no, int64_t *refund_id, struct err *err)
+{
+	unsigned char rnd[12];
+	int64_t in_flight, now = app_now_s(app);
+	char hex[25];
+
+	if (app_random(app, rnd, sizeof(rnd)) == -1)
+		return err_set(err, E_INTERNAL, "no random bytes");
+	hex_encode(rnd, sizeof(rnd), hex);
+	snprintf(refund_no, 33, "R%s", hex);
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	if (store_order_get(app->store, no, o, err) == -1 ||
+	    store_admin_refundable(app->store, o->id, &in_flight, err) == -1)
+		goto fail;
+	if (o->state != ORDER_PAID && o->state != ORDER_PARTIALLY_REFUNDED) {
+		err_set(err, E_CONFLICT, "order %s is %s", no,
+		    order_state_name(o->state));
+		goto refused;
+	}
+	if (amount > o->amount - o->refunded_amount - in_flight) {
+		err_set(err, E_CONFLICT, "refund %lld beyond refundable %lld",
+		    (long long)amount, (long long)(o->amount -
+		    o->refunded_amount - in_flight));
+		goto refused;
+	}
+	if (store_admin_refund_insert(app->store, refund_no, o->id, amount,
+	    o->currency, reason, s->username, now, refund_id, err) == -1 ||
+	    store_admin_audit_insert(app->store, now, s->username,
+	    "refund_create", no, refund_no, "ok", r->client_ip,
+	    r->request_id, err) == -1)
+		goto fail;
+	return store_commit(app->store, err);
+refused:
+	store_rollback(app->store);
+	admin_audit_req(app, r, s->username, "refund_create", no,
+	    ADMIN_REFUSED, "amount=%lld %s", (long long)amount, err->msg);
+	return -1;
+fail:
+	store_rollback(app->store);
+	return -1;
+}
+
+static int
+action_refund(struct app *app, struct req *r, struct resp *w,
+    const struct admin_session *s, const char *no, struct err *err)
+{
+	struct json_object *in = NULL, *v, *res;
+	struct useepay_refund_req rq;
+	struct useepay_refund_res rs;
+	struct order_input oi;
+	struct order_outcome oc;
+	struct order o;
+	const char *reason = "";
+	char refund_no[33];
+	int64_t amount, refund_id;
+	int rc = -1;
+
+	memset(&rs, 0, sizeof(rs));
+	if ((in = req_json(r, err)) == NULL)
+		return -1;
+	if (!json_object_object_get_ex(in, "amount", &v) ||
+	    !json_object_is_type(v, json_type_int) ||
+	    (amount = json_object_get_int64(v)) <= 0 ||
+	    amount > 999999999999) {
+		err_set(err, E_INPUT, "amount: a positive integer (minor "
+		    "units)");
+		goto out;
+	}
+	if (json_object_object_get_ex(in, "reason", &v)) {
+		if (!json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) > 256) {
+			err_set(err, E_INPUT, "reason: text up to 256 bytes");
+			goto out;
+		}
+		reason = json_object_get_string(v);
+	}
+	if (refund_reserve(app, r, s, no, amount, reason, &o, refund_no,
+	    &refund_id, err) == -1)
+		goto out;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.refund_no = refund_no;
+	rq.order_no = no;
+	rq.amount = amount;
+	rq.currency = o.currency;
+	memset(&oc, 0, sizeof(oc));
+	oc.old_state = oc.new_state = o.state;
+	if (useepay_refund(app, &rq, &rs, err) == -1) {
+		struct err e2;
+
+		/* outcome unknown: keep the amount in flight */
+		if (store_begin(app->store, &e2) == 0) {
+			if (store_refund_update(app->store, refund_id,
+			    "UNKNOWN", NULL, NULL, NULL, app_now_s(app),
+			    &e2) == 0)
+				store_commit(app->store, &e2);
+			else
+				store_rollback(app->store);
+		}
+		admin_audit_req(app, r, s->username, "refund_send", no,
+		    ADMIN_FAILED, "%s %s", refund_no, err_name(err->code));
+		/* 202: accepted by us, the provider's answer unknown */
+		resp_json(w, 202, outcome_obj(&oc, refund_no, "UNKNOWN"));
+		rc = 0;
+		goto out;
+	}
+	memset(&oi, 0, sizeof(oi));
+	oi.source = OSRC_ADMIN;
+	oi.kind = OIN_REFUND_STATUS;
+	oi.status = rs.outcome == UP_OK ? rs.status : UPS_FAILED;
+	if (rs.outcome == UP_OK && oi.status == UPS_NONE)
+		oi.status = UPS_PENDING;
+	oi.result_code = rs.result_code;
+	oi.error_code = rs.error_code;
+	oi.error_msg = rs.error_msg;
+	oi.reference = rs.reference;
+	oi.amount = amount;
+	oi.currency = o.currency;
+	oi.refund_no = refund_no;
+	oi.actor = s->username;
+	if (apply(app, no, &oi, &oc, err) == -1) {
+		admin_audit_req(app, r, s->username, "refund_send", no,
+		    ADMIN_FAILED, "%s apply: %s", refund_no,
+		    err_name(err->code));
+		goto out;
+	}
+	admin_audit_req(app, r, s->username, "refund_send", no,
+	    rs.outcome == UP_OK ? ADMIN_OK : ADMIN_REFUSED,
+	    "%s amount=%lld status=%s%s%.64s", refund_no, (long long)amount,
+	    useepay_status_name(oi.status), rs.outcome != UP_OK ?
+	    " error=" : "", rs.outcome != UP_OK && rs.error_code ?
+	    rs.error_code : "");
+	res = outcome_obj(&oc, refund_no, rs.outcome == UP_OK ?
+	    (oi.status == UPS_SUCCEED ? "SUCCEEDED" : "PENDING") : "FAILED");
+	if (rs.outcome != UP_OK) {
+		json_object_object_add(res, "errorCode", jstr(rs.error_code));
+		json_object_object_add(res, "errorMsg", jstr(rs.error_msg));
+	}
+	resp_json(w, 200, res);
+	rc = 0;
+out:
+	useepay_refund_res_cleanup(&rs);
+	json_object_put(in);
+	return rc;
+}
+
+int
+web_admin_order_post(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct admin_session s;
+	const char *tail = r->path_tail, *slash = strchr(tail, '/');
+	char no[33];
+
+	if (admin_require(app, r, &s, err) == -1)
+		return -1;
+	if (slash == NULL || !order_no_ok(tail, (size_t)(slash - tail)))
+		return err_set(err, E_NOTFOUND, "no such action");
+	memcpy(no, tail, (size_t)(slash - tail));
+	no[slash - tail] = '\0';
+	if (strcmp(slash, "/query") == 0)
+		return action_query(app, r, w, &s, no, err);
+	if (strcmp(slash, "/refund") == 0)
+		return action_refund(app, r, w, &s, no, err);
+	return err_set(err, E_NOTFOUND, "no such action");
+}
+
+/* --- stats ---------------------------------------------------------------- */
+
+int
+web_admin_stats(struct app *app, struct req *r, struct resp *w,
+    struct err *err)
+{
+	struct json_object *days, *today, *o;
+	const char *cur = app->cfg->useepay_currency;
+	int64_t now = app_now_s(app), t0 = now - now % 86400;
+	int64_t from = t0 - 29 * 86400, to = t0 + 86400;
+	const char *v;
+
+	if ((v = req_query(r, "from")) != NULL && *v &&
+	    admin_date_parse(v, &from) == -1)
+		return err_set(err, E_INPUT, "from: YYYY-MM-DD");
+	if ((v = req_query(r, "to")) != NULL && *v) {
+		if (admin_date_parse(v, &to) == -1)
+			return err_set(err, E_INPUT, "to: YYYY-MM-DD");
+		to += 86400;
+	}
+	if (store_admin_stats(app->store, from, to, cur, now, &days,
+	    err) == -1)
+		return -1;
+	if (store_admin_stats(app->store, t0, t0 + 86400, cur, now,
+	    &today, err) == -1) {
+		json_object_put(days);
+		return -1;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "currency", jstr(cur));
+	json_object_object_add(o, "from", json_object_new_int64(from));
+	json_object_object_add(o, "to", json_object_new_int64(to));
+	json_object_object_add(o, "days", days);
+	json_object_object_add(o, "today",
+	    json_object_get(json_object_array_get_idx(today, 0)));
+	json_object_put(today);
+	resp_json(w, 200, o);
+	return 0;
+}

@@ -1,0 +1,126 @@
+/*
+ * test_admin_stats.c - store_admin_stats: per-day figures (orders, paid,
+ * refunds) with zero days, the currency filter, and the cache of closed
+ * days (read back, never for today).
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "store.h"
+#include "store_admin.h"
+#include "t.h"
+
+static struct store *st;
+static char dbpath[] = "/tmp/h5pay-test-admin-stats-XXXXXX";
+static const int64_t DAY0 = 1795737600;	/* 2026-11-27 00:00 UTC */
+
+static void
+exec(const char *sql)
+{
+	struct err err;
+
+	if (store_exec(st, sql, &err) == -1)
+		fprintf(stderr, "%s: %s\n", sql, err.msg);
+}
+
+static void
+order(int i, int64_t created, int64_t paid, int64_t amount, const char *cur)
+{
+	char sql[512], pv[32];
+
+	snprintf(pv, sizeof(pv), "%lld", (long long)paid);
+	snprintf(sql, sizeof(sql), "INSERT INTO orders (order_no, openid, "
+	    "appid, amount, currency, subject, state, expires_at, paid_at, "
+	    "created_at, updated_at) VALUES ('S%d', 'oStatsOpenid0001', 'wx', "
+	    "%lld, '%s', 's', '%s', %lld, %s, %lld, %lld)", i,
+	    (long long)amount, cur, paid ? "PAID" : "CLOSED",
+	    (long long)created + 900, paid ? pv : "NULL", (long long)created,
+	    (long long)created);
+	exec(sql);
+}
+
+static int64_t
+fig(struct json_object *arr, int i, const char *k)
+{
+	return json_object_get_int64(json_object_object_get(
+	    json_object_array_get_idx(arr, i), k));
+}
+
+static void
+test_stats(void)
+{
+	struct json_object *a;
+	struct err err;
+	int64_t now = DAY0 + 3 * 86400 + 7200;	/* day 3, 02:00 */
+
+	order(1, DAY0 + 100, DAY0 + 200, 1000, "HKD");
+	order(2, DAY0 + 300, 0, 500, "HKD");
+	order(3, DAY0 + 86400 + 5, DAY0 + 2 * 86400 + 5, 700, "HKD");
+	order(4, DAY0 + 86400 + 6, DAY0 + 86400 + 9, 9999, "USD");
+	order(5, DAY0 + 3 * 86400 + 1, DAY0 + 3 * 86400 + 2, 300, "HKD");
+	exec("INSERT INTO refunds (refund_no, order_id, amount, currency, "
+	    "state, admin, created_at, updated_at) VALUES ('R1', (SELECT id "
+	    "FROM orders WHERE order_no = 'S1'), 250, 'HKD', 'SUCCEEDED', 'a', "
+	    "1795737600, 1795910400)");
+
+	T_EQ_INT(store_admin_stats(st, DAY0, DAY0 + 5 * 86400, "HKD", now, &a,
+	    &err), 0);
+	T_EQ_INT(json_object_array_length(a), 5);
+	T_EQ_INT(fig(a, 0, "day"), DAY0);
+	T_EQ_INT(fig(a, 0, "orders"), 2);
+	T_EQ_INT(fig(a, 0, "paidCount"), 1);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 1000);
+	T_EQ_INT(fig(a, 1, "orders"), 2);	/* any currency */
+	T_EQ_INT(fig(a, 1, "paidAmount"), 0);	/* USD not summed */
+	T_EQ_INT(fig(a, 2, "paidAmount"), 700);
+	T_EQ_INT(fig(a, 2, "refundCount"), 1);
+	T_EQ_INT(fig(a, 2, "refundAmount"), 250);
+	T_EQ_INT(fig(a, 3, "paidAmount"), 300);
+	T_EQ_INT(fig(a, 4, "orders"), 0);
+	json_object_put(a);
+
+	/* closed days (0..2) were kept; today (3) was not */
+	exec("DELETE FROM refunds");
+	exec("DELETE FROM orders WHERE order_no IN ('S1', 'S5')");
+	T_EQ_INT(store_admin_stats(st, DAY0, DAY0 + 5 * 86400, "HKD", now, &a,
+	    &err), 0);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 1000);	/* from the cache */
+	T_EQ_INT(fig(a, 2, "refundAmount"), 250);
+	T_EQ_INT(fig(a, 3, "paidAmount"), 0);	/* today: live */
+	json_object_put(a);
+
+	T_EQ_INT(store_admin_stats(st, DAY0 + 1, DAY0 + 86400, "HKD", now, &a,
+	    &err), -1);
+	T_EQ_INT(store_admin_stats(st, DAY0, DAY0 + 400 * 86400, "HKD", now,
+	    &a, &err), -1);
+	T_EQ_INT(store_admin_stats(st, DAY0, DAY0, "HKD", now, &a, &err), -1);
+}
+
+int
+main(void)
+{
+	struct store_opts so = {.synchronous = "NORMAL",
+	    .busy_timeout_ms = 1000};
+	struct err err;
+	char p[80];
+	int applied, fd;
+
+	fd = mkstemp(dbpath);
+	T_OK(fd != -1);
+	close(fd);
+	T_OK(store_open(&st, dbpath, &so, &err) == 0);
+	T_OK(store_migrate(st, &applied, &err) == 0);
+	T_RUN(test_stats);
+	store_close(st);
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s.lock", dbpath);
+	unlink(p);
+	return t_done();
+}
