@@ -583,6 +583,22 @@ def main():
     unittest.main(verbosity=2)
 
 
+def demo_admin(st):
+    """The demo's merchant login: user `admin`, a random password kept in
+    <dir>/admin-password (mode 0600), created on the first run."""
+    path = os.path.join(st.dir, "admin-password")
+    if not os.path.exists(path):
+        import secrets
+        pw = secrets.token_urlsafe(12)
+        p = subprocess.run([os.path.join(BUILD, "h5pay"), "admin", "-c",
+                            st.cfg_path, "add", "admin"], input=pw + "\n",
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            sys.exit("demo: h5pay admin add failed: " + p.stderr)
+        write_secret(path, pw)
+    return path
+
+
 def demo(argv):
     """deploy/demo.sh: the stack on fixed ports in a kept directory, until
     Ctrl-C. Uses the same launcher as the tests, so the two cannot drift."""
@@ -594,8 +610,11 @@ def demo(argv):
     a = ap.parse_args(argv)
     for p in (a.shop_port, a.sim_port):
         s = socket.socket()
+        # as nginx does: TIME_WAIT from a previous run is no conflict
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", p))
+            s.listen(1)
         except OSError:
             sys.exit("demo: port %d is in use (set SHOP_PORT / SIM_PORT)" % p)
         finally:
@@ -606,12 +625,16 @@ def demo(argv):
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
         st.start()
-        if hasattr(st, "seed_demo"):
+        listed = st.h5pay("product", "list", "--all", check=False)
+        if "tea-oolong" not in (getattr(listed, "stdout", "") or ""):
             st.seed_demo()
+        admin_pw = demo_admin(st)
         print("\nh5pay demo is running.\n")
         print("  Shop:       https://127.0.0.1:%d/shop/" % st.shop_port)
         if os.path.exists(os.path.join(BUILD, "h5pay-sim")):
             print("  Simulator:  https://127.0.0.1:%d/sim/" % st.sim_port)
+        print("  Admin:      https://127.0.0.1:%d/admin/  (user admin, "
+              "password in %s)" % (st.shop_port, admin_pw))
         print("  Health:     https://127.0.0.1:%d/healthz" % st.shop_port)
         print("  CA to trust: %s/ca.pem (or accept the browser warning)"
               % st.certs)
