@@ -9,7 +9,13 @@ Prints a Markdown table for the README's "Performance" section:
   ceiling   nginx static file; nginx -> h5payd /healthz (libfcgi + a read)
   /notify   first deliveries (verify + one durable transaction each, group
             commit) and duplicates (verify + dedupe)
+  polls     GET /api/orders/{no} by the buyer who owns the order (session
+            lookup + read; a PENDING order past status_query_interval_sec
+            also queries the simulator, at most once per interval)
+  /pay      with the simulator answering order creation after 1 s, and
+            /notify measured at the same time (the two-pool promise)
 """
+import threading
 import argparse
 import hashlib
 import os
@@ -27,6 +33,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 os.environ.setdefault("H5PAY_BUILD", os.path.join(SRC, "build"))
 os.environ.setdefault("H5PAY_SRC", SRC)
 import harness  # noqa: E402
+from test_pay import Buyer  # noqa: E402
 
 
 def sign_md5(fields):
@@ -37,7 +44,8 @@ def sign_md5(fields):
                        .encode()).hexdigest()
 
 
-def make_orders(stack, n, prefix):
+def make_orders(stack, n, prefix, openid="oBenchOpenid0000001",
+                state="PENDING"):
     now = int(time.time())
     nos = ["%s%07d" % (prefix, i) for i in range(n)]
     c = sqlite3.connect(stack.db_path, timeout=60)
@@ -45,10 +53,10 @@ def make_orders(stack, n, prefix):
         c.executemany(
             "INSERT INTO orders (order_no, openid, appid, amount, currency, "
             "subject, state, expires_at, created_at, updated_at, "
-            "next_check_at) VALUES (?, 'oBenchOpenid0000001', ?, 1000, "
-            "'HKD', 'bench', 'PENDING', ?, ?, ?, ?)",
-            [(no, harness.TEST_APPID, now + 3600, now, now, now + 3600)
-             for no in nos])
+            "next_check_at, paid_at) VALUES (?, ?, ?, 1000, 'HKD', 'bench', "
+            "?, ?, ?, ?, ?, ?)",
+            [(no, openid, harness.TEST_APPID, state, now + 3600, now, now,
+              now + 3600, now if state == "PAID" else None) for no in nos])
     c.close()
     return nos
 
@@ -87,6 +95,13 @@ def wrk(stack, args, duration, conns, script=None, script_args=()):
             "errors": errs.group(1) if errs else "", "raw": out}
 
 
+def report(rows, name, r):
+    rows.append((name, r))
+    print("%-45s %9.0f req/s  p50 %-8s p99 %-8s non-2xx %d %s" % (
+        name, r["rps"], r["p50"], r["p99"], r["non2xx"], r["errors"]),
+        file=sys.stderr)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
@@ -94,10 +109,11 @@ def main():
     a = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("stack_bench: wrk is not installed (apt-get install wrk)")
-    st = harness.Stack("bench", web_workers=2, web_threads=8,
+    st = harness.Stack("bench", web_workers=2, web_threads=16,
                        notify_workers=2, notify_threads=8,
                        config={"log_level": "warn",
-                               "reconcile_interval_sec": "0"})
+                               "reconcile_interval_sec": "0",
+                               "status_query_interval_sec": "5"})
     rows = []
     try:
         st.start()
@@ -115,12 +131,38 @@ def main():
             ("/notify, duplicate delivery", "/notify", "notify.lua",
              (bodies, "2")),
         ]
+        st.seed_demo()
+        buyer = Buyer(st).login()
+        cookie = "; ".join("%s=%s" % kv for kv in buyer.cookies.items())
+        paid = make_orders(st, 200, "P", buyer.openid, "PAID")
+        pending = make_orders(st, 200, "Q", buyer.openid, "PENDING")
+        cases += [
+            ("status poll, PAID order (own)", "/api/orders/x", "get.lua",
+             [cookie] + ["/api/orders/" + no for no in paid]),
+            ("status poll, PENDING order (own; queries UseePay at most "
+             "every 5 s per order)", "/api/orders/x", "get.lua",
+             [cookie] + ["/api/orders/" + no for no in pending]),
+        ]
         for name, path, script, sargs in cases:
             r = wrk(st, path, a.duration, a.connections, script, sargs)
-            rows.append((name, r))
-            print("%-45s %9.0f req/s  p50 %-8s p99 %-8s non-2xx %d %s" % (
-                name, r["rps"], r["p50"], r["p99"], r["non2xx"],
-                r["errors"]), file=sys.stderr)
+            report(rows, name, r)
+        # /pay with a slow provider, /notify at the same time
+        st.sim_control("faults", latency_ms=1000, latency_path="/api")
+        more = make_orders(st, 12000 * a.duration, "C")
+        bodies2 = os.path.join(st.dir, "notify2.txt")
+        notify_bodies(more, bodies2)
+        res = {}
+        t = threading.Thread(target=lambda: res.update(pay=wrk(
+            st, "/pay", a.duration, 32, "pay.lua", [cookie])))
+        t.start()
+        time.sleep(1)
+        res["notify"] = wrk(st, "/notify", max(1, a.duration - 2), 16,
+                            "notify.lua", (bodies2, "2"))
+        t.join()
+        st.sim_control("reset")
+        report(rows, "/pay, provider answering after 1 s (32 clients)",
+               res["pay"])
+        report(rows, "/notify meanwhile (16 clients)", res["notify"])
         c = sqlite3.connect(st.db_path)
         paid = c.execute("SELECT count(*) FROM orders WHERE state='PAID'"
                          ).fetchone()[0]

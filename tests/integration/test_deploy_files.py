@@ -36,6 +36,16 @@ class TestDeployFiles(unittest.TestCase):
                             "-c", conf], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def test_readme_config_table_is_current(self):
+        p = subprocess.run([os.path.join(harness.BUILD, "h5pay"),
+                            "config-keys"], capture_output=True, text=True,
+                           check=True)
+        with open(os.path.join(harness.SRC, "README.md")) as f:
+            readme = f.read()
+        self.assertIn(p.stdout.strip(), readme,
+                      "README's config table differs from `h5pay "
+                      "config-keys`: paste its output into the README")
+
     def test_production_nginx_site(self):
         certs = os.path.join(self.dir, "certs")
         subprocess.run([os.path.join(harness.SRC, "deploy", "local-ca.sh"),
