@@ -91,13 +91,6 @@ static const struct migration sim_migrations[] = {
 	") STRICT;"},
 };
 
-static int
-db_fail(struct store *s, struct err *err, const char *what)
-{
-	return err_set(err, E_STORE, "%s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
 int
 sim_store_migrate(struct store *s, struct err *err)
 {
@@ -106,20 +99,6 @@ sim_store_migrate(struct store *s, struct err *err)
 	return store_migrate_with(s, sim_migrations,
 	    (int)(sizeof(sim_migrations) / sizeof(sim_migrations[0])),
 	    &applied, err);
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static void
-col_copy(sqlite3_stmt *st, int i, char *dst, size_t sz)
-{
-	const unsigned char *v = sqlite3_column_text(st, i);
-
-	str_lcpy(dst, v ? (const char *)v : "", sz);
 }
 
 int
@@ -136,30 +115,30 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, t->kind == SIM_PAY ? "pay" : "refund");
-	bind_text(st, 2, t->merchant_no);
-	bind_text(st, 3, t->transaction_id);
-	bind_text(st, 4, t->original_id);
-	bind_text(st, 5, t->reference);
+	store_bind_text_or_null(st, 1, t->kind == SIM_PAY ? "pay" : "refund");
+	store_bind_text_or_null(st, 2, t->merchant_no);
+	store_bind_text_or_null(st, 3, t->transaction_id);
+	store_bind_text_or_null(st, 4, t->original_id);
+	store_bind_text_or_null(st, 5, t->reference);
 	sqlite3_bind_int64(st, 6, t->amount);
-	bind_text(st, 7, t->currency);
-	bind_text(st, 8, t->status);
-	bind_text(st, 9, t->error_code);
-	bind_text(st, 10, t->error_msg);
-	bind_text(st, 11, t->sign_type);
-	bind_text(st, 12, t->notify_url);
-	bind_text(st, 13, t->echo);
-	bind_text(st, 14, t->reserved);
-	bind_text(st, 15, t->app_id);
-	bind_text(st, 16, t->subject);
-	bind_text(st, 17, t->openid);
-	bind_text(st, 18, t->sub_appid);
+	store_bind_text_or_null(st, 7, t->currency);
+	store_bind_text_or_null(st, 8, t->status);
+	store_bind_text_or_null(st, 9, t->error_code);
+	store_bind_text_or_null(st, 10, t->error_msg);
+	store_bind_text_or_null(st, 11, t->sign_type);
+	store_bind_text_or_null(st, 12, t->notify_url);
+	store_bind_text_or_null(st, 13, t->echo);
+	store_bind_text_or_null(st, 14, t->reserved);
+	store_bind_text_or_null(st, 15, t->app_id);
+	store_bind_text_or_null(st, 16, t->subject);
+	store_bind_text_or_null(st, 17, t->openid);
+	store_bind_text_or_null(st, 18, t->sub_appid);
 	if (t->prepay_id[0])
-		bind_text(st, 19, t->prepay_id);
+		store_bind_text_or_null(st, 19, t->prepay_id);
 	else
 		sqlite3_bind_null(st, 19);
-	bind_text(st, 20, t->time_stamp);
-	bind_text(st, 21, t->nonce);
+	store_bind_text_or_null(st, 20, t->time_stamp);
+	store_bind_text_or_null(st, 21, t->nonce);
 	sqlite3_bind_int64(st, 22, t->created_ms);
 	sqlite3_bind_int64(st, 23, t->expires_ms);
 	sqlite3_bind_int64(st, 24, t->updated_ms);
@@ -169,7 +148,7 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 		return err_set(err, E_CONFLICT, "transactionId %s reused",
 		    t->transaction_id);
 	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "txn insert");
+		return store_fail(s, err, "txn insert");
 	t->id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
 }
@@ -190,26 +169,26 @@ txn_read(sqlite3_stmt *st, struct sim_txn *t)
 	kind = sqlite3_column_text(st, 1);
 	t->kind = kind && strcmp((const char *)kind, "refund") == 0 ?
 	    SIM_REFUND : SIM_PAY;
-	col_copy(st, 2, t->merchant_no, sizeof(t->merchant_no));
-	col_copy(st, 3, t->transaction_id, sizeof(t->transaction_id));
-	col_copy(st, 4, t->original_id, sizeof(t->original_id));
-	col_copy(st, 5, t->reference, sizeof(t->reference));
+	store_col_copy(st, 2, t->merchant_no, sizeof(t->merchant_no));
+	store_col_copy(st, 3, t->transaction_id, sizeof(t->transaction_id));
+	store_col_copy(st, 4, t->original_id, sizeof(t->original_id));
+	store_col_copy(st, 5, t->reference, sizeof(t->reference));
 	t->amount = sqlite3_column_int64(st, 6);
-	col_copy(st, 7, t->currency, sizeof(t->currency));
-	col_copy(st, 8, t->status, sizeof(t->status));
-	col_copy(st, 9, t->error_code, sizeof(t->error_code));
-	col_copy(st, 10, t->error_msg, sizeof(t->error_msg));
-	col_copy(st, 11, t->sign_type, sizeof(t->sign_type));
-	col_copy(st, 12, t->notify_url, sizeof(t->notify_url));
-	col_copy(st, 13, t->echo, sizeof(t->echo));
-	col_copy(st, 14, t->reserved, sizeof(t->reserved));
-	col_copy(st, 15, t->app_id, sizeof(t->app_id));
-	col_copy(st, 16, t->subject, sizeof(t->subject));
-	col_copy(st, 17, t->openid, sizeof(t->openid));
-	col_copy(st, 18, t->sub_appid, sizeof(t->sub_appid));
-	col_copy(st, 19, t->prepay_id, sizeof(t->prepay_id));
-	col_copy(st, 20, t->time_stamp, sizeof(t->time_stamp));
-	col_copy(st, 21, t->nonce, sizeof(t->nonce));
+	store_col_copy(st, 7, t->currency, sizeof(t->currency));
+	store_col_copy(st, 8, t->status, sizeof(t->status));
+	store_col_copy(st, 9, t->error_code, sizeof(t->error_code));
+	store_col_copy(st, 10, t->error_msg, sizeof(t->error_msg));
+	store_col_copy(st, 11, t->sign_type, sizeof(t->sign_type));
+	store_col_copy(st, 12, t->notify_url, sizeof(t->notify_url));
+	store_col_copy(st, 13, t->echo, sizeof(t->echo));
+	store_col_copy(st, 14, t->reserved, sizeof(t->reserved));
+	store_col_copy(st, 15, t->app_id, sizeof(t->app_id));
+	store_col_copy(st, 16, t->subject, sizeof(t->subject));
+	store_col_copy(st, 17, t->openid, sizeof(t->openid));
+	store_col_copy(st, 18, t->sub_appid, sizeof(t->sub_appid));
+	store_col_copy(st, 19, t->prepay_id, sizeof(t->prepay_id));
+	store_col_copy(st, 20, t->time_stamp, sizeof(t->time_stamp));
+	store_col_copy(st, 21, t->nonce, sizeof(t->nonce));
 	t->refunded = sqlite3_column_int64(st, 22);
 	t->created_ms = sqlite3_column_int64(st, 23);
 	t->expires_ms = sqlite3_column_int64(st, 24);
@@ -230,7 +209,7 @@ txn_one(struct store *s, sqlite3_stmt *st, struct sim_txn *t,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "no such transaction");
-	return db_fail(s, err, "txn get");
+	return store_fail(s, err, "txn get");
 }
 
 int
@@ -243,8 +222,8 @@ sim_txn_get(struct store *s, const char *merchant_no, const char *tid,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, merchant_no);
-	bind_text(st, 2, tid);
+	store_bind_text_or_null(st, 1, merchant_no);
+	store_bind_text_or_null(st, 2, tid);
 	return txn_one(s, st, t, err);
 }
 
@@ -258,7 +237,7 @@ sim_txn_get_ref(struct store *s, const char *ref, struct sim_txn *t,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, ref);
+	store_bind_text_or_null(st, 1, ref);
 	return txn_one(s, st, t, err);
 }
 
@@ -272,7 +251,7 @@ sim_txn_get_prepay(struct store *s, const char *prepay, struct sim_txn *t,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, prepay);
+	store_bind_text_or_null(st, 1, prepay);
 	return txn_one(s, st, t, err);
 }
 
@@ -298,23 +277,20 @@ sim_txn_set_status(struct store *s, int64_t id, const char *from,
 	    "error_msg = ?, updated_ms = ? WHERE id = ? AND "
 	    "(?6 IS NULL OR status = ?6)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, to);
-	bind_text(st, 2, code);
-	bind_text(st, 3, msg);
+	store_bind_text_or_null(st, 1, to);
+	store_bind_text_or_null(st, 2, code);
+	store_bind_text_or_null(st, 3, msg);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, id);
 	if (from)
-		bind_text(st, 6, from);
+		store_bind_text_or_null(st, 6, from);
 	else
 		sqlite3_bind_null(st, 6);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "txn status");
+	if (store_step_done(s, st, E_STORE, "txn status", err) == -1)
+		return -1;
 	if (sqlite3_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "transaction is not %s",
 		    from ? from : "there");
@@ -339,7 +315,7 @@ sim_txn_add_refunded(struct store *s, int64_t id, int64_t delta,
 	if (rc == SQLITE_CONSTRAINT_CHECK)
 		return err_set(err, E_CONFLICT, "refund exceeds the amount");
 	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "txn refunded");
+		return store_fail(s, err, "txn refunded");
 	return 0;
 }
 
@@ -348,15 +324,12 @@ sim_txn_set_expires(struct store *s, int64_t id, int64_t ms, struct err *err)
 {
 	static const char sql[] = "UPDATE txn SET expires_ms = ? WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, ms);
 	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "txn expires");
+	return store_step_done(s, st, E_STORE, "txn expires", err);
 }
 
 int
@@ -379,7 +352,7 @@ sim_txn_due(struct store *s, int64_t now, int64_t refund_delay_ms,
 		ids[(*n)++] = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(s, err, "txn due");
+		return store_fail(s, err, "txn due");
 	return 0;
 }
 
@@ -407,7 +380,7 @@ sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
 
 	if (st == NULL)
 		return NULL;
-	bind_text(st, 1, kind == SIM_PAY ? "pay" : "refund");
+	store_bind_text_or_null(st, 1, kind == SIM_PAY ? "pay" : "refund");
 	a = json_object_new_array();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct json_object *o = json_object_new_object();
@@ -442,7 +415,7 @@ sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_object_put(a);
-		db_fail(s, err, "txn list");
+		store_fail(s, err, "txn list");
 		return NULL;
 	}
 	return a;
@@ -457,19 +430,16 @@ sim_notif_insert(struct store *s, int64_t txn_id, const char *url,
 	    "body, state, due_ms, created_ms) VALUES (?, ?, ?, 'pending', ?, "
 	    "?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, txn_id);
-	bind_text(st, 2, url);
-	bind_text(st, 3, body);
+	store_bind_text_or_null(st, 2, url);
+	store_bind_text_or_null(st, 3, body);
 	sqlite3_bind_int64(st, 4, due_ms);
 	sqlite3_bind_int64(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "notification insert");
+	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
+		return -1;
 	if (id)
 		*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -495,19 +465,17 @@ sim_notif_due(struct store *s, int64_t now, bool newest_first,
 	sqlite3_bind_int(st, 2, max);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
 		struct sim_notif *x = &out[(*n)++];
-		const unsigned char *b;
 
 		x->id = sqlite3_column_int64(st, 0);
 		x->txn_id = sqlite3_column_int64(st, 1);
 		x->due_ms = sqlite3_column_int64(st, 2);
 		x->attempts = sqlite3_column_int(st, 3);
-		col_copy(st, 4, x->url, sizeof(x->url));
-		b = sqlite3_column_text(st, 5);
-		x->body = xstrdup(b ? (const char *)b : "");
+		store_col_copy(st, 4, x->url, sizeof(x->url));
+		x->body = xstrdup(store_col_text(st, 5));
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(s, err, "notification due");
+		return store_fail(s, err, "notification due");
 	return 0;
 }
 
@@ -522,7 +490,6 @@ sim_notif_attempt(struct store *s, int64_t id, int attempt, int64_t at,
 	static const char upd[] = "UPDATE notification SET state = ?, "
 	    "attempts = ?, due_ms = ? WHERE id = ?";
 	sqlite3_stmt *st;
-	int rc;
 
 	if ((st = store_stmt(s, ins, err)) == NULL)
 		return -1;
@@ -530,21 +497,17 @@ sim_notif_attempt(struct store *s, int64_t id, int attempt, int64_t at,
 	sqlite3_bind_int(st, 2, attempt);
 	sqlite3_bind_int64(st, 3, at);
 	sqlite3_bind_int64(st, 4, status);
-	bind_text(st, 5, error);
-	bind_text(st, 6, excerpt);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "attempt insert");
+	store_bind_text_or_null(st, 5, error);
+	store_bind_text_or_null(st, 6, excerpt);
+	if (store_step_done(s, st, E_STORE, "attempt insert", err) == -1)
+		return -1;
 	if ((st = store_stmt(s, upd, err)) == NULL)
 		return -1;
-	bind_text(st, 1, state);
+	store_bind_text_or_null(st, 1, state);
 	sqlite3_bind_int(st, 2, attempt);
 	sqlite3_bind_int64(st, 3, next_due);
 	sqlite3_bind_int64(st, 4, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "notification update");
+	return store_step_done(s, st, E_STORE, "notification update", err);
 }
 
 struct json_object *
@@ -571,15 +534,15 @@ sim_notif_list(struct store *s, struct err *err)
 		if (id != cur_id) {
 			cur = json_object_new_object();
 			jadd_i(cur, "id", id);
-			col_copy(st, 1, buf, sizeof(buf));
+			store_col_copy(st, 1, buf, sizeof(buf));
 			jadd_s(cur, "transactionId", buf);
-			col_copy(st, 2, buf, sizeof(buf));
+			store_col_copy(st, 2, buf, sizeof(buf));
 			jadd_s(cur, "transactionType", buf);
-			col_copy(st, 3, buf, sizeof(buf));
+			store_col_copy(st, 3, buf, sizeof(buf));
 			jadd_s(cur, "url", buf);
 			jadd_s(cur, "body", (const char *)
 			    sqlite3_column_text(st, 4));
-			col_copy(st, 5, buf, sizeof(buf));
+			store_col_copy(st, 5, buf, sizeof(buf));
 			jadd_s(cur, "state", buf);
 			jadd_i(cur, "attempts", sqlite3_column_int64(st, 6));
 			jadd_i(cur, "dueMs", sqlite3_column_int64(st, 7));
@@ -595,9 +558,9 @@ sim_notif_list(struct store *s, struct err *err)
 			jadd_i(a, "attempt", sqlite3_column_int64(st, 9));
 			jadd_i(a, "atMs", sqlite3_column_int64(st, 10));
 			jadd_i(a, "status", sqlite3_column_int64(st, 11));
-			col_copy(st, 12, buf, sizeof(buf));
+			store_col_copy(st, 12, buf, sizeof(buf));
 			jadd_s(a, "error", buf);
-			col_copy(st, 13, buf, sizeof(buf));
+			store_col_copy(st, 13, buf, sizeof(buf));
 			jadd_s(a, "body", buf);
 			json_object_array_add(atts, a);
 		}
@@ -605,7 +568,7 @@ sim_notif_list(struct store *s, struct err *err)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_object_put(arr);
-		db_fail(s, err, "notification list");
+		store_fail(s, err, "notification list");
 		return NULL;
 	}
 	return arr;
@@ -620,24 +583,19 @@ sim_code_insert(struct store *s, const char *code, const char *openid,
 	static const char usr[] = "INSERT OR IGNORE INTO oauth_user (openid) "
 	    "VALUES (?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, code);
-	bind_text(st, 2, openid);
-	bind_text(st, 3, scope);
+	store_bind_text_or_null(st, 1, code);
+	store_bind_text_or_null(st, 2, openid);
+	store_bind_text_or_null(st, 3, scope);
 	sqlite3_bind_int64(st, 4, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "code insert");
+	if (store_step_done(s, st, E_STORE, "code insert", err) == -1)
+		return -1;
 	if ((st = store_stmt(s, usr, err)) == NULL)
 		return -1;
-	bind_text(st, 1, openid);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "user insert");
+	store_bind_text_or_null(st, 1, openid);
+	return store_step_done(s, st, E_STORE, "user insert", err);
 }
 
 int
@@ -654,16 +612,16 @@ sim_code_take(struct store *s, const char *code, int64_t not_before,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, code);
+	store_bind_text_or_null(st, 1, code);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return err_set(err, E_NOTFOUND, "unknown code");
-		return db_fail(s, err, "code get");
+		return store_fail(s, err, "code get");
 	}
-	col_copy(st, 0, openid, osz);
-	col_copy(st, 1, scope, ssz);
+	store_col_copy(st, 0, openid, osz);
+	store_col_copy(st, 1, scope, ssz);
 	issued = sqlite3_column_int64(st, 2);
 	used = sqlite3_column_int(st, 3);
 	sqlite3_reset(st);
@@ -673,11 +631,9 @@ sim_code_take(struct store *s, const char *code, int64_t not_before,
 		return err_set(err, E_INPUT, "code expired");
 	if ((st = store_stmt(s, upd, err)) == NULL)
 		return -1;
-	bind_text(st, 1, code);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "code use");
+	store_bind_text_or_null(st, 1, code);
+	if (store_step_done(s, st, E_STORE, "code use", err) == -1)
+		return -1;
 	if (sqlite3_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "code used");
 	return 0;
@@ -689,14 +645,11 @@ sim_code_age(struct store *s, int64_t ms, struct err *err)
 	static const char sql[] = "UPDATE oauth_code SET issued_ms = "
 	    "issued_ms - ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, ms);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "code age");
+	return store_step_done(s, st, E_STORE, "code age", err);
 }
 
 int
@@ -706,15 +659,12 @@ sim_user_set(struct store *s, const char *openid, int snapshot,
 	static const char sql[] = "INSERT INTO oauth_user (openid, snapshot) "
 	    "VALUES (?1, ?2) ON CONFLICT (openid) DO UPDATE SET snapshot = ?2";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, openid);
+	store_bind_text_or_null(st, 1, openid);
 	sqlite3_bind_int(st, 2, snapshot);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "user set");
+	return store_step_done(s, st, E_STORE, "user set", err);
 }
 
 int
@@ -729,13 +679,13 @@ sim_user_snapshot(struct store *s, const char *openid, int *snapshot,
 	*snapshot = 0;
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, openid);
+	store_bind_text_or_null(st, 1, openid);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*snapshot = sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
-	    db_fail(s, err, "user get");
+	    store_fail(s, err, "user get");
 }
 
 int
@@ -745,16 +695,13 @@ sim_exchange_record(struct store *s, int64_t now, long errcode,
 	static const char sql[] = "INSERT INTO oauth_exchange (at_ms, errcode, "
 	    "openid) VALUES (?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, errcode);
-	bind_text(st, 3, openid ? openid : "");
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(s, err, "exchange insert");
+	store_bind_text_or_null(st, 3, openid ? openid : "");
+	return store_step_done(s, st, E_STORE, "exchange insert", err);
 }
 
 struct json_object *
@@ -801,7 +748,7 @@ sim_oauth_stats(struct store *s, struct err *err)
 	return o;
 fail:
 	json_object_put(o);
-	db_fail(s, err, "oauth stats");
+	store_fail(s, err, "oauth stats");
 	return NULL;
 }
 
@@ -830,7 +777,7 @@ sim_user_list(struct store *s, struct err *err)
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		json_object_put(a);
-		db_fail(s, err, "user list");
+		store_fail(s, err, "user list");
 		return NULL;
 	}
 	return a;
@@ -843,7 +790,6 @@ sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
 	static const char sql[] = "SELECT id, txn_id, due_ms, attempts, url, "
 	    "body FROM notification WHERE id = ? AND state = 'pending'";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	const unsigned char *b;
 	int rc;
 
 	if (st == NULL)
@@ -854,15 +800,14 @@ sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return err_set(err, E_NOTFOUND, "no such notification");
-		return db_fail(s, err, "notification get");
+		return store_fail(s, err, "notification get");
 	}
 	x->id = sqlite3_column_int64(st, 0);
 	x->txn_id = sqlite3_column_int64(st, 1);
 	x->due_ms = sqlite3_column_int64(st, 2);
 	x->attempts = sqlite3_column_int(st, 3);
-	col_copy(st, 4, x->url, sizeof(x->url));
-	b = sqlite3_column_text(st, 5);
-	x->body = xstrdup(b ? (const char *)b : "");
+	store_col_copy(st, 4, x->url, sizeof(x->url));
+	x->body = xstrdup(store_col_text(st, 5));
 	sqlite3_reset(st);
 	return 0;
 }
@@ -874,17 +819,14 @@ sim_notif_claim(struct store *s, int64_t id, int64_t now, int64_t until,
 	static const char sql[] = "UPDATE notification SET due_ms = ? WHERE "
 	    "id = ? AND state = 'pending' AND due_ms <= ?";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, until);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(s, err, "notification claim");
+	if (store_step_done(s, st, E_STORE, "notification claim", err) == -1)
+		return -1;
 	if (sqlite3_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "notification taken");
 	return 0;

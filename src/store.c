@@ -1,5 +1,6 @@
 /*
- * store.c - open, configure, migrate; transactions and the statement cache.
+ * store.c - open, configure, migrate; transactions, the statement cache
+ * and the statement helpers every store*.c shares (store_fail, ...).
  *
  * What it does not do: any business query (those live in store_<noun>.c).
  * Invariants: a connection is used by one thread only; a write transaction
@@ -50,6 +51,65 @@ store_exec(struct store *s, const char *sql, struct err *err)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_fail(struct store *s, struct err *err, const char *what)
+{
+	return db_err(s, err, what);
+}
+
+int
+store_stmt_fail(struct store *s, sqlite3_stmt *st, struct err *err,
+    const char *what)
+{
+	db_err(s, err, what);
+	if (st)
+		sqlite3_reset(st);
+	return -1;
+}
+
+int
+store_step_done(struct store *s, sqlite3_stmt *st, enum err_code on_constraint,
+    const char *what, struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return err_set(err, on_constraint, "%s: %s", what,
+		    sqlite3_errmsg(s->db));
+	if (rc != SQLITE_DONE)
+		return db_err(s, err, what);
+	return 0;
+}
+
+void
+store_col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	str_lcpy(out, store_col_text(st, i), n);
+}
+
+const char *
+store_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? (const char *)t : "";
+}
+
+int
+store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v == NULL)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+int
+store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *v)
+{
+	return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
 }
 
 int

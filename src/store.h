@@ -72,6 +72,34 @@ struct sqlite3 *store_db(struct store *);
 int store_exec(struct store *, const char *sql, struct err *);
 
 /*
+ * Statement helpers shared by store_*.c and sim_store.c.
+ *
+ * store_fail: *err gets E_STORE "<what>: <sqlite3_errmsg>"; returns -1.
+ * store_stmt_fail: the same, then resets st (after reading the message);
+ * returns -1.
+ */
+int store_fail(struct store *, struct err *, const char *what);
+int store_stmt_fail(struct store *, struct sqlite3_stmt *st, struct err *,
+    const char *what);
+/*
+ * Step st once for a statement that yields no row, then reset it (always).
+ * 0 on SQLITE_DONE. -1 with on_constraint for a constraint violation (any
+ * SQLITE_CONSTRAINT_*; pass E_STORE to make no distinction), E_STORE for
+ * any other result; the message is "<what>: <sqlite3_errmsg>".
+ */
+int store_step_done(struct store *, struct sqlite3_stmt *st,
+    enum err_code on_constraint, const char *what, struct err *);
+/* Column i as text into out[n] (truncated, NUL-terminated); "" for NULL. */
+void store_col_copy(struct sqlite3_stmt *st, int i, char *out, size_t n);
+/* Column i as text, "" for NULL. Borrowed: valid until st is stepped,
+ * reset or finalized (copy it before). */
+const char *store_col_text(struct sqlite3_stmt *st, int i);
+/* Bind a copy of v at i; v NULL binds SQL NULL. Returns the SQLite code. */
+int store_bind_text_or_null(struct sqlite3_stmt *st, int i, const char *v);
+/* Bind a copy of v at i; v NULL binds "". Returns the SQLite code. */
+int store_bind_text_or_empty(struct sqlite3_stmt *st, int i, const char *v);
+
+/*
  * store_order.c: the order schema (sql/003_orders.sql). Writers run inside
  * store_begin() .. store_commit(); -1 with E_NOTFOUND for a missing row,
  * E_STORE for a database failure.

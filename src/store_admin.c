@@ -15,42 +15,6 @@
 #include "store_admin.h"
 #include "util.h"
 
-static int
-sql_fail(struct store *s, struct err *err, const char *what)
-{
-	return err_set(err, E_STORE, "%s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what,
-    struct err *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return err_set(err, E_CONFLICT, "%s: %s", what,
-		    sqlite3_errmsg(store_db(s)));
-	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, what);
-	return 0;
-}
-
-static void
-bind_s(sqlite3_stmt *st, int i, const char *v)
-{
-	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static const char *
-col_s(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : "";
-}
-
 /* --- users ---------------------------------------------------------------- */
 
 int
@@ -63,10 +27,10 @@ store_admin_user_insert(struct store *s, const char *name,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, name);
-	bind_s(st, 2, pw_hash);
+	store_bind_text_or_empty(st, 1, name);
+	store_bind_text_or_empty(st, 2, pw_hash);
 	sqlite3_bind_int64(st, 3, now);
-	return step_done(s, st, "admin_user_insert", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_user_insert", err);
 }
 
 int
@@ -80,12 +44,12 @@ store_admin_user_get(struct store *s, const char *name,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, name);
+	store_bind_text_or_empty(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		u->id = sqlite3_column_int64(st, 0);
-		str_lcpy(u->username, col_s(st, 1), sizeof(u->username));
-		str_lcpy(u->pw_hash, col_s(st, 2), sizeof(u->pw_hash));
+		store_col_copy(st, 1, u->username, sizeof(u->username));
+		store_col_copy(st, 2, u->pw_hash, sizeof(u->pw_hash));
 		u->disabled = sqlite3_column_int(st, 3) != 0;
 	}
 	sqlite3_reset(st);
@@ -93,7 +57,7 @@ store_admin_user_get(struct store *s, const char *name,
 		return 0;
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "no admin user");
-	return sql_fail(s, err, "admin_user_get");
+	return store_fail(s, err, "admin_user_get");
 }
 
 int
@@ -107,9 +71,9 @@ store_admin_user_set_hash(struct store *s, int64_t id, const char *pw_hash,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	bind_s(st, 2, pw_hash);
+	store_bind_text_or_empty(st, 2, pw_hash);
 	sqlite3_bind_int64(st, 3, now);
-	return step_done(s, st, "admin_user_set_hash", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_user_set_hash", err);
 }
 
 int
@@ -125,7 +89,8 @@ store_admin_user_set_disabled(struct store *s, int64_t id, bool disabled,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, disabled ? 1 : 0);
 	sqlite3_bind_int64(st, 3, now);
-	return step_done(s, st, "admin_user_set_disabled", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_user_set_disabled",
+	    err);
 }
 
 /* --- sessions ------------------------------------------------------------- */
@@ -142,13 +107,13 @@ store_admin_session_insert(struct store *s, const char *sha, int64_t user_id,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, sha);
+	store_bind_text_or_empty(st, 1, sha);
 	sqlite3_bind_int64(st, 2, user_id);
 	sqlite3_bind_int64(st, 3, now);
 	sqlite3_bind_int64(st, 4, expires_at);
-	bind_s(st, 5, ip);
-	bind_s(st, 6, ua);
-	return step_done(s, st, "admin_session_insert", err);
+	store_bind_text_or_empty(st, 5, ip);
+	store_bind_text_or_empty(st, 6, ua);
+	return store_step_done(s, st, E_CONFLICT, "admin_session_insert", err);
 }
 
 int
@@ -165,13 +130,13 @@ store_admin_session_find(struct store *s, const char *sha, int64_t now,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, sha);
+	store_bind_text_or_empty(st, 1, sha);
 	sqlite3_bind_int64(st, 2, now);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
 		*user_id = sqlite3_column_int64(st, 1);
-		str_lcpy(username, col_s(st, 2), usz);
+		store_col_copy(st, 2, username, usz);
 		*expires_at = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
@@ -179,7 +144,7 @@ store_admin_session_find(struct store *s, const char *sha, int64_t now,
 		return 0;
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_AUTH, "no live admin session");
-	return sql_fail(s, err, "admin_session_find");
+	return store_fail(s, err, "admin_session_find");
 }
 
 int
@@ -192,9 +157,9 @@ store_admin_session_revoke(struct store *s, const char *sha, int64_t now,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, sha);
+	store_bind_text_or_empty(st, 1, sha);
 	sqlite3_bind_int64(st, 2, now);
-	return step_done(s, st, "admin_session_revoke", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_session_revoke", err);
 }
 
 int
@@ -209,7 +174,8 @@ store_admin_sessions_revoke_user(struct store *s, int64_t user_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, user_id);
 	sqlite3_bind_int64(st, 2, now);
-	return step_done(s, st, "admin_sessions_revoke_user", err);
+	return store_step_done(s, st, E_CONFLICT,
+	    "admin_sessions_revoke_user", err);
 }
 
 /* --- login attempts and lockouts ------------------------------------------ */
@@ -226,9 +192,10 @@ store_admin_attempt_insert(struct store *s, int64_t now, const char *user,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	bind_s(st, 2, user);
-	bind_s(st, 3, ip);
-	if (step_done(s, st, "admin_attempt_insert", err) == -1)
+	store_bind_text_or_empty(st, 2, user);
+	store_bind_text_or_empty(st, 3, ip);
+	if (store_step_done(s, st, E_CONFLICT, "admin_attempt_insert",
+	    err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -244,7 +211,7 @@ store_admin_attempt_ok(struct store *s, int64_t id, struct err *err)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return step_done(s, st, "admin_attempt_ok", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_attempt_ok", err);
 }
 
 int
@@ -262,7 +229,7 @@ store_admin_attempt_fails(struct store *s, const char *kind, const char *key,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, key);
+	store_bind_text_or_empty(st, 1, key);
 	sqlite3_bind_int64(st, 2, since);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -271,7 +238,7 @@ store_admin_attempt_fails(struct store *s, const char *kind, const char *key,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return sql_fail(s, err, "admin_attempt_fails");
+		return store_fail(s, err, "admin_attempt_fails");
 	return 0;
 }
 
@@ -285,9 +252,9 @@ store_admin_attempt_clear(struct store *s, const char *user, int64_t before,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, user);
+	store_bind_text_or_empty(st, 1, user);
 	sqlite3_bind_int64(st, 2, before);
-	return step_done(s, st, "admin_attempt_clear", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_attempt_clear", err);
 }
 
 int
@@ -301,15 +268,15 @@ store_admin_lockout_get(struct store *s, const char *kind, const char *key,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, kind);
-	bind_s(st, 2, key);
+	store_bind_text_or_empty(st, 1, kind);
+	store_bind_text_or_empty(st, 2, key);
 	*until = 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*until = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return sql_fail(s, err, "admin_lockout_get");
+		return store_fail(s, err, "admin_lockout_get");
 	return 0;
 }
 
@@ -325,11 +292,11 @@ store_admin_lockout_set(struct store *s, const char *kind, const char *key,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, kind);
-	bind_s(st, 2, key);
+	store_bind_text_or_empty(st, 1, kind);
+	store_bind_text_or_empty(st, 2, key);
 	sqlite3_bind_int64(st, 3, until);
 	sqlite3_bind_int64(st, 4, now);
-	return step_done(s, st, "admin_lockout_set", err);
+	return store_step_done(s, st, E_CONFLICT, "admin_lockout_set", err);
 }
 
 int
@@ -346,12 +313,12 @@ store_admin_audit_insert(struct store *s, int64_t at, const char *admin,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, at);
-	bind_s(st, 2, admin && *admin ? admin : "-");
-	bind_s(st, 3, action);
-	bind_s(st, 4, target);
-	bind_s(st, 5, detail);
-	bind_s(st, 6, result);
-	bind_s(st, 7, ip);
-	bind_s(st, 8, rid);
-	return step_done(s, st, "admin_audit_insert", err);
+	store_bind_text_or_empty(st, 2, admin && *admin ? admin : "-");
+	store_bind_text_or_empty(st, 3, action);
+	store_bind_text_or_empty(st, 4, target);
+	store_bind_text_or_empty(st, 5, detail);
+	store_bind_text_or_empty(st, 6, result);
+	store_bind_text_or_empty(st, 7, ip);
+	store_bind_text_or_empty(st, 8, rid);
+	return store_step_done(s, st, E_CONFLICT, "admin_audit_insert", err);
 }

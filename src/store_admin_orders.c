@@ -23,42 +23,6 @@
 #include "store_admin.h"
 #include "util.h"
 
-static int
-sql_fail(struct store *s, struct err *err, const char *what)
-{
-	return err_set(err, E_STORE, "%s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what,
-    struct err *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return err_set(err, E_CONFLICT, "%s: %s", what,
-		    sqlite3_errmsg(store_db(s)));
-	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, what);
-	return 0;
-}
-
-static void
-bind_s(sqlite3_stmt *st, int i, const char *v)
-{
-	sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-static const char *
-col_s(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	return t ? (const char *)t : "";
-}
-
 /* --- orders: list ------------------------------------------------------- */
 
 /* Variants: bit 0 state, bit 1 openid, bit 2 order_no, bit 3 cursor. */
@@ -169,17 +133,17 @@ store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
 	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		row.id = sqlite3_column_int64(st, 0);
-		row.order_no = col_s(st, 1);
-		row.openid = col_s(st, 2);
+		row.order_no = store_col_text(st, 1);
+		row.openid = store_col_text(st, 2);
 		row.amount = sqlite3_column_int64(st, 3);
-		row.currency = col_s(st, 4);
-		row.subject = col_s(st, 5);
-		row.state = col_s(st, 6);
+		row.currency = store_col_text(st, 4);
+		row.subject = store_col_text(st, 5);
+		row.state = store_col_text(st, 6);
 		row.created_at = sqlite3_column_int64(st, 7);
 		row.paid_at = sqlite3_column_int64(st, 8);
 		row.refunded_amount = sqlite3_column_int64(st, 9);
-		row.error_code = col_s(st, 10);
-		row.error_msg = col_s(st, 11);
+		row.error_code = store_col_text(st, 10);
+		row.error_msg = store_col_text(st, 11);
 		row.open_anomalies = sqlite3_column_int64(st, 12);
 		if (cb(ctx, &row, err) == -1) {
 			ret = -1;
@@ -187,7 +151,7 @@ store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
 		}
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
-		ret = sql_fail(s, err, "admin_orders_list");
+		ret = store_fail(s, err, "admin_orders_list");
 	sqlite3_reset(st);
 	return ret;
 }
@@ -230,7 +194,7 @@ rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, what);
+		return store_fail(s, err, what);
 	return 0;
 }
 
@@ -352,7 +316,7 @@ store_admin_refundable(struct store *s, int64_t order_id, int64_t *in_flight,
 		*in_flight = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW)
-		return sql_fail(s, err, "admin_refundable");
+		return store_fail(s, err, "admin_refundable");
 	return 0;
 }
 
@@ -371,10 +335,10 @@ store_admin_refunds_open(struct store *s, int64_t order_id, char (*nos)[33],
 		return -1;
 	sqlite3_bind_int64(st, 1, order_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-		str_lcpy(nos[(*n)++], col_s(st, 0), 33);
+		store_col_copy(st, 0, nos[(*n)++], 33);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sql_fail(s, err, "admin_refunds_open");
+		return store_fail(s, err, "admin_refunds_open");
 	return 0;
 }
 
@@ -391,14 +355,15 @@ store_admin_refund_insert(struct store *s, const char *refund_no,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, refund_no);
+	store_bind_text_or_empty(st, 1, refund_no);
 	sqlite3_bind_int64(st, 2, order_id);
 	sqlite3_bind_int64(st, 3, amount);
-	bind_s(st, 4, currency);
-	bind_s(st, 5, reason);
-	bind_s(st, 6, admin);
+	store_bind_text_or_empty(st, 4, currency);
+	store_bind_text_or_empty(st, 5, reason);
+	store_bind_text_or_empty(st, 6, admin);
 	sqlite3_bind_int64(st, 7, now);
-	if (step_done(s, st, "admin_refund_insert", err) == -1)
+	if (store_step_done(s, st, E_CONFLICT, "admin_refund_insert",
+	    err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -427,7 +392,7 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 		return -1;
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
-	bind_s(st, 3, cur);
+	store_bind_text_or_empty(st, 3, cur);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t d = (sqlite3_column_int64(st, 0) - base) / 86400;
 		int64_t c = sqlite3_column_int64(st, 1);
@@ -447,7 +412,7 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, "admin_stats");
+		return store_fail(s, err, "admin_stats");
 	return 0;
 }
 
@@ -464,7 +429,7 @@ stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
 
 	if (st == NULL)
 		return -1;
-	bind_s(st, 1, cur);
+	store_bind_text_or_empty(st, 1, cur);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, to);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -481,7 +446,7 @@ stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, "admin_stats_cached");
+		return store_fail(s, err, "admin_stats_cached");
 	return 0;
 }
 
@@ -508,14 +473,15 @@ stats_keep(struct store *s, int64_t from, const char *cur,
 		if ((st = store_stmt(s, sql, &err)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, from + i * 86400);
-		bind_s(st, 2, cur);
+		store_bind_text_or_empty(st, 2, cur);
 		sqlite3_bind_int64(st, 3, days[i].orders);
 		sqlite3_bind_int64(st, 4, days[i].paid_count);
 		sqlite3_bind_int64(st, 5, days[i].paid_amount);
 		sqlite3_bind_int64(st, 6, days[i].refund_count);
 		sqlite3_bind_int64(st, 7, days[i].refund_amount);
 		sqlite3_bind_int64(st, 8, now);
-		if (step_done(s, st, "admin_stats_keep", &err) == -1)
+		if (store_step_done(s, st, E_CONFLICT, "admin_stats_keep",
+		    &err) == -1)
 			goto fail;
 	}
 	store_commit(s, &err);
@@ -647,40 +613,40 @@ dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
 	    (unsigned long long)(r % 50));
 	if ((q = store_stmt(s, sql_o, err)) == NULL)
 		return -1;
-	bind_s(q, 1, no);
-	bind_s(q, 2, openid);
+	store_bind_text_or_empty(q, 1, no);
+	store_bind_text_or_empty(q, 2, openid);
 	sqlite3_bind_int64(q, 3, amount);
-	bind_s(q, 4, cur);
-	bind_s(q, 5, name);
-	bind_s(q, 6, state);
-	bind_s(q, 7, no);
+	store_bind_text_or_empty(q, 4, cur);
+	store_bind_text_or_empty(q, 5, name);
+	store_bind_text_or_empty(q, 6, state);
+	store_bind_text_or_empty(q, 7, no);
 	sqlite3_bind_int64(q, 8, created + 900);
 	if (paid)
 		sqlite3_bind_int64(q, 9, created + 60);
 	else
 		sqlite3_bind_null(q, 9);
 	sqlite3_bind_int64(q, 10, created);
-	if (step_done(s, q, "dev_fill order", err) == -1)
+	if (store_step_done(s, q, E_CONFLICT, "dev_fill order", err) == -1)
 		return -1;
 	oid = sqlite3_last_insert_rowid(store_db(s));
 	if ((q = store_stmt(s, sql_i, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, oid);
-	bind_s(q, 2, sku);
-	bind_s(q, 3, name);
+	store_bind_text_or_empty(q, 2, sku);
+	store_bind_text_or_empty(q, 3, name);
 	sqlite3_bind_int64(q, 4, amount);
-	if (step_done(s, q, "dev_fill item", err) == -1)
+	if (store_step_done(s, q, E_CONFLICT, "dev_fill item", err) == -1)
 		return -1;
 	if (strcmp(state, "PENDING") == 0)
 		return 0;
 	if ((q = store_stmt(s, sql_e, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(q, 1, oid);
-	bind_s(q, 2, state);
-	bind_s(q, 3, paid ? "succeed" : strcmp(state, "FAILED") == 0 ?
-	    "failed" : "closed");
+	store_bind_text_or_empty(q, 2, state);
+	store_bind_text_or_empty(q, 3, paid ? "succeed" :
+	    strcmp(state, "FAILED") == 0 ? "failed" : "closed");
 	sqlite3_bind_int64(q, 4, created + 60);
-	return step_done(s, q, "dev_fill event", err);
+	return store_step_done(s, q, E_CONFLICT, "dev_fill event", err);
 }
 
 int

@@ -16,29 +16,6 @@
 #include "store_catalog.h"
 #include "util.h"
 
-static int
-sql_fail(struct store *s, struct err *err, const char *what)
-{
-	return err_set(err, E_STORE, "%s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-static void
-col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_lcpy(out, t ? (const char *)t : "", n);
-}
-
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
 #define PRODUCT_COLS "sku, name, description, price, currency, image, " \
 	"active, created_at, updated_at"
 
@@ -46,12 +23,12 @@ static void
 product_row(sqlite3_stmt *st, struct product *p)
 {
 	memset(p, 0, sizeof(*p));
-	col_copy(st, 0, p->sku, sizeof(p->sku));
-	col_copy(st, 1, p->name, sizeof(p->name));
-	col_copy(st, 2, p->description, sizeof(p->description));
+	store_col_copy(st, 0, p->sku, sizeof(p->sku));
+	store_col_copy(st, 1, p->name, sizeof(p->name));
+	store_col_copy(st, 2, p->description, sizeof(p->description));
 	p->price = sqlite3_column_int64(st, 3);
-	col_copy(st, 4, p->currency, sizeof(p->currency));
-	col_copy(st, 5, p->image, sizeof(p->image));
+	store_col_copy(st, 4, p->currency, sizeof(p->currency));
+	store_col_copy(st, 5, p->image, sizeof(p->image));
 	p->active = sqlite3_column_int64(st, 6) != 0;
 	p->created_at = sqlite3_column_int64(st, 7);
 	p->updated_at = sqlite3_column_int64(st, 8);
@@ -68,7 +45,7 @@ store_product_get(struct store *s, const char *sku, struct product *p,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, sku);
+	store_bind_text_or_null(st, 1, sku);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		product_row(st, p);
@@ -78,7 +55,7 @@ store_product_get(struct store *s, const char *sku, struct product *p,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "product %.64s", sku);
-	return sql_fail(s, err, "product get");
+	return store_fail(s, err, "product get");
 }
 
 int
@@ -101,7 +78,7 @@ store_product_each(struct store *s, bool active_only, product_each_fn fn,
 	}
 	sqlite3_reset(st);
 	if (stop == 0 && rc != SQLITE_DONE)
-		return sql_fail(s, err, "product list");
+		return store_fail(s, err, "product list");
 	return 0;
 }
 
@@ -160,12 +137,12 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	bind_text(st, 1, p->sku);
-	bind_text(st, 2, p->name);
-	bind_text(st, 3, p->description);
+	store_bind_text_or_null(st, 1, p->sku);
+	store_bind_text_or_null(st, 2, p->name);
+	store_bind_text_or_null(st, 3, p->description);
 	sqlite3_bind_int64(st, 4, p->price);
-	bind_text(st, 5, p->currency);
-	bind_text(st, 6, p->image);
+	store_bind_text_or_null(st, 5, p->currency);
+	store_bind_text_or_null(st, 6, p->image);
 	sqlite3_bind_int(st, 7, p->active ? 1 : 0);
 	sqlite3_bind_int64(st, 8, now);
 	rc = sqlite3_step(st);
@@ -175,7 +152,7 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 			err_set(err, E_INPUT, "product refused: %s",
 			    sqlite3_errmsg(store_db(s)));
 		else
-			sql_fail(s, err, "product put");
+			store_fail(s, err, "product put");
 		goto fail;
 	}
 	return store_commit(s, err);
@@ -191,21 +168,16 @@ store_product_set_active(struct store *s, const char *sku, bool active,
 	static const char sql[] = "UPDATE products SET active = ?2, "
 	    "updated_at = ?3 WHERE sku = ?1";
 	sqlite3_stmt *st;
-	int rc;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	bind_text(st, 1, sku);
+	store_bind_text_or_null(st, 1, sku);
 	sqlite3_bind_int(st, 2, active ? 1 : 0);
 	sqlite3_bind_int64(st, 3, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		sql_fail(s, err, "product set active");
+	if (store_step_done(s, st, E_STORE, "product set active", err) == -1)
 		goto fail;
-	}
 	if (sqlite3_changes(store_db(s)) == 0) {
 		err_set(err, E_NOTFOUND, "no product %.64s", sku);
 		goto fail;
@@ -229,13 +201,13 @@ store_order_create(struct store *s, const struct store_order_new *o,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, o->order_no);
-	bind_text(st, 2, o->openid);
-	bind_text(st, 3, o->appid);
+	store_bind_text_or_null(st, 1, o->order_no);
+	store_bind_text_or_null(st, 2, o->openid);
+	store_bind_text_or_null(st, 3, o->appid);
 	sqlite3_bind_int64(st, 4, o->amount);
-	bind_text(st, 5, o->currency);
-	bind_text(st, 6, o->subject);
-	bind_text(st, 7, o->idempotency_key);
+	store_bind_text_or_null(st, 5, o->currency);
+	store_bind_text_or_null(st, 6, o->subject);
+	store_bind_text_or_null(st, 7, o->idempotency_key);
 	sqlite3_bind_int64(st, 8, o->expires_at);
 	sqlite3_bind_int64(st, 9, o->next_check_at);
 	sqlite3_bind_int64(st, 10, o->now);
@@ -249,7 +221,7 @@ store_order_create(struct store *s, const struct store_order_new *o,
 	if (ext == SQLITE_CONSTRAINT_UNIQUE)
 		return err_set(err, E_CONFLICT, "order exists: %s",
 		    sqlite3_errmsg(store_db(s)));
-	return sql_fail(s, err, "order create");
+	return store_fail(s, err, "order create");
 }
 
 int
@@ -260,21 +232,16 @@ store_order_item_add(struct store *s, int64_t order_id,
 	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6)";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, order_id);
-	bind_text(st, 2, it->sku);
-	bind_text(st, 3, it->name);
+	store_bind_text_or_null(st, 2, it->sku);
+	store_bind_text_or_null(st, 3, it->name);
 	sqlite3_bind_int64(st, 4, it->unit_price);
 	sqlite3_bind_int64(st, 5, it->qty);
 	sqlite3_bind_int64(st, 6, it->line_amount);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, "order item add");
-	return 0;
+	return store_step_done(s, st, E_STORE, "order item add", err);
 }
 
 #define BUYER_COLS "id, order_no, openid, state, amount, currency, subject, " \
@@ -287,19 +254,19 @@ buyer_row(sqlite3_stmt *st, struct buyer_order *o, bool with_jsapi)
 
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
-	col_copy(st, 1, o->order_no, sizeof(o->order_no));
-	col_copy(st, 2, o->openid, sizeof(o->openid));
-	col_copy(st, 3, o->state, sizeof(o->state));
+	store_col_copy(st, 1, o->order_no, sizeof(o->order_no));
+	store_col_copy(st, 2, o->openid, sizeof(o->openid));
+	store_col_copy(st, 3, o->state, sizeof(o->state));
 	o->amount = sqlite3_column_int64(st, 4);
-	col_copy(st, 5, o->currency, sizeof(o->currency));
-	col_copy(st, 6, o->subject, sizeof(o->subject));
+	store_col_copy(st, 5, o->currency, sizeof(o->currency));
+	store_col_copy(st, 6, o->subject, sizeof(o->subject));
 	j = sqlite3_column_text(st, 7);
 	o->jsapi = with_jsapi && j != NULL ? xstrdup((const char *)j) : NULL;
 	o->expires_at = sqlite3_column_int64(st, 8);
 	o->created_at = sqlite3_column_int64(st, 9);
 	o->paid_at = sqlite3_column_int64(st, 10);
 	o->last_query_at = sqlite3_column_int64(st, 11);
-	col_copy(st, 12, o->error_code, sizeof(o->error_code));
+	store_col_copy(st, 12, o->error_code, sizeof(o->error_code));
 }
 
 void
@@ -326,7 +293,7 @@ buyer_one(struct store *s, sqlite3_stmt *st, struct buyer_order *o,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "%s: no such order", what);
-	return sql_fail(s, err, what);
+	return store_fail(s, err, what);
 }
 
 int
@@ -339,7 +306,7 @@ store_buyer_order_get(struct store *s, const char *order_no,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, order_no);
+	store_bind_text_or_null(st, 1, order_no);
 	return buyer_one(s, st, o, "order get", err);
 }
 
@@ -353,8 +320,8 @@ store_buyer_order_by_key(struct store *s, const char *openid,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, openid);
-	bind_text(st, 2, key);
+	store_bind_text_or_null(st, 1, openid);
+	store_bind_text_or_null(st, 2, key);
 	return buyer_one(s, st, o, "order by key", err);
 }
 
@@ -373,8 +340,8 @@ store_buyer_items_each(struct store *s, int64_t order_id,
 	sqlite3_bind_int64(st, 1, order_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&it, 0, sizeof(it));
-		col_copy(st, 0, it.sku, sizeof(it.sku));
-		col_copy(st, 1, it.name, sizeof(it.name));
+		store_col_copy(st, 0, it.sku, sizeof(it.sku));
+		store_col_copy(st, 1, it.name, sizeof(it.name));
 		it.unit_price = sqlite3_column_int64(st, 2);
 		it.qty = sqlite3_column_int64(st, 3);
 		it.line_amount = sqlite3_column_int64(st, 4);
@@ -383,7 +350,7 @@ store_buyer_items_each(struct store *s, int64_t order_id,
 	}
 	sqlite3_reset(st);
 	if (stop == 0 && rc != SQLITE_DONE)
-		return sql_fail(s, err, "order items");
+		return store_fail(s, err, "order items");
 	return 0;
 }
 
@@ -400,7 +367,7 @@ store_buyer_orders_each(struct store *s, const char *openid, int limit,
 
 	if (st == NULL)
 		return -1;
-	bind_text(st, 1, openid);
+	store_bind_text_or_null(st, 1, openid);
 	sqlite3_bind_int(st, 2, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		buyer_row(st, &o, false);
@@ -409,7 +376,7 @@ store_buyer_orders_each(struct store *s, const char *openid, int limit,
 	}
 	sqlite3_reset(st);
 	if (stop == 0 && rc != SQLITE_DONE)
-		return sql_fail(s, err, "orders list");
+		return store_fail(s, err, "orders list");
 	return 0;
 }
 
@@ -420,7 +387,6 @@ store_order_query_claim(struct store *s, int64_t id, int64_t now,
 	static const char sql[] = "UPDATE orders SET last_query_at = ?2 "
 	    "WHERE id = ?1 AND coalesce(last_query_at, created_at) <= ?3";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	*taken = false;
 	if (st == NULL)
@@ -428,10 +394,8 @@ store_order_query_claim(struct store *s, int64_t id, int64_t now,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, not_after);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, "order query claim");
+	if (store_step_done(s, st, E_STORE, "order query claim", err) == -1)
+		return -1;
 	*taken = sqlite3_changes(store_db(s)) == 1;
 	return 0;
 }

@@ -15,48 +15,11 @@
 #include "util.h"
 
 static int
-sql_fail(struct store *s, struct err *err, const char *what)
-{
-	return err_set(err, E_STORE, "%s: %s", what,
-	    sqlite3_errmsg(store_db(s)));
-}
-
-/* Bind text or NULL. */
-static int
-bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
-static int
 bind_id(sqlite3_stmt *st, int i, int64_t id)
 {
 	if (id <= 0)
 		return sqlite3_bind_null(st, i);
 	return sqlite3_bind_int64(st, i, id);
-}
-
-/* Run a statement that returns no row. */
-static int
-step_done(struct store *s, sqlite3_stmt *st, const char *what,
-    struct err *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sql_fail(s, err, what);
-	return 0;
-}
-
-static void
-col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_lcpy(out, t ? (const char *)t : "", n);
 }
 
 #define ORDER_COLS "id, order_no, state, amount, currency, refunded_amount, " \
@@ -69,10 +32,10 @@ order_row(struct store *s, sqlite3_stmt *st, struct order *o, struct err *err)
 
 	memset(o, 0, sizeof(*o));
 	o->id = sqlite3_column_int64(st, 0);
-	col_copy(st, 1, o->order_no, sizeof(o->order_no));
-	col_copy(st, 2, state, sizeof(state));
+	store_col_copy(st, 1, o->order_no, sizeof(o->order_no));
+	store_col_copy(st, 2, state, sizeof(state));
 	o->amount = sqlite3_column_int64(st, 3);
-	col_copy(st, 4, o->currency, sizeof(o->currency));
+	store_col_copy(st, 4, o->currency, sizeof(o->currency));
 	o->refunded_amount = sqlite3_column_int64(st, 5);
 	o->expires_at = sqlite3_column_int64(st, 6);
 	o->created_at = sqlite3_column_int64(st, 7);
@@ -107,7 +70,7 @@ store_order_get(struct store *s, const char *order_no, struct order *o,
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "no order %.32s", order_no);
-	return sql_fail(s, err, "order get");
+	return store_fail(s, err, "order get");
 }
 
 int
@@ -130,13 +93,13 @@ store_order_update(struct store *s, const struct order_change *c,
 	    SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, c->refunded_amount);
 	bind_id(st, 3, c->paid_at);
-	bind_opt(st, 4, c->provider_ref);
-	bind_opt(st, 5, c->jsapi);
-	bind_opt(st, 6, c->error_code);
-	bind_opt(st, 7, c->error_msg);
+	store_bind_text_or_null(st, 4, c->provider_ref);
+	store_bind_text_or_null(st, 5, c->jsapi);
+	store_bind_text_or_null(st, 6, c->error_code);
+	store_bind_text_or_null(st, 7, c->error_msg);
 	sqlite3_bind_int64(st, 8, c->now);
 	sqlite3_bind_int64(st, 9, c->id);
-	if (step_done(s, st, "order update", err) == -1)
+	if (store_step_done(s, st, E_STORE, "order update", err) == -1)
 		return -1;
 	if (sqlite3_changes(store_db(s)) != 1)
 		return err_set(err, E_NOTFOUND, "order %lld vanished",
@@ -163,19 +126,19 @@ store_order_event_insert(struct store *s, const struct order_event *e,
 	    SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, order_state_name(e->new_state), -1,
 	    SQLITE_STATIC);
-	bind_opt(st, 5, e->result_code);
-	bind_opt(st, 6, e->error_code);
-	bind_opt(st, 7, e->error_msg);
-	bind_opt(st, 8, e->msg_sha256);
+	store_bind_text_or_null(st, 5, e->result_code);
+	store_bind_text_or_null(st, 6, e->error_code);
+	store_bind_text_or_null(st, 7, e->error_msg);
+	store_bind_text_or_null(st, 8, e->msg_sha256);
 	bind_id(st, 9, e->notification_id);
 	bind_id(st, 10, e->refund_id);
 	if (e->amount >= 0)
 		sqlite3_bind_int64(st, 11, e->amount);
 	else
 		sqlite3_bind_null(st, 11);
-	bind_opt(st, 12, e->actor);
+	store_bind_text_or_null(st, 12, e->actor);
 	sqlite3_bind_int64(st, 13, e->created_at);
-	return step_done(s, st, "event insert", err);
+	return store_step_done(s, st, E_STORE, "event insert", err);
 }
 
 int
@@ -203,7 +166,7 @@ store_order_due(struct store *s, int64_t now, struct order *out, size_t max,
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sql_fail(s, err, "order due");
+		return store_fail(s, err, "order due");
 	return 0;
 }
 
@@ -221,7 +184,7 @@ store_order_schedule(struct store *s, int64_t id, int64_t last_query_at,
 	sqlite3_bind_int64(st, 2, next_check_at);
 	sqlite3_bind_int64(st, 3, attempts);
 	sqlite3_bind_int64(st, 4, id);
-	return step_done(s, st, "order schedule", err);
+	return store_step_done(s, st, E_STORE, "order schedule", err);
 }
 
 int
@@ -242,15 +205,15 @@ store_refund_get(struct store *s, const char *refund_no, struct refund *r,
 		sqlite3_reset(st);
 		if (rc == SQLITE_DONE)
 			return err_set(err, E_NOTFOUND, "no refund");
-		return sql_fail(s, err, "refund get");
+		return store_fail(s, err, "refund get");
 	}
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
-	col_copy(st, 1, r->refund_no, sizeof(r->refund_no));
+	store_col_copy(st, 1, r->refund_no, sizeof(r->refund_no));
 	r->order_id = sqlite3_column_int64(st, 2);
-	col_copy(st, 3, state, sizeof(state));
+	store_col_copy(st, 3, state, sizeof(state));
 	r->amount = sqlite3_column_int64(st, 4);
-	col_copy(st, 5, r->currency, sizeof(r->currency));
+	store_col_copy(st, 5, r->currency, sizeof(r->currency));
 	sqlite3_reset(st);
 	if (refund_state_parse(state, &r->state) == -1)
 		return err_set(err, E_INTERNAL, "refund %lld: bad state",
@@ -273,12 +236,12 @@ store_refund_update(struct store *s, int64_t id, const char *state,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
-	bind_opt(st, 2, provider_ref);
-	bind_opt(st, 3, error_code);
-	bind_opt(st, 4, error_msg);
+	store_bind_text_or_null(st, 2, provider_ref);
+	store_bind_text_or_null(st, 3, error_code);
+	store_bind_text_or_null(st, 4, error_msg);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, id);
-	return step_done(s, st, "refund update", err);
+	return store_step_done(s, st, E_STORE, "refund update", err);
 }
 
 int
@@ -300,7 +263,7 @@ store_anomaly_insert(struct store *s, int64_t order_id,
 	sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, detail, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 7, now);
-	return step_done(s, st, "anomaly insert", err);
+	return store_step_done(s, st, E_STORE, "anomaly insert", err);
 }
 
 int
@@ -323,7 +286,7 @@ store_notification_find(struct store *s, const char *sha, int64_t *id,
 		return 0;
 	if (rc == SQLITE_DONE)
 		return err_set(err, E_NOTFOUND, "new notification");
-	return sql_fail(s, err, "notification find");
+	return store_fail(s, err, "notification find");
 }
 
 int
@@ -346,12 +309,12 @@ store_notification_insert(struct store *s, const struct notification *n,
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_text(st, 3, n->body_sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, n->verified ? 1 : 0);
-	bind_opt(st, 5, n->transaction_type);
-	bind_opt(st, 6, n->transaction_id);
-	bind_opt(st, 7, n->result_code);
+	store_bind_text_or_null(st, 5, n->transaction_type);
+	store_bind_text_or_null(st, 6, n->transaction_id);
+	store_bind_text_or_null(st, 7, n->result_code);
 	sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
 	bind_id(st, 9, n->duplicate_of);
-	if (step_done(s, st, "notification insert", err) == -1)
+	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -370,7 +333,7 @@ store_notification_finish(struct store *s, int64_t id, const char *outcome,
 	sqlite3_bind_text(st, 1, outcome, -1, SQLITE_STATIC);
 	bind_id(st, 2, order_id);
 	sqlite3_bind_int64(st, 3, id);
-	return step_done(s, st, "notification finish", err);
+	return store_step_done(s, st, E_STORE, "notification finish", err);
 }
 
 int

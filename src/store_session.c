@@ -15,38 +15,6 @@
 #include "store.h"
 #include "util.h"
 
-static int
-stmt_fail(struct store *s, sqlite3_stmt *st, struct err *err, const char *what)
-{
-	err_set(err, E_STORE, "%s: %s", what, sqlite3_errmsg(store_db(s)));
-	if (st)
-		sqlite3_reset(st);
-	return -1;
-}
-
-static void
-col_copy(sqlite3_stmt *st, int i, char *out, size_t outsz)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-
-	str_lcpy(out, t ? (const char *)t : "", outsz);
-}
-
-/* Step a statement that returns no row; reset it either way. */
-static int
-exec_write(struct store *s, sqlite3_stmt *st, const char *what,
-    struct err *err)
-{
-	int rc;
-
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return err_set(err, E_STORE, "%s: %s", what,
-		    sqlite3_errmsg(store_db(s)));
-	return 0;
-}
-
 int
 store_oauth_state_insert(struct store *s, const char *state_hash,
     const char *browser_hash, const char *ret, int restarts, int64_t now,
@@ -67,7 +35,7 @@ store_oauth_state_insert(struct store *s, const char *state_hash,
 	sqlite3_bind_int(st, 4, restarts);
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, expires_at);
-	if (exec_write(s, st, "state insert", err) == -1)
+	if (store_step_done(s, st, E_STORE, "state insert", err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:
@@ -101,11 +69,11 @@ store_oauth_state_take(struct store *s, const char *state_hash, int64_t now,
 		return err_set(err, E_NOTFOUND, "unknown state");
 	}
 	if (rc != SQLITE_ROW) {
-		stmt_fail(s, st, err, "state select");
+		store_stmt_fail(s, st, err, "state select");
 		goto fail;
 	}
-	col_copy(st, 0, out->browser_hash, sizeof(out->browser_hash));
-	col_copy(st, 1, out->ret, sizeof(out->ret));
+	store_col_copy(st, 0, out->browser_hash, sizeof(out->browser_hash));
+	store_col_copy(st, 1, out->ret, sizeof(out->ret));
 	out->restarts = sqlite3_column_int(st, 2);
 	out->expires_at = sqlite3_column_int64(st, 3);
 	out->was_used = sqlite3_column_int(st, 4) != 0;
@@ -118,7 +86,7 @@ store_oauth_state_take(struct store *s, const char *state_hash, int64_t now,
 		goto fail;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, state_hash, -1, SQLITE_STATIC);
-	if (exec_write(s, st, "state take", err) == -1)
+	if (store_step_done(s, st, E_STORE, "state take", err) == -1)
 		goto fail;
 	if (sqlite3_changes(store_db(s)) != 1) {
 		err_set(err, E_INTERNAL, "state take: no row changed");
@@ -159,7 +127,7 @@ store_oauth_code_put(struct store *s, const char *code_hash,
 	sqlite3_bind_text(st, 6, c->ret, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, now);
 	sqlite3_bind_int64(st, 8, expires_at);
-	if (exec_write(s, st, "code put", err) == -1)
+	if (store_step_done(s, st, E_STORE, "code put", err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:
@@ -188,12 +156,12 @@ store_oauth_code_get(struct store *s, const char *code_hash, int64_t now,
 		return err_set(err, E_NOTFOUND, "code not cached");
 	}
 	if (rc != SQLITE_ROW)
-		return stmt_fail(s, st, err, "code get");
-	col_copy(st, 0, out->state_hash, sizeof(out->state_hash));
-	col_copy(st, 1, out->browser_hash, sizeof(out->browser_hash));
-	col_copy(st, 2, out->appid, sizeof(out->appid));
-	col_copy(st, 3, out->openid, sizeof(out->openid));
-	col_copy(st, 4, out->ret, sizeof(out->ret));
+		return store_stmt_fail(s, st, err, "code get");
+	store_col_copy(st, 0, out->state_hash, sizeof(out->state_hash));
+	store_col_copy(st, 1, out->browser_hash, sizeof(out->browser_hash));
+	store_col_copy(st, 2, out->appid, sizeof(out->appid));
+	store_col_copy(st, 3, out->openid, sizeof(out->openid));
+	store_col_copy(st, 4, out->ret, sizeof(out->ret));
 	sqlite3_reset(st);
 	return 0;
 }
@@ -216,7 +184,7 @@ store_session_insert(struct store *s, const char *token_hash,
 	sqlite3_bind_text(st, 3, openid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, expires_at);
-	if (exec_write(s, st, "session insert", err) == -1)
+	if (store_step_done(s, st, E_STORE, "session insert", err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:
@@ -245,9 +213,9 @@ store_session_get(struct store *s, const char *token_hash, int64_t now,
 		return err_set(err, E_NOTFOUND, "no session");
 	}
 	if (rc != SQLITE_ROW)
-		return stmt_fail(s, st, err, "session get");
-	col_copy(st, 0, out->appid, sizeof(out->appid));
-	col_copy(st, 1, out->openid, sizeof(out->openid));
+		return store_stmt_fail(s, st, err, "session get");
+	store_col_copy(st, 0, out->appid, sizeof(out->appid));
+	store_col_copy(st, 1, out->openid, sizeof(out->openid));
 	out->created_at = sqlite3_column_int64(st, 2);
 	out->expires_at = sqlite3_column_int64(st, 3);
 	sqlite3_reset(st);
@@ -267,7 +235,7 @@ store_session_delete(struct store *s, const char *token_hash,
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	if (exec_write(s, st, "session delete", err) == -1)
+	if (store_step_done(s, st, E_STORE, "session delete", err) == -1)
 		goto fail;
 	return store_commit(s, err);
 fail:
@@ -296,7 +264,7 @@ store_oauth_purge(struct store *s, int64_t now, int64_t state_grace,
 		if ((st = store_stmt(s, qs[i], err)) == NULL)
 			goto fail;
 		sqlite3_bind_int64(st, 1, limits[i]);
-		if (exec_write(s, st, "purge", err) == -1)
+		if (store_step_done(s, st, E_STORE, "purge", err) == -1)
 			goto fail;
 		*deleted += sqlite3_changes(store_db(s));
 	}
