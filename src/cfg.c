@@ -6,6 +6,8 @@
  * required) runs after the table. Messages always name the key, so an
  * operator can fix the file from `h5payd -t` output alone.
  * This file does not read secret contents except through cfg_read_secret().
+ * The file reader, line splitter and octal-mode parser also serve
+ * sim_cfg.c (h5pay-sim's table).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -246,18 +248,8 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *v,
 			    k->name, v, (long long)k->min, (long long)k->max);
 		*cfg_int(c, k) = n;
 		return 0;
-	case T_OCTAL: {
-		char *end;
-		long m;
-
-		errno = 0;
-		m = strtol(v, &end, 8);
-		if (errno || *end || end == v || m < 0 || m > k->max)
-			return err_set(err, E_INPUT,
-			    "%s: \"%s\" is not an octal mode", k->name, v);
-		*cfg_int(c, k) = m;
-		return 0;
-	}
+	case T_OCTAL:
+		return cfg_octal_parse(k->name, v, k->max, cfg_int(c, k), err);
 	case T_BOOL:
 		if (!strcmp(v, "yes") || !strcmp(v, "true") ||
 		    !strcmp(v, "on") || !strcmp(v, "1"))
@@ -316,6 +308,22 @@ cfg_set(struct cfg *c, const struct cfg_key *k, const char *v,
 	return 0;
 }
 
+int
+cfg_octal_parse(const char *key, const char *v, int64_t max, int64_t *mode,
+    struct err *err)
+{
+	char *end;
+	long m;
+
+	errno = 0;
+	m = strtol(v, &end, 8);
+	if (errno || *end || end == v || m < 0 || m > max)
+		return err_set(err, E_INPUT, "%s: \"%s\" is not an octal mode",
+		    key, v);
+	*mode = m;
+	return 0;
+}
+
 static const struct cfg_key *
 cfg_find(const char *name)
 {
@@ -338,6 +346,39 @@ trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
+}
+
+int
+cfg_line_next(char **cursor, int *lineno, bool value_comments, char **key,
+    char **val, struct err *err)
+{
+	char *line, *eq;
+
+	while ((line = *cursor) != NULL) {
+		(*lineno)++;
+		*cursor = strchr(line, '\n');
+		if (*cursor)
+			*(*cursor)++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL)
+			return err_set(err, E_INPUT,
+			    "line %d: expected key = value", *lineno);
+		*eq = '\0';
+		*key = trim(line);
+		*val = eq + 1;
+		/* a comment may follow a value after white space */
+		for (char *h = *val; value_comments && *h; h++)
+			if (*h == '#' && h > *val && (h[-1] == ' ' ||
+			    h[-1] == '\t')) {
+				*h = '\0';
+				break;
+			}
+		*val = trim(*val);
+		return 1;
+	}
+	return 0;
 }
 
 /* Checks that span keys, and file checks (after all values are known). */
@@ -400,8 +441,8 @@ int
 cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
 {
 	bool seen[NKEYS] = {0};
-	char *copy, *line, *next;
-	int lineno = 0, rc = -1;
+	char *copy, *cursor, *key, *val;
+	int lineno = 0, more, rc = -1;
 	size_t i;
 
 	memset(c, 0, sizeof(*c));
@@ -410,34 +451,11 @@ cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
 		    cfg_keys[i].def, dir, err) == -1)
 			return -1;
 
-	copy = xstrdup(text);
-	for (line = copy; line; line = next) {
+	cursor = copy = xstrdup(text);
+	while ((more = cfg_line_next(&cursor, &lineno, true, &key, &val,
+	    err)) == 1) {
 		const struct cfg_key *k;
-		char *eq, *key, *val;
 
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		line = trim(line);
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((eq = strchr(line, '=')) == NULL) {
-			err_set(err, E_INPUT, "line %d: expected key = value",
-			    lineno);
-			goto out;
-		}
-		*eq = '\0';
-		key = trim(line);
-		val = eq + 1;
-		/* a comment may follow a value after white space */
-		for (char *h = val; *h; h++)
-			if (*h == '#' && h > val && (h[-1] == ' ' ||
-			    h[-1] == '\t')) {
-				*h = '\0';
-				break;
-			}
-		val = trim(val);
 		if ((k = cfg_find(key)) == NULL) {
 			err_set(err, E_INPUT, "line %d: %s: unknown key",
 			    lineno, key);
@@ -462,6 +480,8 @@ cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
 			goto out;
 		}
 	}
+	if (more == -1)
+		goto out;
 	rc = cfg_validate(c, seen, err);
 out:
 	free(copy);
@@ -471,34 +491,45 @@ out:
 }
 
 int
-cfg_load(struct cfg *c, const char *path, struct err *err)
+cfg_file_read(const char *path, size_t max, struct buf *b, char *dir,
+    size_t dirsz, struct err *err)
 {
-	struct buf b;
-	char dir[4096], tmp[512];
 	const char *slash;
+	char tmp[512];
 	FILE *f;
 	size_t n;
-	int rc;
 
-	memset(c, 0, sizeof(*c));
 	if ((f = fopen(path, "r")) == NULL)
 		return err_set(err, E_INPUT, "%s: %s", path, strerror(errno));
-	buf_init(&b, LIM_CFG_FILE);
+	buf_init(b, max);
 	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (buf_add(&b, tmp, n) == -1) {
+		if (buf_add(b, tmp, n) == -1) {
 			fclose(f);
-			buf_cleanup(&b);
+			buf_cleanup(b);
 			return err_set(err, E_TOOBIG, "%s: file too large",
 			    path);
 		}
 	fclose(f);
 	if ((slash = strrchr(path, '/')) != NULL) {
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+		snprintf(dir, dirsz, "%.*s", (int)(slash - path), path);
 		if (dir[0] == '\0')
-			str_lcpy(dir, "/", sizeof(dir));
-	} else if (getcwd(dir, sizeof(dir)) == NULL) {
-		str_lcpy(dir, ".", sizeof(dir));
+			str_lcpy(dir, "/", dirsz);
+	} else if (getcwd(dir, dirsz) == NULL) {
+		str_lcpy(dir, ".", dirsz);
 	}
+	return 0;
+}
+
+int
+cfg_load(struct cfg *c, const char *path, struct err *err)
+{
+	struct buf b;
+	char dir[4096];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (cfg_file_read(path, LIM_CFG_FILE, &b, dir, sizeof(dir), err) == -1)
+		return -1;
 	rc = cfg_parse(c, buf_str(&b), dir, err);
 	buf_cleanup(&b);
 	if (rc == -1) {

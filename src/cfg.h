@@ -13,6 +13,7 @@
 #define H5PAY_CFG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -89,5 +90,34 @@ void cfg_print_reference(void);
  */
 char *cfg_read_secret(const char *path, const char *key, size_t max,
     struct err *);
+
+/*
+ * The file machinery, shared with sim_cfg.c (h5pay-sim's own key table).
+ *
+ * cfg_file_read: read path whole into *b (initialised here with cap max;
+ * the caller cleans it up) and put the directory relative paths resolve
+ * against into dir[dirsz] (the file's directory, "/" for a file in /, the
+ * working directory for a bare name). -1 with *err (naming path) and *b
+ * cleaned up: E_INPUT if it cannot be opened, E_TOOBIG over max.
+ */
+struct buf;
+int cfg_file_read(const char *path, size_t max, struct buf *b, char *dir,
+    size_t dirsz, struct err *);
+/*
+ * Take the next "key = value" line off *cursor (the text is modified in
+ * place; *cursor becomes NULL at the end). Blank lines and lines whose
+ * first non-blank is '#' are skipped; *lineno counts every line taken.
+ * value_comments: a '#' after white space in the value starts a comment
+ * (h5payd's file); false: the value runs to the end of the line. Returns
+ * 1 with *key and *val (pointing into the text, trimmed of blanks; *val
+ * may be ""), 0 when no line is left, -1 with E_INPUT "line N: expected
+ * key = value".
+ */
+int cfg_line_next(char **cursor, int *lineno, bool value_comments,
+    char **key, char **val, struct err *);
+/* An octal file mode in 0..max for key: 0 with *mode, or -1 with E_INPUT
+ * naming key and v. */
+int cfg_octal_parse(const char *key, const char *v, int64_t max,
+    int64_t *mode, struct err *);
 
 #endif

@@ -4,14 +4,14 @@
  * What it does: parse, apply defaults, check ranges, make paths absolute
  * against the file's directory, check the cross-key rules (at least one
  * way to verify merchant requests). What it does not do: read key or
- * secret contents (sim_serve.c does, once, at start-up).
+ * secret contents (sim_serve.c does, once, at start-up). The file reader,
+ * the line syntax and the octal-mode parser are cfg.c's (cfg_file_read,
+ * cfg_line_next, cfg_octal_parse); only the table and its rules are here.
  */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "buf.h"
 #include "log.h"
@@ -137,18 +137,8 @@ sk_set(struct sim_cfg *c, const struct sim_key *k, const char *v,
 			    (long long)k->min, (long long)k->max);
 		*sk_int(c, k) = n;
 		return 0;
-	case SK_OCTAL: {
-		char *end;
-		long m;
-
-		errno = 0;
-		m = strtol(v, &end, 8);
-		if (errno || *end || end == v || m < 0 || m > k->max)
-			return err_set(err, E_INPUT, "%s: \"%s\" is not an "
-			    "octal mode", k->name, v);
-		*sk_int(c, k) = m;
-		return 0;
-	}
+	case SK_OCTAL:
+		return cfg_octal_parse(k->name, v, k->max, sk_int(c, k), err);
 	case SK_STR:
 		if (len == 0 || len > (size_t)(k->max ? k->max : 1024))
 			return err_set(err, E_INPUT, "%s: length must be "
@@ -183,50 +173,25 @@ sk_set(struct sim_cfg *c, const struct sim_key *k, const char *v,
 	return 0;
 }
 
-static char *
-sk_trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static int
 sim_cfg_parse(struct sim_cfg *c, char *text, const char *dir,
     struct err *err)
 {
 	bool seen[NSIMKEYS] = {0};
-	char *line, *next;
+	char *cursor = text, *key, *val, m[sizeof(err->msg)];
 	enum log_level lvl;
-	int lineno = 0;
+	int lineno = 0, more;
 	size_t i;
 
 	for (i = 0; i < NSIMKEYS; i++)
 		if (sim_keys[i].def && sk_set(c, &sim_keys[i], sim_keys[i].def,
 		    dir, err) == -1)
 			return -1;
-	for (line = text; line; line = next) {
+	/* no comment after a value here: a '#' is part of it */
+	while ((more = cfg_line_next(&cursor, &lineno, false, &key, &val,
+	    err)) == 1) {
 		const struct sim_key *k = NULL;
-		char *eq, *key, *val, m[sizeof(err->msg)];
 
-		lineno++;
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		line = sk_trim(line);
-		if (*line == '\0' || *line == '#')
-			continue;
-		if ((eq = strchr(line, '=')) == NULL)
-			return err_set(err, E_INPUT, "line %d: expected "
-			    "key = value", lineno);
-		*eq = '\0';
-		key = sk_trim(line);
-		val = sk_trim(eq + 1);
 		for (i = 0; i < NSIMKEYS; i++)
 			if (strcmp(sim_keys[i].name, key) == 0)
 				k = &sim_keys[i];
@@ -245,6 +210,8 @@ sim_cfg_parse(struct sim_cfg *c, char *text, const char *dir,
 			return err_set(err, E_INPUT, "line %d: %s", lineno, m);
 		}
 	}
+	if (more == -1)
+		return -1;
 	for (i = 0; i < NSIMKEYS; i++)
 		if (sim_keys[i].required && !seen[i])
 			return err_set(err, E_INPUT, "%s: required key is "
@@ -264,28 +231,13 @@ sim_cfg_parse(struct sim_cfg *c, char *text, const char *dir,
 int
 sim_cfg_load(struct sim_cfg *c, const char *path, struct err *err)
 {
-	char dir[4096], tmp[512], m[sizeof(err->msg)];
-	const char *slash;
+	char dir[4096], m[sizeof(err->msg)];
 	struct buf b;
-	FILE *f;
-	size_t n;
 	int rc = -1;
 
 	memset(c, 0, sizeof(*c));
-	if ((f = fopen(path, "r")) == NULL)
-		return err_set(err, E_INPUT, "%s: %s", path, strerror(errno));
-	buf_init(&b, LIM_SIM_CFG);
-	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
-		if (buf_add(&b, tmp, n) == -1) {
-			err_set(err, E_TOOBIG, "%s: file too large", path);
-			goto out;
-		}
-	if ((slash = strrchr(path, '/')) != NULL)
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	else if (getcwd(dir, sizeof(dir)) == NULL)
-		str_lcpy(dir, ".", sizeof(dir));
-	if (dir[0] == '\0')
-		str_lcpy(dir, "/", sizeof(dir));
+	if (cfg_file_read(path, LIM_SIM_CFG, &b, dir, sizeof(dir), err) == -1)
+		return -1;
 	if (b.len == 0)
 		buf_adds(&b, "");
 	if (sim_cfg_parse(c, b.data, dir, err) == -1) {
@@ -295,7 +247,6 @@ sim_cfg_load(struct sim_cfg *c, const char *path, struct err *err)
 	}
 	rc = 0;
 out:
-	fclose(f);
 	buf_cleanup(&b);
 	if (rc == -1)
 		sim_cfg_cleanup(c);
