@@ -148,7 +148,7 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_CONSTRAINT)
+		if ((rc & 0xff) == SQLITE_CONSTRAINT)
 			err_set(err, E_INPUT, "product refused: %s",
 			    sqlite3_errmsg(store_db(s)));
 		else
