@@ -111,6 +111,8 @@ def main():
         sys.exit("stack_bench: wrk is not installed (apt-get install wrk)")
     st = harness.Stack("bench", web_workers=2, web_threads=16,
                        notify_workers=2, notify_threads=8,
+                       # the simulator must not be the bottleneck of /pay
+                       sim_config={"threads": "48"},
                        config={"log_level": "warn",
                                "reconcile_interval_sec": "0",
                                "status_query_interval_sec": "5"})
@@ -153,14 +155,16 @@ def main():
         notify_bodies(more, bodies2)
         res = {}
         t = threading.Thread(target=lambda: res.update(pay=wrk(
-            st, "/pay", a.duration, 32, "pay.lua", [cookie])))
+            st, "/pay", a.duration, 10, "pay.lua", [cookie])))
         t.start()
         time.sleep(1)
         res["notify"] = wrk(st, "/notify", max(1, a.duration - 2), 16,
                             "notify.lua", (bodies2, "2"))
         t.join()
         st.sim_control("reset")
-        report(rows, "/pay, provider answering after 1 s (32 clients)",
+        # 10 clients: nginx's limit_req on /pay allows a burst of 10 per
+        # address (all of wrk is 127.0.0.1); more measures the limiter
+        report(rows, "/pay, provider answering after 1 s (10 clients)",
                res["pay"])
         report(rows, "/notify meanwhile (16 clients)", res["notify"])
         c = sqlite3.connect(st.db_path)
