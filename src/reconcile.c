@@ -11,6 +11,10 @@
  * close re-reads the order in its transaction and leaves a PAID order
  * alone; a payment that arrives after the close makes it PAID with an
  * anomaly (order.c).
+ * Refunds in flight are queried on the same back-off (from their creation,
+ * first no sooner than REFUND_FIRST_CHECK_SEC) through refund_query_apply(),
+ * which applies a verified refund answer through order_apply() and moves
+ * the refund's schedule on.
  * What it does not do: hold a transaction across the provider call.
  */
 #include <errno.h>
@@ -25,7 +29,9 @@
 #include "log.h"
 #include "order.h"
 #include "reconcile.h"
+#include "refund.h"
 #include "store.h"
+#include "store_refund.h"
 #include "useepay.h"
 
 #define BATCH 64
@@ -163,6 +169,58 @@ reconcile_one(struct app *app, const struct order *o,
 		useepay_query_res_cleanup(&q);
 }
 
+/* Query one due refund and apply the answer; *dbfail on a store failure. */
+static void
+reconcile_refund(struct app *app, const struct refund_check *c,
+    struct reconcile_stats *stats, struct err *dberr, int *dbfail)
+{
+	struct refund_query_res rq;
+
+	stats->refunds++;
+	if (refund_query_apply(app, c->refund_no, OSRC_RECONCILER, NULL, &rq,
+	    dberr) == -1) {
+		stats->errors++;
+		if (dberr->code != E_NOTFOUND)
+			*dbfail = 1;
+		log_error("reconcile", "refund_store_fail", "refund=%s "
+		    "msg=\"%s\"", c->refund_no, dberr->msg);
+		return;
+	}
+	if (rq.outcome != RQ_APPLIED) {
+		stats->errors += !rq.answered;
+		log_warn("reconcile", "refund_query_fail", "refund=%s order=%s "
+		    "code=%s msg=\"%s\"", c->refund_no, c->order_no,
+		    err_name(rq.query_err.code), rq.query_err.msg);
+		return;
+	}
+	stats->refunds_applied++;
+	stats->anomalies += rq.oc.anomaly != OAN_NONE;
+	stats->refunds_changed += rq.oc.changed;
+}
+
+/* The refunds part of a pass. -1 when the database failed. */
+static int
+reconcile_refunds(struct app *app, int64_t now,
+    struct reconcile_stats *stats, struct err *err)
+{
+	struct refund_check batch[BATCH];
+	size_t n, i;
+	int dbfail = 0;
+
+	while (stats->refunds < RECONCILE_MAX_REFUNDS_PER_PASS && !dbfail) {
+		/* each one queried moves at least 30 s ahead of `now` */
+		if (store_refund_due(app->store, now,
+		    now - REFUND_FIRST_CHECK_SEC, batch, BATCH, &n, err) == -1)
+			return -1;
+		if (n == 0)
+			break;
+		for (i = 0; i < n && !dbfail &&
+		    stats->refunds < RECONCILE_MAX_REFUNDS_PER_PASS; i++)
+			reconcile_refund(app, &batch[i], stats, err, &dbfail);
+	}
+	return dbfail ? -1 : 0;
+}
+
 int
 reconcile_pass(struct app *app, struct reconcile_stats *stats,
     struct err *err)
@@ -186,11 +244,15 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 		for (i = 0; i < n && !dbfail; i++)
 			reconcile_one(app, &batch[i], stats, err, &dbfail);
 	}
+	if (!dbfail && reconcile_refunds(app, now, stats, err) == -1)
+		dbfail = 1;
 	if (dbfail)
 		rc = -1;
 	log_info("reconcile", "pass", "due=%d queried=%d changed=%d paid=%d "
-	    "closed=%d anomalies=%d errors=%d ms=%lld%s", stats->due,
+	    "closed=%d refunds=%d refunds_applied=%d refunds_changed=%d "
+	    "anomalies=%d errors=%d ms=%lld%s", stats->due,
 	    stats->queried, stats->changed, stats->paid, stats->closed,
+	    stats->refunds, stats->refunds_applied, stats->refunds_changed,
 	    stats->anomalies, stats->errors,
 	    (long long)(app_now_ms(app) - t0), dbfail ? " db=fail" : "");
 	return rc;

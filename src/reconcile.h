@@ -2,7 +2,9 @@
  * reconcile.h - the reconciler (issue 6): query UseePay about orders still
  * open (CREATED, PENDING, UNKNOWN) on a back-off schedule, apply what it
  * says through order_apply(), and close orders past their expiry + grace
- * that the provider says are not paid.
+ * that the provider says are not paid. Refunds still in flight (CREATED,
+ * PENDING, UNKNOWN) are queried the same way (refund_query_apply), so a
+ * lost refund answer or notification does not leave money unresolved.
  *
  * Used by `h5pay reconcile` (one pass) and by h5payd's tasks child (a pass
  * every reconcile_interval_sec). Safe to run while notifications arrive and
@@ -29,6 +31,8 @@ struct keys;
 #define RECONCILE_REFUSED_GIVE_UP_SEC 86400
 /* At most this many orders per pass (the rest wait for the next). */
 #define RECONCILE_MAX_PER_PASS 2000
+/* At most this many refunds per pass. */
+#define RECONCILE_MAX_REFUNDS_PER_PASS 500
 
 struct reconcile_stats {
 	int due;		/* orders examined */
@@ -38,10 +42,14 @@ struct reconcile_stats {
 	int paid;		/* ... to PAID */
 	int closed;		/* ... to CLOSED (provider or expiry) */
 	int anomalies;
+	int refunds;		/* refunds examined */
+	int refunds_applied;	/* a verified refund status applied */
+	int refunds_changed;	/* ... that changed the refund/order */
 };
 
 /*
- * One pass at app_now_s(app): every due order, most overdue first. Uses
+ * One pass at app_now_s(app): every due order, most overdue first, then
+ * every due refund (refunds count in errors too when unanswered). Uses
  * app->store and app->httpc (useepay_query). 0 when the pass ran (provider
  * failures are counted in *st, not errors); -1 with E_STORE when the
  * database failed. Logs one summary line.

@@ -27,6 +27,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
+#include "refund.h"
 #include "sign.h"
 #include "store.h"
 #include "store_admin.h"
@@ -386,18 +387,16 @@ input_from_txn(struct order_input *in, enum order_input_kind kind,
 
 /*
  * Query the order's refunds still in flight (an UNKNOWN one is resolved
- * here) and apply what the provider says; their outcomes go to arr.
- * Failures of one refund's query are audited and do not stop the others.
+ * here) and apply what the provider says (refund_query_apply); their
+ * outcomes go to arr. Failures of one refund's query are audited and do
+ * not stop the others.
  */
 static int
 query_refunds(struct app *app, struct req *r, const struct admin_session *s,
     const struct order *o, struct json_object *arr, struct err *err)
 {
 	char nos[ADMIN_QUERY_REFUNDS][33];
-	struct useepay_query_res q;
-	struct order_input in;
-	struct order_outcome oc;
-	struct err e2;
+	struct refund_query_res rq;
 	size_t n, i;
 
 	if (store_admin_refunds_open(app->store, o->id, nos,
@@ -406,37 +405,28 @@ query_refunds(struct app *app, struct req *r, const struct admin_session *s,
 	for (i = 0; i < n; i++) {
 		struct json_object *x = json_object_new_object();
 
-		memset(&q, 0, sizeof(q));
 		json_object_object_add(x, "refundNo", jstr(nos[i]));
 		json_object_array_add(arr, x);
-		if (useepay_query(app, nos[i], &q, &e2) == -1 ||
-		    q.outcome != UP_OK || !q.found || q.txn.transaction_type ==
-		    NULL || strcmp(q.txn.transaction_type, "refund") != 0) {
+		if (refund_query_apply(app, nos[i], OSRC_ADMIN, s->username,
+		    &rq, err) == -1)
+			return -1;
+		if (rq.outcome != RQ_APPLIED) {
 			admin_audit_req(app, r, s->username, "query_refund",
 			    o->order_no, ADMIN_FAILED, "%s %s", nos[i],
-			    q.found ? "not a refund" : "no answer");
+			    rq.outcome == RQ_NOT_REFUND ? "not a refund" :
+			    "no answer");
 			json_object_object_add(x, "found",
 			    json_object_new_boolean(0));
-			useepay_query_res_cleanup(&q);
 			continue;
-		}
-		input_from_txn(&in, OIN_REFUND_STATUS, &q.txn, nos[i],
-		    s->username);
-		memset(&oc, 0, sizeof(oc));
-		if (apply(app, o->order_no, &in, &oc, &e2) == -1) {
-			useepay_query_res_cleanup(&q);
-			*err = e2;
-			return -1;
 		}
 		json_object_object_add(x, "found", json_object_new_boolean(1));
 		json_object_object_add(x, "status",
-		    jstr(useepay_status_name(q.txn.status)));
+		    jstr(useepay_status_name(rq.status)));
 		admin_audit_req(app, r, s->username, "query_refund",
 		    o->order_no, ADMIN_OK, "%s status=%s %s -> %s", nos[i],
-		    useepay_status_name(q.txn.status),
-		    order_state_name(oc.old_state),
-		    order_state_name(oc.new_state));
-		useepay_query_res_cleanup(&q);
+		    useepay_status_name(rq.status),
+		    order_state_name(rq.oc.old_state),
+		    order_state_name(rq.oc.new_state));
 	}
 	return 0;
 }
