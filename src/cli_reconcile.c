@@ -40,9 +40,10 @@ cli_reconcile(int argc, char **argv)
 		fprintf(stderr, "h5pay reconcile: %s\n", err.msg);
 	else
 		rc = 0;
-	printf("due=%d queried=%d changed=%d paid=%d closed=%d anomalies=%d "
-	    "errors=%d\n", st.due, st.queried, st.changed, st.paid, st.closed,
-	    st.anomalies, st.errors);
+	printf("due=%d queried=%d changed=%d paid=%d closed=%d refunds=%d "
+	    "refunds_applied=%d refunds_changed=%d anomalies=%d errors=%d\n",
+	    st.due, st.queried, st.changed, st.paid, st.closed, st.refunds,
+	    st.refunds_applied, st.refunds_changed, st.anomalies, st.errors);
 	app_thread_cleanup(&app);
 out:
 	keys_free(k);

@@ -1,6 +1,8 @@
 """The reconciler against h5pay-sim (issue 6, acceptance 4): a notification
 the simulator drops is made up for by a query; an order never paid is
-closed after its expiry only when the provider says it is not paid.
+closed after its expiry only when the provider says it is not paid; a
+refund whose answer was lost or whose notification the simulator drops is
+completed by a query, exactly once.
 
 Orders are created at the simulator with a signed pay request (/pay is
 issue 5) and inserted into our database as PENDING, as /pay would leave
@@ -94,6 +96,115 @@ class ReconcileSimTest(harness.StackTest):
             c.execute("UPDATE orders SET next_check_at = 0 WHERE "
                       "order_no = ?", (no,))
         c.close()
+
+    def refund_at_sim(self, no, amount):
+        """A refund of order no at the simulator: (refund_no, answer)."""
+        rno = "F" + uuid.uuid4().hex[:24]
+        r = self.stack.sim_api({
+            "version": "1.0",
+            "merchantNo": harness.TEST_MERCHANT,
+            "transactionType": "refund",
+            "transactionId": rno,
+            "originalTransactionId": no,
+            "amount": str(amount),
+            "currency": "HKD",
+            "notifyUrl": "https://127.0.0.1:%d/notify" % self.stack.shop_port,
+        })
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["errorCode"], "0000", r.json())
+        return rno, r.json()
+
+    def add_refund(self, no, rno, amount, state, ref=None):
+        """Our refund row as the admin's refund call leaves it, created two
+        minutes ago (due for its first check)."""
+        created = int(time.time()) - 120
+        c = self.db()
+        with c:
+            c.execute("INSERT INTO refunds (refund_no, order_id, amount, "
+                      "currency, state, provider_ref, admin, created_at, "
+                      "updated_at) SELECT ?, id, ?, 'HKD', ?, ?, 'admin', "
+                      "?, ? FROM orders WHERE order_no = ?",
+                      (rno, amount, state, ref, created, created, no))
+        c.close()
+
+    def sim_result(self, tid):
+        r = self.stack.sim_api({"version": "1.0",
+                                "merchantNo": harness.TEST_MERCHANT,
+                                "transactionType": "query",
+                                "transactionId": tid})
+        info = r.json().get("transactionInfo")
+        return json.loads(info).get("resultCode") if info else None
+
+    def test_refund_notifications_dropped_reconciled(self):
+        no = self.create(amount=1000)
+        self.stack.sim_control("pay", transactionId=no)
+        harness.wait_for(lambda: self.state(no) == "PAID", timeout=30,
+                         what="the payment notification")
+        self.stack.sim_control("faults", notify_drop_count=2)
+        # one refund's synchronous answer was lost (UNKNOWN), the other's
+        # kept (PENDING); both notifications are dropped
+        lost, _ = self.refund_at_sim(no, 300)
+        self.add_refund(no, lost, 300, "UNKNOWN")
+        kept, b = self.refund_at_sim(no, 700)
+        self.add_refund(no, kept, 700, "PENDING", b["reference"])
+        harness.wait_for(lambda: self.sim_result(lost) == "succeed" and
+                         self.sim_result(kept) == "succeed", timeout=60,
+                         what="the refunds settled at the simulator")
+        time.sleep(1.0)
+        self.assertEqual(self.state(no), "PAID")
+        self.assertEqual(self.q("SELECT state FROM refunds WHERE "
+                                "refund_no IN (?, ?) ORDER BY amount",
+                                lost, kept), [("UNKNOWN",), ("PENDING",)])
+        out = self.reconcile()
+        self.assertIn("refunds=2 refunds_applied=2 refunds_changed=2", out)
+        self.assertEqual(self.q("SELECT state FROM refunds WHERE "
+                                "refund_no IN (?, ?) ORDER BY amount",
+                                lost, kept),
+                         [("SUCCEEDED",), ("SUCCEEDED",)])
+        self.assertEqual(self.state(no), "REFUNDED")
+        self.assertEqual(self.q("SELECT refunded_amount FROM orders WHERE "
+                                "order_no = ?", no), [(1000,)])
+        ev = self.events(no)
+        self.assertEqual(ev[0], ("notify", "PENDING", "PAID"))
+        self.assertEqual(sorted(ev[1:]), [
+            ("reconciler", "PAID", "PARTIALLY_REFUNDED"),
+            ("reconciler", "PARTIALLY_REFUNDED", "REFUNDED")])
+        # exactly once: a second pass, even with the refunds due again,
+        # changes nothing
+        c = self.db()
+        with c:
+            c.execute("UPDATE refunds SET next_check_at = 0 WHERE "
+                      "refund_no IN (?, ?)", (lost, kept))
+        c.close()
+        out = self.reconcile()
+        self.assertIn("refunds=0 ", out)
+        self.assertEqual(self.state(no), "REFUNDED")
+        self.assertEqual(self.q("SELECT refunded_amount FROM orders WHERE "
+                                "order_no = ?", no), [(1000,)])
+        self.assertEqual(len(self.events(no)), 3)
+        self.assertEqual(self.q("SELECT COUNT(*) FROM anomalies a JOIN "
+                                "orders o ON o.id = a.order_id WHERE "
+                                "order_no = ?", no), [(0,)])
+
+    def test_failed_refund_reconciled_gives_amount_back(self):
+        no = self.create(amount=1000)
+        self.stack.sim_control("pay", transactionId=no)
+        harness.wait_for(lambda: self.state(no) == "PAID", timeout=30,
+                         what="the payment notification")
+        self.stack.sim_control("faults", notify_drop_count=1,
+                               refund_fail=True)
+        rno, _ = self.refund_at_sim(no, 400)
+        self.add_refund(no, rno, 400, "UNKNOWN")
+        harness.wait_for(lambda: self.sim_result(rno) == "failed",
+                         timeout=60, what="the refund failed")
+        out = self.reconcile()
+        self.assertIn("refunds=1 refunds_applied=1 refunds_changed=1", out)
+        self.assertEqual(self.q("SELECT state, error_code FROM refunds "
+                                "WHERE refund_no = ?", rno),
+                         [("FAILED", "5001")])
+        self.assertEqual(self.state(no), "PAID")
+        self.assertEqual(self.q("SELECT refunded_amount FROM orders WHERE "
+                                "order_no = ?", no), [(0,)])
 
     def test_notification_from_the_simulator_pays(self):
         # the simulator's own signed notification through nginx: PAID
@@ -193,6 +304,8 @@ class ReconcileTaskSimTest(ReconcileSimTest):
     test_paid_at_the_last_moment_is_not_closed = None
     test_unknown_create_stays_unknown = None
     test_notification_from_the_simulator_pays = None
+    test_refund_notifications_dropped_reconciled = None
+    test_failed_refund_reconciled_gives_amount_back = None
 
 
 if __name__ == "__main__":
