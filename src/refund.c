@@ -17,7 +17,7 @@
 #include "store_refund.h"
 
 /* The usable refund status in q, or RQ_NO_ANSWER / RQ_NOT_REFUND with
- * res->query_err saying why. */
+ * *why saying why. */
 static enum refund_query_outcome
 refund_answer_check(const char *refund_no, int qrc,
     const struct useepay_query_res *q, struct err *why)
