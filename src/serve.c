@@ -55,19 +55,11 @@ on_term(int sig)
 struct worker_thread {
 	pthread_t tid;
 	const struct serve_opts *o;
-	int index;
 	int ok;			/* set when its app is ready */
 	pthread_mutex_t *mu;
 	pthread_cond_t *cv;
 	int *ready;
 };
-
-void
-serve_handle(struct app *app, const struct route *routes, size_t nroutes,
-    struct req *r, struct resp *w)
-{
-	route_dispatch(routes, nroutes, app->pool, app, r, w);
-}
 
 static void
 serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
@@ -94,7 +86,7 @@ serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 		resp_error(&w, &r, &err);
 	} else {
 		log_set_rid(r.request_id);
-		serve_handle(app, o->routes, o->nroutes, &r, &w);
+		route_dispatch(o->routes, o->nroutes, o->pool, app, &r, &w);
 	}
 	if (req_fcgx_send(&w, fr) == -1)
 		log_info("http", "client_gone", "path=%s", r.path);
@@ -199,7 +191,7 @@ serve_worker(const struct serve_opts *o)
 	struct worker_thread *th;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-	int i, ready = 0, ok = 0, status = 0;
+	int i, ready = 0, ok = 0;
 	struct timespec deadline;
 
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -212,7 +204,6 @@ serve_worker(const struct serve_opts *o)
 	th = xcalloc((size_t)o->threads, sizeof(*th));
 	for (i = 0; i < o->threads; i++) {
 		th[i].o = o;
-		th[i].index = i;
 		th[i].mu = &mu;
 		th[i].cv = &cv;
 		th[i].ready = &ready;
@@ -260,5 +251,5 @@ serve_worker(const struct serve_opts *o)
 		}
 	}
 	free(th);
-	return status;
+	return 0;
 }

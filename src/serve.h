@@ -29,8 +29,4 @@ struct serve_opts {
  */
 int serve_worker(const struct serve_opts *);
 
-/* Handle one request already read into r (used by tests too). */
-void serve_handle(struct app *, const struct route *, size_t, struct req *,
-    struct resp *);
-
 #endif
