@@ -68,7 +68,7 @@ cli_up_outcome(enum err_code code)
 	switch (code) {
 	case E_UNKNOWN:
 		return "unknown";
-	case E_SIG:
+	case E_UPSTREAM_SIG:
 		return "bad_signature";
 	case E_TOOBIG:
 		return "too_big";

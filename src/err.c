@@ -26,6 +26,9 @@ static const struct {
 	[E_SIG] = {401, "bad_signature", "Signature verification failed."},
 	[E_UPSTREAM] = {502, "upstream_error", "The payment provider "
 					       "refused or failed."},
+	[E_UPSTREAM_SIG] = {502, "upstream_bad_signature", "The payment "
+					 "provider's answer could not be "
+					 "verified."},
 	[E_UNKNOWN] = {504, "upstream_unknown", "The payment provider did "
 						"not answer in time."},
 	[E_STORE] = {500, "internal_error", "Internal error."},

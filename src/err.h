@@ -19,8 +19,12 @@ enum err_code {
 	E_CONFLICT,	/* state does not allow it: 409 */
 	E_TOOBIG,	/* a size cap was hit: 413 */
 	E_RATE,		/* throttled: 429 */
-	E_SIG,		/* signature did not verify: 401 on notify, 502 upstream */
+	E_SIG,		/* an inbound message's signature did not verify
+			   (a notification): 401 */
 	E_UPSTREAM,	/* provider said no, or answered garbage: 502 */
+	E_UPSTREAM_SIG,	/* the provider's answer did not verify: 502
+			   (nothing in it is trusted; never a 401, which
+			   clients read as "log in again") */
 	E_UNKNOWN,	/* upstream outcome unknown (timeout): 504 */
 	E_STORE,	/* database failure: 500 */
 	E_INTERNAL,	/* broken invariant: 500 */

@@ -529,12 +529,14 @@ out:
 	return rc;
 }
 
-/* Verify l's signature with the configured type (§3). E_SIG when it does
- * not verify; any other failure is reported as `bad` (E_UPSTREAM for an
- * answer, E_INPUT for a notification). */
+/* Verify l's signature with the configured type (§3). `sig` when it does
+ * not verify (E_UPSTREAM_SIG for an answer, E_SIG for a notification: the
+ * directions map to different HTTP statuses); any other failure is
+ * reported as `bad` (E_UPSTREAM for an answer, E_INPUT for a
+ * notification). */
 static int
 up_verify(const struct cfg *c, const struct keys *k, const struct kvlist *l,
-    enum err_code bad, struct err *err)
+    enum err_code sig, enum err_code bad, struct err *err)
 {
 	int rc;
 
@@ -545,7 +547,9 @@ up_verify(const struct cfg *c, const struct keys *k, const struct kvlist *l,
 		rc = sign_verify_md5(l, k->md5_key, err);
 	else
 		rc = sign_verify_rsa(l, k->provider_pub, err);
-	if (rc == -1 && err->code != E_SIG && err->code != E_INTERNAL)
+	if (rc == -1 && err->code == E_SIG)
+		err->code = sig;
+	else if (rc == -1 && err->code != E_INTERNAL)
 		err->code = bad;
 	return rc;
 }
@@ -560,7 +564,7 @@ useepay_response_decode(const struct cfg *c, const struct keys *k,
 		err = &tmp;
 	if (up_json_fields(body, len, true, "answer", out, err) == -1)
 		return -1;
-	return up_verify(c, k, out, E_UPSTREAM, err);
+	return up_verify(c, k, out, E_UPSTREAM_SIG, E_UPSTREAM, err);
 }
 
 /* ---------------------------------------------------------------------
@@ -754,7 +758,7 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	}
 	if (useepay_response_decode(c, a->keys, buf_str(&rs.body), rs.body.len,
 	    reply, err) == -1) {
-		if (err->code == E_SIG)
+		if (err->code == E_UPSTREAM_SIG)
 			log_warn("useepay", "verify_fail", "type=%s msg=\"%s\"",
 			    kvlist_get(fields, "transactionType"), err->msg);
 		goto out;
@@ -1017,7 +1021,7 @@ useepay_notify_parse(const struct cfg *c, const struct keys *k,
 	    strcmp(st, up_sign_type_name(c->useepay_sign_type)) != 0)
 		return err_set(err, E_SIG, "useepay: notify signType is not "
 		    "%s", up_sign_type_name(c->useepay_sign_type));
-	if (up_verify(c, k, fields, E_INPUT, err) == -1)
+	if (up_verify(c, k, fields, E_SIG, E_INPUT, err) == -1)
 		return -1;
 	mno = kvlist_get(fields, "merchantNo");
 	if (mno == NULL || strcmp(mno, c->useepay_merchant_no) != 0)

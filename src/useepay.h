@@ -10,8 +10,9 @@
  * and returns -1 with *err when it is not:
  *   E_UNKNOWN   timeout / transport failure: the caller must QUERY, never
  *               re-create (spec §4)
- *   E_SIG       the response signature did not verify: nothing in it is
- *               trusted (treat the outcome as unknown)
+ *   E_UPSTREAM_SIG  the response signature did not verify: nothing in
+ *               it is trusted (treat the outcome as unknown); 502, never
+ *               E_SIG (that one is for inbound messages: 401)
  *   E_UPSTREAM  malformed answer (bad JSON, missing fields, HTTP != 200),
  *               or the request was certainly not delivered
  *   E_TOOBIG    the answer passed the size cap
@@ -158,7 +159,7 @@ int useepay_refund_build(const struct cfg *, const struct keys *,
  * Decode a synchronous answer (spec §2): one JSON object whose values are
  * all strings, into *out in the object's order (caller inits and cleans),
  * then verify its signature over every field with the configured sign
- * type (§3). -1 with E_UPSTREAM (not such an object) or E_SIG.
+ * type (§3). -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
  */
 int useepay_response_decode(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *out, struct err *);

@@ -540,6 +540,27 @@ class AdminTest(harness.StackTest):
         self.assertIn(("refund_create", "ok"), acts)
         self.assertIn(("refund_send", "ok"), acts)
 
+    def test_query_now_with_a_forged_answer_is_502_not_401(self):
+        # an answer that fails verification is the provider's problem
+        # (502), never "your session expired" (401: admin.js would send
+        # the merchant to the login page)
+        if not self.stack.sim:
+            self.skipTest("h5pay-sim not built")
+        no = self.insert_order(state="PENDING", amount=1000)
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        self.stack.sim_control("faults", bad_sign_count=1)
+        r = a.post("/admin/api/orders/%s/query" % no)
+        self.assertEqual(r.status, 502, r)
+        self.assertEqual(r.json()["error"], "upstream_bad_signature", r)
+        self.assertIn("verified", r.json()["message"])
+        self.assertEqual(self.state(no)[0], "PENDING")
+        # the session is intact: the next request is served
+        self.assertEqual(a.get("/admin/api/session").status, 200)
+        self.assertIn(("query", "failed"),
+                      self.q("SELECT action, result FROM admin_audit WHERE "
+                             "target = ?", (no,)))
+
     def test_concurrent_refunds_never_exceed_the_order(self):
         if not self.stack.sim:
             self.skipTest("h5pay-sim not built")
