@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "admin_query.h"
-#include "order.h"
+#include "order_state.h"
 #include "util.h"
 
 static const char *const sort_codes[SORT__COUNT] = { "cd", "ca", "ad", "aa" };

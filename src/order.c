@@ -1,7 +1,8 @@
 /*
  * order.c - the order state machine: the one place that decides an
  * order's (and a refund's) state from what the provider or our own calls
- * report (spec useepay-v1.md §5-8; issue 6).
+ * report (spec useepay-v1.md §5-8). Names and rows: order_state.c;
+ * notifications: notify.c.
  *
  * What it does: order_decide() is the pure table; order_apply() reads the
  * order inside the caller's write transaction, applies the table, writes
@@ -19,88 +20,6 @@
 #include "order.h"
 #include "store.h"
 #include "util.h"
-
-static const char *const state_names[ORDER__COUNT] = {
-	"CREATED", "PENDING", "UNKNOWN", "PAID", "FAILED", "CLOSED",
-	"PARTIALLY_REFUNDED", "REFUNDED",
-};
-
-static const char *const refund_names[REFUND__COUNT] = {
-	"CREATED", "PENDING", "UNKNOWN", "SUCCEEDED", "FAILED",
-};
-
-static const char *const source_names[OSRC__COUNT] = {
-	"notify", "query", "reconciler", "admin", "pay",
-};
-
-static const char *const anomaly_names[OAN__COUNT] = {
-	"none", "amount_mismatch", "currency_mismatch", "unknown_order",
-	"paid_after_closed", "paid_after_failed", "status_conflict",
-	"unknown_refund", "refund_mismatch", "refund_over_amount",
-};
-
-const char *
-order_state_name(enum order_state s)
-{
-	return (unsigned)s < ORDER__COUNT ? state_names[s] : "?";
-}
-
-const char *
-refund_state_name(enum refund_state s)
-{
-	return (unsigned)s < REFUND__COUNT ? refund_names[s] : "?";
-}
-
-const char *
-order_source_name(enum order_source s)
-{
-	return (unsigned)s < OSRC__COUNT ? source_names[s] : "?";
-}
-
-const char *
-order_anomaly_name(enum order_anomaly a)
-{
-	return (unsigned)a < OAN__COUNT ? anomaly_names[a] : "?";
-}
-
-int
-order_state_parse(const char *s, enum order_state *out)
-{
-	int i;
-
-	for (i = 0; s && i < ORDER__COUNT; i++)
-		if (strcmp(s, state_names[i]) == 0) {
-			*out = (enum order_state)i;
-			return 0;
-		}
-	return -1;
-}
-
-int
-refund_state_parse(const char *s, enum refund_state *out)
-{
-	int i;
-
-	for (i = 0; s && i < REFUND__COUNT; i++)
-		if (strcmp(s, refund_names[i]) == 0) {
-			*out = (enum refund_state)i;
-			return 0;
-		}
-	return -1;
-}
-
-bool
-order_state_is_open(enum order_state s)
-{
-	return s == ORDER_CREATED || s == ORDER_PENDING || s == ORDER_UNKNOWN;
-}
-
-static bool
-state_is_paid(enum order_state s)
-{
-	return s == ORDER_PAID || s == ORDER_PARTIALLY_REFUNDED ||
-	    s == ORDER_REFUNDED;
-}
 
 static bool
 has(const char *s)
@@ -148,14 +67,14 @@ decide_pay_status(const struct order *o, const struct order_input *in,
 	case UPS_FAILED:
 		if (order_state_is_open(s))
 			d->next = ORDER_FAILED;
-		else if (state_is_paid(s))
+		else if (order_state_is_paid(s))
 			d->anomaly = OAN_STATUS_CONFLICT;
 		break;
 	case UPS_CLOSED:
 	case UPS_CANCELLED:
 		if (order_state_is_open(s))
 			d->next = ORDER_CLOSED;
-		else if (state_is_paid(s))
+		else if (order_state_is_paid(s))
 			d->anomaly = OAN_STATUS_CONFLICT;
 		break;
 	case UPS_RECEIVED:
@@ -369,9 +288,9 @@ order_apply_refund(struct store *st, int64_t now, const struct order *o,
 	case UPS_SUCCEED:
 		if (r.state == REFUND_SUCCEEDED)
 			break;
-		if (!state_is_paid(o->state) ||
+		if (!order_state_is_paid(o->state) ||
 		    o->refunded_amount + r.amount > o->amount) {
-			a = state_is_paid(o->state) ? OAN_REFUND_OVER_AMOUNT :
+			a = order_state_is_paid(o->state) ? OAN_REFUND_OVER_AMOUNT :
 			    OAN_STATUS_CONFLICT;
 			break;
 		}
@@ -459,137 +378,4 @@ order_anomaly_record(struct store *st, int64_t now, enum order_anomaly a,
 	return store_anomaly_insert(st, 0, notification_id, 0,
 	    order_anomaly_name(a), order_source_name(src),
 	    detail ? detail : "", now, err);
-}
-
-const char *
-notify_outcome_name(enum notify_outcome o)
-{
-	static const char *const n[] = {"applied", "noop", "duplicate",
-	    "anomaly", "ignored"};
-
-	return (unsigned)o < sizeof(n) / sizeof(n[0]) ? n[o] : "?";
-}
-
-/* Inside the transaction: everything after the notification row exists. */
-static int
-notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
-    const struct useepay_txn *t, enum notify_outcome *res,
-    struct order_outcome *oo, struct err *err)
-{
-	struct order_input in;
-	const char *order_no;
-	struct buf d;
-	struct err e2;
-	int rc;
-
-	memset(&in, 0, sizeof(in));
-	in.source = OSRC_NOTIFY;
-	in.status = t->status;
-	in.result_code = t->result_code;
-	in.error_code = t->error_code;
-	in.error_msg = t->error_msg;
-	in.reference = t->reference;
-	in.amount = t->amount;
-	in.currency = t->currency;
-	in.msg_sha256 = sha;
-	in.notification_id = nid;
-	if (t->transaction_type == NULL ||
-	    strcmp(t->transaction_type, "pay") == 0) {
-		/* [inferred] a notify without transactionType is a payment */
-		in.kind = OIN_PAY_STATUS;
-		order_no = t->transaction_id;
-	} else if (strcmp(t->transaction_type, "refund") == 0) {
-		in.kind = OIN_REFUND_STATUS;
-		in.refund_no = t->transaction_id;
-		order_no = t->original_transaction_id;
-	} else {
-		*res = NOTIFY_IGNORED;
-		return 0;
-	}
-	rc = order_apply(st, now, order_no, &in, oo, &e2);
-	if (rc == -1 && e2.code != E_NOTFOUND) {
-		*err = e2;
-		return -1;
-	}
-	if (rc == -1) {
-		/* verified, but not ours: a retry cannot fix it */
-		buf_init(&d, 512);
-		buf_printf(&d, "transactionType=%.16s transactionId=%.64s "
-		    "originalTransactionId=%.64s result=%.32s",
-		    t->transaction_type ? t->transaction_type : "",
-		    t->transaction_id ? t->transaction_id : "",
-		    t->original_transaction_id ?
-		    t->original_transaction_id : "",
-		    t->result_code ? t->result_code : "");
-		rc = order_anomaly_record(st, now, OAN_UNKNOWN_ORDER,
-		    OSRC_NOTIFY, nid, buf_str(&d), err);
-		buf_cleanup(&d);
-		log_warn("order", "anomaly", "kind=unknown_order source=notify "
-		    "notification=%lld", (long long)nid);
-		*res = NOTIFY_ANOMALY;
-		return rc;
-	}
-	if (oo->anomaly != OAN_NONE && !oo->changed)
-		*res = NOTIFY_ANOMALY;
-	else
-		*res = oo->changed ? NOTIFY_APPLIED : NOTIFY_NOOP;
-	return 0;
-}
-
-int
-order_notify_apply_tx(struct store *st, int64_t now, const char *body,
-    size_t len, const char *sha, const struct useepay_txn *t,
-    enum notify_outcome *res, struct order_outcome *oo, struct err *err)
-{
-	struct notification n = {
-		.received_at = now,
-		.body = body,
-		.body_len = len,
-		.body_sha256 = sha,
-		.verified = true,
-		.transaction_type = t->transaction_type,
-		.transaction_id = t->transaction_id,
-		.result_code = t->result_code,
-	};
-	struct err e2;
-	int64_t nid, first;
-
-	memset(oo, 0, sizeof(*oo));
-	*res = NOTIFY_NOOP;
-	if (store_notification_find(st, sha, &first, &e2) == 0) {
-		/* applied (or not) when the first copy committed */
-		n.body = NULL;
-		n.body_len = 0;
-		n.duplicate_of = first;
-		if (store_notification_insert(st, &n, "duplicate", &nid,
-		    err) == -1)
-			return -1;
-		*res = NOTIFY_DUPLICATE;
-		return 0;
-	}
-	if (e2.code != E_NOTFOUND) {
-		*err = e2;
-		return -1;
-	}
-	if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
-	    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||
-	    store_notification_finish(st, nid, notify_outcome_name(*res),
-	    oo->order_id, err) == -1)
-		return -1;
-	return 0;
-}
-
-int
-order_notify_process(struct store *st, int64_t now, const char *body,
-    size_t len, const char *sha, const struct useepay_txn *t,
-    enum notify_outcome *res, struct order_outcome *oo, struct err *err)
-{
-	if (store_begin(st, err) == -1)
-		return -1;
-	if (order_notify_apply_tx(st, now, body, len, sha, t, res, oo,
-	    err) == -1) {
-		store_rollback(st);
-		return -1;
-	}
-	return store_commit(st, err);	/* rolls back when it fails */
 }

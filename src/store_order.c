@@ -10,7 +10,7 @@
 
 #include <sqlite3.h>
 
-#include "order.h"
+#include "order_state.h"
 #include "store.h"
 #include "util.h"
 

@@ -6,7 +6,7 @@
  * signature over every received field, check signType and merchantNo,
  * hash the raw body), then one short write transaction shared with the
  * other notifications this process is handling at that moment (group
- * commit, notify_batch.c), then the answer: "200 text/plain OK" only after
+ * commit, notify.c), then the answer: "200 text/plain OK" only after
  * that commit. What it does not do: any outbound HTTP, any SQL.
  *   bad/missing signature, wrong signType or merchantNo -> 401, nothing
  *       stored, a log line and a counter
@@ -20,7 +20,7 @@
 
 #include "app.h"
 #include "log.h"
-#include "order.h"
+#include "notify.h"
 #include "sign.h"
 #include "useepay.h"
 #include "web.h"
@@ -72,7 +72,7 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 	job.body_sha256 = sha;
 	job.txn = &txn;
 	/* group commit: returns once the batch holding it has committed */
-	if (order_notify_submit(app->store, &job) == -1) {
+	if (notify_submit(app->store, &job) == -1) {
 		*err = job.err;
 		log_error("notify", "store_fail", "txn=%s msg=\"%s\"",
 		    txn.transaction_id, err->msg);

@@ -2,7 +2,7 @@
  * fuzz_notify.c - libFuzzer over the whole /notify path: form decoding,
  * signature verification, field checks (useepay_notify_parse), then, for
  * what verifies, the transaction that stores and applies it
- * (order_notify_process) against a scratch SQLite file.
+ * (notify_process) against a scratch SQLite file.
  *
  * The first input byte picks the mode: even = the body as received (the
  * forged-notification surface: must never verify); odd = the harness
@@ -22,6 +22,7 @@
 #include "form.h"
 #include "keys.h"
 #include "log.h"
+#include "notify.h"
 #include "order.h"
 #include "req.h"
 #include "sign.h"
@@ -151,7 +152,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!(data[0] & 1))
 			abort();
 		sign_sha256_hex(body, len, sha);
-		if (order_notify_process(st, now++, body, len, sha, &txn, &res,
+		if (notify_process(st, now++, body, len, sha, &txn, &res,
 		    &oo, &err) == -1) {
 			fprintf(stderr, "store failed: %s\n", err.msg);
 			abort();

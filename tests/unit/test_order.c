@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "buf.h"
+#include "notify.h"
 #include "order.h"
 #include "sign.h"
 #include "store.h"
@@ -749,7 +750,7 @@ notify(const char *body, const struct useepay_txn *t,
 	int rc;
 
 	sign_sha256_hex(body, strlen(body), sha);
-	rc = order_notify_process(st, NOW, body, strlen(body), sha, t, res,
+	rc = notify_process(st, NOW, body, strlen(body), sha, t, res,
 	    &oo, &err);
 	if (rc == -1)
 		fprintf(stderr, "notify: %s\n", err.msg);
@@ -864,7 +865,7 @@ gc_run(void *arg)
 		bj.len = strlen(big);
 		bj.body_sha256 = sha;
 		bj.txn = &t;
-		g->big_rc = order_notify_submit(mine, &bj);
+		g->big_rc = notify_submit(mine, &bj);
 		useepay_txn_cleanup(&t);
 	}
 	for (i = 0; i < GC_ORDERS; i++) {
@@ -883,7 +884,7 @@ gc_run(void *arg)
 		job.len = strlen(body);
 		job.body_sha256 = sha;
 		job.txn = &t;
-		if (order_notify_submit(mine, &job) == 0) {
+		if (notify_submit(mine, &job) == 0) {
 			g->ok++;
 			g->applied += job.res == NOTIFY_APPLIED;
 		} else
@@ -925,7 +926,7 @@ test_notify_group_commit(void)
 	T_EQ_INT(failed, 0);
 	T_EQ_INT(applied, GC_ORDERS);
 	T_EQ_INT(g[3].big_rc, -1);
-	T_OK(order_notify_max_batch() >= 2);
+	T_OK(notify_max_batch() >= 2);
 	T_EQ_INT(q_int("SELECT COUNT(*) FROM orders WHERE order_no GLOB "
 	    "'G[0-9]*' AND state = 'PAID'", NULL), GC_ORDERS);
 	T_EQ_INT(q_int("SELECT COUNT(*) FROM order_events e JOIN orders o ON "

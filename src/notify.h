@@ -1,0 +1,85 @@
+/*
+ * notify.h - a verified UseePay notification (docs/protocol.md §5) into
+ * the database: stored, matched to its order or refund, applied through
+ * order_apply() (order.h), acknowledged only after the commit that holds
+ * it. Several notifications of one worker process share one commit
+ * (group commit, notify_submit).
+ */
+#ifndef H5PAY_NOTIFY_H
+#define H5PAY_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "order.h"
+#include "useepay.h"
+
+struct store;
+
+enum notify_outcome {
+	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
+	NOTIFY_NOOP,		/* nothing to change: already there */
+	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
+	NOTIFY_ANOMALY,		/* verified, unusable: anomaly stored */
+	NOTIFY_IGNORED		/* a transactionType we do not handle */
+};
+
+const char *notify_outcome_name(enum notify_outcome);
+
+/*
+ * A verified notification (spec §5): in ONE write transaction store it
+ * (raw body, its SHA-256; a byte-identical redelivery is stored as a
+ * duplicate and changes nothing), find its order (pay: transactionId;
+ * refund: originalTransactionId + transactionId as refund number), apply
+ * it through order_apply(), record what came of it; commit. body_sha256
+ * is computed by the caller before (outside the lock). 0 once committed:
+ * only then may the caller acknowledge. -1 with E_STORE (nothing stored;
+ * the provider must retry).
+ */
+int notify_process(struct store *, int64_t now, const char *body,
+    size_t len, const char *body_sha256, const struct useepay_txn *,
+    enum notify_outcome *, struct order_outcome *, struct err *);
+
+/* The same inside the caller's transaction (no begin, no commit): for
+ * group commit. On -1 the caller must undo what it did (a savepoint). */
+int notify_apply_tx(struct store *, int64_t now, const char *body,
+    size_t len, const char *body_sha256, const struct useepay_txn *,
+    enum notify_outcome *, struct order_outcome *, struct err *);
+
+/* One notification waiting for group commit (notify.c). The
+ * submitter fills the inputs; the results are valid once submit returns. */
+struct notify_job {
+	/* in: borrowed until notify_submit returns */
+	int64_t now;
+	const char *body;
+	size_t len;
+	const char *body_sha256;
+	const struct useepay_txn *txn;
+	/* out */
+	enum notify_outcome res;
+	struct order_outcome oo;
+	struct err err;
+	int rc;
+	/* private */
+	bool done;
+	struct notify_job *next;
+};
+
+/*
+ * Group commit (notify.c): hand one verified notification to this
+ * process's batch and wait until the batch holding it has committed (or
+ * failed). The first waiting thread becomes the leader: it takes the
+ * write lock, then every notification queued by then, applies each inside
+ * its own savepoint on its own connection `st`, commits once (one fsync
+ * for all) and wakes the others. 0 once this notification's transaction
+ * committed (acknowledge it then); -1 with job->err when it did not
+ * (nothing of it stored; answer 500).
+ */
+int notify_submit(struct store *st, struct notify_job *);
+
+/* Largest batch committed by this process so far (tests, logs). */
+int notify_max_batch(void);
+
+#endif
