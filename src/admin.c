@@ -95,7 +95,7 @@ admin_audit(struct app *app, const struct admin_audit *a, bool in_txn,
 }
 
 void
-admin_audit_req(struct app *app, const struct req *r, const char *admin,
+admin_auditf(struct app *app, const struct admin_who *who,
     const char *action, const char *target, enum admin_result res,
     const char *fmt, ...)
 {
@@ -108,13 +108,13 @@ admin_audit_req(struct app *app, const struct req *r, const char *admin,
 	va_start(ap, fmt);
 	buf_vprintf(&d, fmt, ap);
 	va_end(ap);
-	a.admin = admin;
+	a.admin = who ? who->admin : "";
 	a.action = action;
 	a.target = target;
 	a.detail = buf_str(&d);
 	a.result = res;
-	a.ip = r ? r->client_ip : "";
-	a.request_id = r ? r->request_id : "";
+	a.ip = who ? who->ip : "";
+	a.request_id = who ? who->request_id : "";
 	if (admin_audit(app, &a, false, &err) == -1)
 		log_error("admin", "audit_fail", "action=%s msg=\"%s\"", action,
 		    err.msg);
@@ -307,36 +307,6 @@ admin_session_revoke(struct app *app, const char *token, struct err *err)
 		return -1;
 	}
 	return store_commit(app->store, err);
-}
-
-int
-admin_require(struct app *app, const struct req *r,
-    struct admin_session *sess, struct err *err)
-{
-	return admin_session_get(app, req_cookie(r, ADMIN_COOKIE), sess, err);
-}
-
-int
-admin_route_guard(struct app *app, const struct req *r, unsigned flags,
-    struct err *err)
-{
-	struct admin_session sess;
-	const char *tok;
-
-	if (admin_require(app, r, &sess, err) == -1)
-		return -1;
-	if (!(flags & R_CSRF))
-		return 0;
-	tok = req_param(r, ADMIN_CSRF_HEADER);
-	if (tok == NULL || !ct_equal(tok, strlen(tok), sess.csrf,
-	    strlen(sess.csrf))) {
-		admin_audit_req(app, r, sess.username, "csrf_refused", r->path,
-		    ADMIN_REFUSED, "%s %s", r->method,
-		    tok ? "wrong token" : "no token");
-		return err_set(err, E_FORBIDDEN, "CSRF token %s",
-		    tok ? "wrong" : "missing");
-	}
-	return 0;
 }
 
 /* --- users ---------------------------------------------------------------- */

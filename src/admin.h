@@ -24,7 +24,6 @@
 
 #include "app.h"
 #include "err.h"
-#include "req.h"
 
 #define ADMIN_COOKIE "__Host-h5a"
 #define ADMIN_CSRF_HEADER "HTTP_X_CSRF_TOKEN"	/* X-CSRF-Token */
@@ -83,22 +82,13 @@ int admin_session_revoke(struct app *, const char *token, struct err *);
 /* CSRF token of a session token: 64 hex chars into out[65]. */
 void admin_csrf_derive(const char *token, char out[65]);
 
-/*
- * The session of the request's cookie (E_AUTH without one). Handlers of
- * R_ADMIN routes call it for the admin's identity.
- */
-int admin_require(struct app *, const struct req *, struct admin_session *,
-    struct err *);
-
-/*
- * The guard route_dispatch() runs for a route with R_ADMIN or R_CSRF in
- * flags: -1 with E_AUTH without a valid session, E_FORBIDDEN when R_CSRF
- * is set and X-CSRF-Token is missing or wrong (audited), 0 to proceed.
- */
-int admin_route_guard(struct app *, const struct req *, unsigned flags,
-    struct err *);
-
 enum admin_result { ADMIN_OK = 0, ADMIN_REFUSED, ADMIN_FAILED };
+
+/* Who did it, for the audit log: the admin user name (or "cli", "api"),
+ * the client address and the request id. Fields may be NULL. */
+struct admin_who {
+	const char *admin, *ip, *request_id;
+};
 
 /* One audit record, in its own transaction (in_txn false) or the
  * caller's (in_txn true). Fields may be NULL (stored as ""). */
@@ -109,10 +99,11 @@ struct admin_audit {
 };
 int admin_audit(struct app *, const struct admin_audit *, bool in_txn,
     struct err *);
-/* Same filled from a request (ip, request id). Failures are logged. */
-void admin_audit_req(struct app *, const struct req *, const char *admin,
+/* One audit record by who (may be NULL), in its own transaction, the
+ * detail formatted. Failures are logged, not returned. */
+void admin_auditf(struct app *, const struct admin_who *who,
     const char *action, const char *target, enum admin_result,
-    const char *detail_fmt, ...) __attribute__((format(printf, 7, 8)));
+    const char *detail_fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* User management (the CLI): -1 with E_CONFLICT (exists), E_NOTFOUND,
  * E_INPUT (bad name/password). passwd and disable revoke the user's

@@ -28,6 +28,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
+#include "order_query.h"
 #include "pay.h"
 #include "store.h"
 #include "useepay.h"
@@ -235,89 +236,34 @@ jsapi_complete(const struct useepay_jsapi *j)
 	    j->sign_type && *j->sign_type && j->pay_sign && *j->pay_sign;
 }
 
-/* Apply one input to the order in its own write transaction. */
-static int
-pay_apply(struct app *app, const char *order_no, const struct order_input *in,
-    struct err *err)
-{
-	struct order_outcome out;
-
-	if (store_begin(app->store, err) == -1)
-		return -1;
-	memset(&out, 0, sizeof(out));
-	if (order_apply(app->store, app_now_s(app), order_no, in, &out,
-	    err) == -1) {
-		store_rollback(app->store);
-		return -1;
-	}
-	return store_commit(app->store, err);
-}
-
-/* What a provider query said about an order. */
-enum pay_verdict {
-	PV_NONE = 0,		/* not asked (slot taken), no usable answer */
-	PV_STATUS,		/* a status, applied through order_apply */
-	PV_ABSENT		/* verified: the provider has no such txn */
-};
-
 /*
- * Query the provider about an open order if its slot is free (last check
- * at or before not_after) and apply the answer; *v says what came of it.
- * 0 also when the slot was taken or the provider did not answer usably
- * (logged); -1 only for a database failure.
+ * Query the provider about an open order if its status-query slot is free
+ * (last check at or before not_after) and apply the answer
+ * (order_query_apply, source "query"); *v says what came of it. 0 also
+ * when the slot was taken or the provider did not answer usably (logged);
+ * -1 only for a database failure.
  */
 static int
-pay_query_apply(struct app *app, const struct buyer_order *o,
-    int64_t not_after, enum pay_verdict *v, struct err *err)
+pay_query(struct app *app, const struct buyer_order *o, int64_t not_after,
+    enum order_query_verdict *v, struct err *err)
 {
-	struct useepay_query_res q;
-	struct order_input in;
-	struct err qe;
-	bool taken = false;
-	int rc = 0;
+	struct order_query_req rq = {
+		.source = OSRC_QUERY,
+		.flags = OQ_CLAIM,
+		.claim_not_after = not_after,
+	};
+	struct order_query_res res;
 
-	*v = PV_NONE;
-	if (store_begin(app->store, err) == -1)
+	if (order_query_apply(app, o->order_no, &rq, &res, err) == -1)
 		return -1;
-	if (store_order_query_claim(app->store, o->id, app_now_s(app),
-	    not_after, &taken, err) == -1) {
-		store_rollback(app->store);
-		return -1;
-	}
-	if (store_commit(app->store, err) == -1)
-		return -1;
-	if (!taken)
-		return 0;
-	err_clear(&qe);
-	if (useepay_query(app, o->order_no, &q, &qe) == -1) {
+	*v = res.verdict;
+	if (res.verdict == OQ_NO_ANSWER)
 		log_warn("pay", "query_fail", "order=%s code=%s msg=\"%s\"",
-		    o->order_no, err_name(qe.code), qe.msg);
-		return 0;
-	}
-	if (q.outcome == UP_OK && q.found &&
-	    q.txn.transaction_id != NULL &&
-	    strcmp(q.txn.transaction_id, o->order_no) == 0) {
-		memset(&in, 0, sizeof(in));
-		in.source = OSRC_QUERY;
-		in.kind = OIN_PAY_STATUS;
-		in.status = q.txn.status;
-		in.result_code = q.txn.result_code;
-		in.error_code = q.txn.error_code;
-		in.error_msg = q.txn.error_msg;
-		in.reference = q.txn.reference;
-		in.amount = q.txn.amount;
-		in.currency = q.txn.currency;
-		rc = pay_apply(app, o->order_no, &in, err);
-		*v = PV_STATUS;
-	} else {
-		if (q.outcome == UP_OK && !q.found)
-			*v = PV_ABSENT;
-		log_info("pay", "query_nothing", "order=%s outcome=%s found=%d",
-		    o->order_no, q.outcome == UP_OK ? "ok" : "refused",
-		    q.found ? 1 : 0);
-	}
-	useepay_query_res_cleanup(&q);
-	return rc;
+		    o->order_no, err_name(res.why.code), res.why.msg);
+	else if (res.verdict != OQ_STATUS && res.verdict != OQ_NOT_ASKED)
+		log_info("pay", "query_nothing", "order=%s verdict=%s",
+		    o->order_no, order_query_verdict_name(res.verdict));
+	return 0;
 }
 
 static bool
@@ -333,13 +279,13 @@ state_is(const struct buyer_order *o, const char *s)
  */
 static enum pay_result
 pay_result_of(struct app *app, const struct buyer_order *o,
-    enum pay_verdict v)
+    enum order_query_verdict v)
 {
 	if (state_is(o, "PENDING") && o->jsapi != NULL &&
 	    app_now_s(app) < o->expires_at)
 		return PAY_READY;
 	if (state_is(o, "CREATED") || state_is(o, "UNKNOWN"))
-		return v == PV_ABSENT ? PAY_REFUSED : PAY_UNKNOWN;
+		return v == OQ_ABSENT ? PAY_REFUSED : PAY_UNKNOWN;
 	if (state_is(o, "FAILED") && o->jsapi == NULL)
 		return PAY_REFUSED;
 	return PAY_NOT_PAYABLE;
@@ -367,7 +313,7 @@ pay_existing(struct app *app, const char *openid, const char *key,
 {
 	int64_t deadline = mono_ms() + app->cfg->http_connect_timeout_ms +
 	    app->cfg->http_timeout_ms + PAY_WAIT_EXTRA_MS;
-	enum pay_verdict v = PV_NONE;
+	enum order_query_verdict v = OQ_NOT_ASKED;
 
 	for (;;) {
 		if (store_buyer_order_by_key(app->store, openid, key, o,
@@ -381,7 +327,7 @@ pay_existing(struct app *app, const char *openid, const char *key,
 	if (state_is(o, "CREATED") || state_is(o, "UNKNOWN")) {
 		/* a crashed or timed-out create: ask, at most once per
 		 * status interval */
-		if (pay_query_apply(app, o, app_now_s(app) -
+		if (pay_query(app, o, app_now_s(app) -
 		    app->cfg->status_query_interval_sec, &v, err) == -1)
 			goto fail;
 		buyer_order_cleanup(o);
@@ -488,8 +434,9 @@ pay_create(struct app *app, const char *openid, const char *appid,
 {
 	struct useepay_pay_res pr;
 	struct useepay_pay_req preq;
-	enum pay_verdict v = PV_NONE;
+	enum order_query_verdict v = OQ_NOT_ASKED;
 	struct order_input in;
+	struct order_outcome applied;
 	struct buyer_order cur;
 	struct err pe;
 	char order_no[33];
@@ -562,9 +509,9 @@ pay_create(struct app *app, const char *openid, const char *appid,
 		    cur.order_no, rc == -1 ? err_name(pe.code) : "-",
 		    rc == -1 ? pe.msg : "no redirectParam");
 	}
-	rc = pay_apply(app, cur.order_no, &in, err);
+	rc = order_apply_tx(app, cur.order_no, &in, &applied, err);
 	if (in.kind == OIN_CREATE_UNKNOWN && rc == 0)
-		rc = pay_query_apply(app, &cur, app_now_s(app), &v, err);
+		rc = pay_query(app, &cur, app_now_s(app), &v, err);
 	free(jsapi);
 	useepay_pay_res_cleanup(&pr);	/* zeroed by useepay_pay */
 	buyer_order_cleanup(&cur);
@@ -598,9 +545,9 @@ pay_status(struct app *app, const char *openid, const char *order_no,
 	last = o->last_query_at ? o->last_query_at : o->created_at;
 	if ((state_is(o, "PENDING") || state_is(o, "UNKNOWN") ||
 	    state_is(o, "CREATED")) && now - last >= iv) {
-		enum pay_verdict v;
+		enum order_query_verdict v;
 
-		if (pay_query_apply(app, o, now - iv, &v, err) == -1) {
+		if (pay_query(app, o, now - iv, &v, err) == -1) {
 			log_error("pay", "status_apply_fail", "order=%s "
 			    "msg=\"%s\"", o->order_no, err->msg);
 			err_clear(err);

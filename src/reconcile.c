@@ -2,15 +2,10 @@
  * reconcile.c - the reconciler: UseePay resends a notification at most 8
  * times over ~2.5 h (spec §5), so orders still open are queried (§6) on a
  * back-off schedule (order_next_check: +1, +2, +5, +10, +20 min, then
- * hourly) and the answer goes through order_apply() like any other.
- *
- * Closing: an order past expires_at + RECONCILE_GRACE_SEC is closed
- * (OIN_EXPIRE) only after a verified answer that says it is not paid:
- * a final non-paid status, a non-final one (the provider's own expiry has
- * passed), or no such transaction. A payment that commits first wins: the
- * close re-reads the order in its transaction and leaves a PAID order
- * alone; a payment that arrives after the close makes it PAID with an
- * anomaly (order.c).
+ * hourly) through order_query_apply(), which applies the answer through
+ * order_apply() like any other source and, past expiry, closes an order
+ * the provider verifiably did not take money for (the rule is in
+ * order_query.c).
  * Refunds in flight are queried on the same back-off (from their creation,
  * first no sooner than REFUND_FIRST_CHECK_SEC) through refund_query_apply(),
  * which applies a verified refund answer through order_apply() and moves
@@ -28,145 +23,54 @@
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
+#include "order_query.h"
 #include "reconcile.h"
 #include "refund.h"
 #include "store.h"
 #include "store_refund.h"
-#include "useepay.h"
 
 #define BATCH 64
 
-/* What the provider said, reduced to what the reconciler needs. */
-enum verdict {
-	V_ERROR,		/* no usable answer: try again later */
-	V_STATUS,		/* a transaction status to apply */
-	V_ABSENT,		/* the query succeeded: no such transaction */
-	V_REFUSED		/* the query itself was refused */
-};
-
-/* A status that says "not paid" (an unknown string says nothing). */
-static bool
-status_is_unpaid(enum useepay_status s)
-{
-	return s == UPS_FAILED || s == UPS_CLOSED || s == UPS_CANCELLED ||
-	    s == UPS_RECEIVED || s == UPS_PENDING;
-}
-
-/* Decide and write one order, in its own transaction. */
-static int
-reconcile_apply(struct app *app, const struct order *o, enum verdict v,
-    const struct useepay_query_res *q, struct reconcile_stats *stats,
-    struct err *err)
-{
-	int64_t now = app_now_s(app);
-	struct order_input in;
-	struct order_outcome out;
-	bool past = now >= o->expires_at + RECONCILE_GRACE_SEC;
-	bool unpaid = false;
-	struct err e2;
-
-	if (store_begin(app->store, err) == -1)
-		return -1;
-	memset(&in, 0, sizeof(in));
-	in.source = OSRC_RECONCILER;
-	in.amount = -1;
-	memset(&out, 0, sizeof(out));
-	if (v == V_STATUS) {
-		in.kind = OIN_PAY_STATUS;
-		in.status = q->txn.status;
-		in.result_code = q->txn.result_code;
-		in.error_code = q->txn.error_code;
-		in.error_msg = q->txn.error_msg;
-		in.reference = q->txn.reference;
-		in.amount = q->txn.amount;
-		in.currency = q->txn.currency;
-		if (order_apply(app->store, now, o->order_no, &in, &out,
-		    &e2) == -1)
-			goto fail2;
-		stats->anomalies += out.anomaly != OAN_NONE;
-		if (out.changed) {
-			stats->changed++;
-			stats->paid += out.new_state == ORDER_PAID;
-			stats->closed += out.new_state == ORDER_CLOSED;
-		}
-		unpaid = status_is_unpaid(q->txn.status) &&
-		    out.anomaly == OAN_NONE;
-	} else if (v == V_ABSENT) {
-		unpaid = true;
-	} else if (v == V_REFUSED) {
-		unpaid = now >= o->expires_at + RECONCILE_REFUSED_GIVE_UP_SEC;
-	}
-	if (past && unpaid) {
-		memset(&in, 0, sizeof(in));
-		in.source = OSRC_RECONCILER;
-		in.kind = OIN_EXPIRE;
-		in.amount = -1;
-		if (v == V_STATUS) {
-			in.result_code = q->txn.result_code;
-			in.error_code = q->txn.error_code;
-			in.error_msg = q->txn.error_msg;
-		} else if (q != NULL) {
-			in.error_code = q->error_code;
-			in.error_msg = q->error_msg;
-		}
-		if (order_apply(app->store, now, o->order_no, &in, &out,
-		    &e2) == -1)
-			goto fail2;
-		if (out.changed) {
-			stats->changed++;
-			stats->closed++;
-		}
-	}
-	if (store_order_schedule(app->store, o->id, now,
-	    order_next_check(o->created_at, o->check_attempts + 1, now),
-	    o->check_attempts + 1, err) == -1)
-		goto fail;
-	return store_commit(app->store, err);
-fail2:
-	if (e2.code == E_NOTFOUND) {
-		/* deleted meanwhile: nothing to reconcile */
-		store_rollback(app->store);
-		return 0;
-	}
-	*err = e2;
-fail:
-	store_rollback(app->store);
-	return -1;
-}
-
+/* Query one due order and apply the answer (order_query_apply with
+ * OQ_CLOSE | OQ_SCHEDULE); *dbfail on a store failure. */
 static void
 reconcile_one(struct app *app, const struct order *o,
     struct reconcile_stats *stats, struct err *dberr, int *dbfail)
 {
-	struct useepay_query_res q;
-	struct err err;
-	enum verdict v;
+	struct order_query_req rq = {
+		.source = OSRC_RECONCILER,
+		.flags = OQ_CLOSE | OQ_SCHEDULE,
+	};
+	struct order_query_res res;
 
 	stats->due++;
-	err_clear(&err);
-	if (useepay_query(app, o->order_no, &q, &err) == -1) {
-		v = V_ERROR;
-		stats->errors++;
-		log_warn("reconcile", "query_fail", "order=%s code=%s "
-		    "msg=\"%s\"", o->order_no, err_name(err.code), err.msg);
-	} else {
-		stats->queried++;
-		if (q.outcome != UP_OK)
-			v = V_REFUSED;
-		else if (q.found)
-			v = V_STATUS;
-		else
-			v = V_ABSENT;
-	}
-	if (reconcile_apply(app, o, v, v == V_ERROR ? NULL : &q, stats,
-	    dberr) == -1) {
+	if (order_query_apply(app, o->order_no, &rq, &res, dberr) == -1) {
+		if (dberr->code == E_NOTFOUND)
+			return;		/* deleted meanwhile */
 		stats->errors++;
 		*dbfail = 1;
 		log_error("reconcile", "store_fail", "order=%s msg=\"%s\"",
 		    o->order_no, dberr->msg);
+		return;
 	}
-	if (v != V_ERROR)
-		useepay_query_res_cleanup(&q);
+	if (res.verdict == OQ_NO_ANSWER) {
+		stats->errors++;
+		log_warn("reconcile", "query_fail", "order=%s code=%s "
+		    "msg=\"%s\"", o->order_no, err_name(res.why.code),
+		    res.why.msg);
+		return;
+	}
+	stats->queried++;
+	stats->anomalies += res.oc.anomaly != OAN_NONE;
+	if (res.oc.changed) {
+		stats->changed++;
+		stats->paid += res.oc.new_state == ORDER_PAID;
+		stats->closed += res.oc.new_state == ORDER_CLOSED;
+	}
+	if (res.closed) {
+		stats->changed++;
+		stats->closed++;
+	}
 }
 
 /* Query one due refund and apply the answer; *dbfail on a store failure. */
@@ -186,11 +90,11 @@ reconcile_refund(struct app *app, const struct refund_check *c,
 		    "msg=\"%s\"", c->refund_no, dberr->msg);
 		return;
 	}
-	if (rq.outcome != RQ_APPLIED) {
-		stats->errors += !rq.answered;
+	if (rq.verdict != OQ_STATUS) {
+		stats->errors += rq.verdict == OQ_NO_ANSWER;
 		log_warn("reconcile", "refund_query_fail", "refund=%s order=%s "
 		    "code=%s msg=\"%s\"", c->refund_no, c->order_no,
-		    err_name(rq.query_err.code), rq.query_err.msg);
+		    err_name(rq.why.code), rq.why.msg);
 		return;
 	}
 	stats->refunds_applied++;

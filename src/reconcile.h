@@ -22,13 +22,8 @@ struct app;
 struct cfg;
 struct keys;
 
-/* Seconds after expires_at before an unpaid order is closed: leaves the
- * provider time to finish a payment made at the last moment. */
-#define RECONCILE_GRACE_SEC 600
-/* A query the provider keeps refusing (errorCode != 0000; e.g. it never
- * received the create) counts as "not paid" only this long after expiry:
- * the error table is [unknown] (spec §8). */
-#define RECONCILE_REFUSED_GIVE_UP_SEC 86400
+/* When an unpaid order is closed: ORDER_CLOSE_GRACE_SEC and
+ * ORDER_REFUSED_GIVE_UP_SEC (order_query.h). */
 /* At most this many orders per pass (the rest wait for the next). */
 #define RECONCILE_MAX_PER_PASS 2000
 /* At most this many refunds per pass. */

@@ -1,8 +1,9 @@
 /*
- * refund.h - resolving a refund in flight by asking UseePay (spec §6):
- * one function used by the admin's "query now" (web_admin_orders.c) and by
- * the reconciler (reconcile.c), so a refund whose answer or notification
- * was lost is settled the same way whoever asks.
+ * refund.h - refunds: creating one (refund_create: reserve the amount,
+ * call UseePay, apply its answer) and resolving one in flight by asking
+ * UseePay (refund_query_apply, docs/protocol.md §6, §7): used by the
+ * admin (web_admin_orders.c) and by the reconciler (reconcile.c), so a
+ * refund is created and settled the same way whoever asks.
  */
 #ifndef H5PAY_REFUND_H
 #define H5PAY_REFUND_H
@@ -10,8 +11,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "admin.h"
 #include "err.h"
 #include "order.h"
+#include "order_query.h"
 #include "useepay.h"
 
 struct app;
@@ -20,21 +23,11 @@ struct app;
  * the admin's own refund call (in flight meanwhile) time to finish. */
 #define REFUND_FIRST_CHECK_SEC 60
 
-enum refund_query_outcome {
-	RQ_APPLIED = 0,		/* a verified refund status, applied */
-	RQ_NO_ANSWER,		/* no usable answer (transport, signature,
-				 * refused, no such transaction) */
-	RQ_NOT_REFUND		/* a verified transaction that is not this
-				 * refund */
-};
-
 struct refund_query_res {
-	enum refund_query_outcome outcome;
-	bool answered;			/* a verified answer came (maybe a
-					 * refusal or "no such transaction") */
-	struct err query_err;		/* why, when not RQ_APPLIED */
-	enum useepay_status status;	/* RQ_APPLIED: the provider's */
-	struct order_outcome oc;	/* RQ_APPLIED: what order_apply did */
+	enum order_query_verdict verdict;	/* OQ_STATUS: applied */
+	struct err why;			/* when verdict != OQ_STATUS */
+	enum useepay_status status;	/* OQ_STATUS: the provider's */
+	struct order_outcome oc;	/* OQ_STATUS: what order_apply did */
 };
 
 /*
@@ -54,5 +47,57 @@ struct refund_query_res {
 int refund_query_apply(struct app *, const char *refund_no,
     enum order_source src, const char *actor, struct refund_query_res *res,
     struct err *);
+
+/* At most this many refunds in flight are queried by refund_query_open. */
+#define REFUND_QUERY_OPEN_MAX 10
+
+/*
+ * refund_query_apply() for each refund of order order_id still in flight
+ * (CREATED, PENDING, UNKNOWN; at most REFUND_QUERY_OPEN_MAX, oldest
+ * first): nos[i] and res[i] for each, *n how many. A refund without a
+ * usable answer does not stop the others. -1 with E_STORE.
+ */
+int refund_query_open(struct app *, int64_t order_id, enum order_source src,
+    const char *actor, char (*nos)[33], struct refund_query_res *res,
+    size_t *n, struct err *);
+
+/*
+ * What can still be refunded of o: *refundable (0 unless o is PAID or
+ * PARTIALLY_REFUNDED) after its refunded amount and the refunds in flight
+ * (*in_flight: CREATED, PENDING, UNKNOWN, still reserved). -1 with E_STORE.
+ */
+int refund_refundable(struct app *, const struct order *o,
+    int64_t *refundable, int64_t *in_flight, struct err *);
+
+#define REFUND_REASON_MAX 256
+
+struct refund_create_res {
+	char refund_no[33];
+	enum refund_state state;	/* PENDING, SUCCEEDED, FAILED, or
+					   UNKNOWN: the provider's answer is
+					   unknown; the amount stays reserved
+					   until a notification or a query */
+	struct order_outcome oc;	/* what order_apply did */
+	char error_code[17];		/* FAILED: the provider's */
+	char error_msg[REFUND_REASON_MAX + 1];
+	struct err send_err;		/* UNKNOWN: why */
+};
+
+/*
+ * Refund amount (minor units, > 0) of the paid order order_no. In one
+ * write transaction: check that the order is PAID or PARTIALLY_REFUNDED
+ * and that amount fits what is left once the refunded amount and the
+ * refunds in flight are counted, insert the refund CREATED (so two
+ * concurrent refunds can never exceed the order), audit it. Then call
+ * UseePay (§7) outside any transaction and apply its answer through
+ * order_apply() (an answer we cannot know leaves the refund UNKNOWN). Each
+ * step is audited as `who`. 0 with *res once the refund exists (whatever
+ * the provider said); -1 with E_INPUT (amount, reason over
+ * REFUND_REASON_MAX), E_NOTFOUND (no such order), E_CONFLICT (not
+ * refundable, beyond the refundable amount; audited as refused), E_STORE.
+ */
+int refund_create(struct app *, const char *order_no, int64_t amount,
+    const char *reason, const struct admin_who *who,
+    struct refund_create_res *res, struct err *);
 
 #endif

@@ -16,6 +16,7 @@
 #include "kv.h"
 
 struct json_object;
+struct admin_session;
 struct session;
 
 #define LIM_NOTIFY_BODY (16 * 1024)
@@ -38,7 +39,9 @@ struct req {
 	const char *user_agent;
 
 	const char *path_tail;	/* for prefix routes: path after the prefix */
-	const struct session *session;	/* R_BUYER: set by route_dispatch */
+	/* set by the route guards (web_guard.c) for the handler's call */
+	const struct session *buyer;		/* R_BUYER */
+	const struct admin_session *admin;	/* R_ADMIN */
 	size_t max_body;
 };
 

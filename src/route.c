@@ -7,17 +7,17 @@
  */
 #include <string.h>
 
-#include "admin.h"
 #include "buf.h"
 #include "log.h"
 #include "route.h"
 #include "session.h"
 #include "web.h"
+#include "web_guard.h"
 
 const struct route route_table[] = {
 	{"GET", "/healthz", web_health_get, R_WEB},
 	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
-	{"POST", "/admin/api/login", web_admin_login, R_WEB},
+	{"POST", "/admin/api/login", web_admin_login, R_WEB | R_SAMEORIGIN},
 	{"GET", "/admin/api/session", web_admin_session, R_WEB | R_ADMIN},
 	{"POST", "/admin/api/logout", web_admin_logout,
 	    R_WEB | R_ADMIN | R_CSRF},
@@ -34,9 +34,9 @@ const struct route route_table[] = {
 	{"GET", "/oauth/start", web_oauth_start, R_WEB},
 	{"GET", "/oauth/callback", web_oauth_callback, R_WEB},
 	{"GET", "/api/me", web_me_get, R_WEB | R_BUYER},
-	{"POST", "/api/logout", web_logout_post, R_WEB},
+	{"POST", "/api/logout", web_logout_post, R_WEB | R_SAMEORIGIN},
 	{"GET", "/api/products", web_products_get, R_WEB},
-	{"POST", "/pay", web_pay_post, R_WEB | R_BUYER},
+	{"POST", "/pay", web_pay_post, R_WEB | R_BUYER | R_SAMEORIGIN},
 	{"GET", "/api/orders", web_orders_list, R_WEB | R_BUYER},
 	{"GET", "/api/orders/", web_order_get, R_WEB | R_BUYER | R_PREFIX},
 };
@@ -70,7 +70,7 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 {
 	const struct route *hit = NULL;
 	const char *tail = "";
-	struct session sess;
+	struct web_guard guard;
 	struct buf allow;
 	struct err err;
 	size_t i;
@@ -106,26 +106,20 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		goto out;
 	}
 	r->path_tail = tail;
-	/* admin guard: a session (401), and the CSRF token (403) */
-	if ((hit->flags & (R_ADMIN | R_CSRF)) &&
-	    admin_route_guard(app, r, hit->flags, &err) == -1) {
-		log_info("route", "refused", "path=%s status=%d msg=\"%s\"",
-		    r->path, err_http_status(err.code), err.msg);
-		resp_error(w, r, &err);
-		goto out;
-	}
-	if (hit->flags & R_BUYER) {
-		if (session_lookup(app, r, &sess, &err) == -1) {
-			if (err.code == E_AUTH)
-				session_login_required(r, w);
-			else {
-				log_error("route", "session_fail", "path=%s "
+	if (web_guard_run(app, r, hit->flags, &guard, &err) == -1) {
+		if (err.code == E_AUTH && (hit->flags & R_BUYER))
+			session_login_required(r, w);
+		else {
+			if (err_http_status(err.code) >= 500)
+				log_error("route", "guard_fail", "path=%s "
 				    "msg=\"%s\"", r->path, err.msg);
-				resp_error(w, r, &err);
-			}
-			goto out;
+			else
+				log_info("route", "refused", "path=%s "
+				    "status=%d msg=\"%s\"", r->path,
+				    err_http_status(err.code), err.msg);
+			resp_error(w, r, &err);
 		}
-		r->session = &sess;
+		goto out;
 	}
 	if (hit->fn(app, r, w, &err) == -1) {
 		int st = err_http_status(err.code);
@@ -141,6 +135,7 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		resp_error(w, r, &err);
 	}
 out:
-	r->session = NULL;
+	r->buyer = NULL;
+	r->admin = NULL;
 	buf_cleanup(&allow);
 }

@@ -23,6 +23,8 @@ enum route_flags {
 	R_BUYER = 1 << 3,	/* requires a buyer session */
 	R_ADMIN = 1 << 4,	/* requires an admin session */
 	R_CSRF = 1 << 5,	/* state-changing admin route: CSRF token */
+	R_SAMEORIGIN = 1 << 6,	/* state-changing buyer route: refuse a
+				   cross-site request */
 };
 
 struct route {
@@ -39,9 +41,10 @@ extern const size_t route_count;
 /*
  * Find the route for req in table, serve it, fill resp. A handler's -1 is
  * turned into the JSON error for its err_code. Unknown path: 404 JSON;
- * known path, other method: 405 JSON with Allow. An R_BUYER route without
- * a valid session gets session_login_required()'s 401; otherwise its
- * handler finds the session in r->session (valid during the call).
+ * known path, other method: 405 JSON with Allow. The guards of the route's
+ * flags run first (web_guard.c): an R_BUYER route without a valid session
+ * gets session_login_required()'s 401; otherwise its handler finds the
+ * sessions in r->buyer / r->admin (valid during the call).
  */
 void route_dispatch(const struct route *table, size_t n, enum pool pool,
     struct app *, struct req *, struct resp *);

@@ -113,11 +113,12 @@ int store_admin_orders_list(struct store *, const struct store_admin_filter *,
     struct err *), void *ctx, struct err *);
 
 /*
- * The detail of order_no as a JSON object (caller puts): "order" (the row),
+ * The detail of order order_id as a JSON object (caller puts): "order" (the row),
  * "items", "events", "notifications", "refunds", "anomalies" (arrays of
- * rows, keys = column names, oldest first). E_NOTFOUND when no such order.
+ * rows, keys = column names in camelCase, oldest first). E_NOTFOUND when
+ * no such order.
  */
-int store_admin_order_detail(struct store *, const char *order_no,
+int store_admin_order_detail(struct store *, int64_t order_id,
     struct json_object **out, struct err *);
 
 /* Refundable amount of an order: amount - refunded - refunds in flight. */

@@ -158,12 +158,35 @@ store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
 
 /* --- orders: detail ----------------------------------------------------- */
 
-/* Every row of st as a JSON object keyed by column name, into arr. */
+/* A column name as a JSON key: snake_case -> camelCase ("refund_no" ->
+ * "refundNo"), the key style of every admin answer. */
+static const char *
+col_key(const char *col, char *out, size_t n)
+{
+	size_t i = 0;
+	bool up = false;
+
+	for (; *col && i + 1 < n; col++) {
+		if (*col == '_') {
+			up = i > 0;
+			continue;
+		}
+		out[i++] = up && *col >= 'a' && *col <= 'z' ?
+		    (char)(*col - 'a' + 'A') : *col;
+		up = false;
+	}
+	out[i] = '\0';
+	return out;
+}
+
+/* Every row of st as a JSON object keyed by column name (camelCase), into
+ * arr. */
 static int
 rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
     const char *what, struct err *err)
 {
 	int rc, i, n = sqlite3_column_count(st);
+	char key[64];
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct json_object *o = json_object_new_object();
@@ -187,8 +210,8 @@ rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
 				    "", sqlite3_column_bytes(st, i));
 				break;
 			}
-			json_object_object_add(o, sqlite3_column_name(st, i),
-			    v);
+			json_object_object_add(o, col_key(
+			    sqlite3_column_name(st, i), key, sizeof(key)), v);
 		}
 		json_object_array_add(arr, o);
 	}
@@ -237,14 +260,14 @@ detail_part(struct store *s, const char *sql, int64_t id,
 }
 
 int
-store_admin_order_detail(struct store *s, const char *order_no,
+store_admin_order_detail(struct store *s, int64_t order_id,
     struct json_object **out, struct err *err)
 {
 	static const char sql_order[] = "SELECT id, order_no, openid, "
 	    "amount, currency, subject, state, provider_ref, expires_at, "
 	    "paid_at, error_code, error_msg, refunded_amount, created_at, "
 	    "updated_at, last_query_at, check_attempts FROM orders WHERE "
-	    "order_no = ?1";
+	    "id = ?1";
 	static const char sql_items[] = "SELECT sku, name, unit_price, qty, "
 	    "line_amount FROM order_items WHERE order_id = ?1 ORDER BY id";
 	static const char sql_events[] = "SELECT id, source, old_state, "
@@ -272,17 +295,16 @@ store_admin_order_detail(struct store *s, const char *order_no,
 	*out = NULL;
 	if ((st = store_stmt(s, sql_order, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, order_no, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 1, order_id);
 	if (rows_json(s, st, arr, "order", err) == -1)
 		goto fail;
 	if (json_object_array_length(arr) != 1) {
-		err_set(err, E_NOTFOUND, "no order %.32s", order_no);
+		err_set(err, E_NOTFOUND, "no order %lld", (long long)order_id);
 		goto fail;
 	}
 	json_object_object_add(root, "order",
 	    json_object_get(json_object_array_get_idx(arr, 0)));
-	id = json_object_get_int64(json_object_object_get(
-	    json_object_array_get_idx(arr, 0), "id"));
+	id = order_id;
 	if (detail_part(s, sql_items, id, root, "items", err) == -1 ||
 	    detail_part(s, sql_events, id, root, "events", err) == -1 ||
 	    detail_part(s, sql_notif, id, root, "notifications", err) == -1 ||

@@ -22,6 +22,7 @@
 #include "store_admin.h"
 #include "util.h"
 #include "web.h"
+#include "web_guard.h"
 
 static void
 session_json(struct resp *w, const struct admin_session *s)
@@ -103,11 +104,9 @@ int
 web_admin_session(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct admin_session s;
-
-	if (admin_require(app, r, &s, err) == -1)
-		return -1;
-	session_json(w, &s);
+	if (r->admin == NULL)
+		return err_set(err, E_AUTH, "no admin session");
+	session_json(w, r->admin);
 	return 0;
 }
 
@@ -115,14 +114,13 @@ int
 web_admin_logout(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct admin_session s;
 	struct json_object *o;
 
-	if (admin_require(app, r, &s, err) == -1)
-		return -1;
+	if (r->admin == NULL)
+		return err_set(err, E_AUTH, "no admin session");
 	if (admin_session_revoke(app, req_cookie(r, ADMIN_COOKIE), err) == -1)
 		return -1;
-	admin_audit_req(app, r, s.username, "logout", "", ADMIN_OK, "%s", "");
+	web_audit(app, r, "logout", "", ADMIN_OK, "%s", "");
 	o = json_object_new_object();
 	json_object_object_add(o, "ok", json_object_new_boolean(1));
 	resp_json(w, 200, o);

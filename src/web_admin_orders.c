@@ -7,14 +7,11 @@
  *	POST /admin/api/orders/{no}/refund	(R_CSRF) full/partial refund
  *	GET  /admin/api/stats?from=&to=		per day figures
  *
- * What it does not do: SQL (store_admin.c) or state decisions: provider
- * answers go through order_apply() like every other source. Every action
- * is audited (who, what, result). Buyer openids leave masked.
- *
- * Refund: the refund row (CREATED) and the refundable check commit before
- * the provider call, so two concurrent refunds can never exceed the order;
- * an outcome we cannot know leaves the refund UNKNOWN (its amount stays
- * "in flight", not refundable again) until a notification or a query.
+ * Handlers parse, call one domain function and render: "query now" is
+ * order_query_apply() (order_query.c) then refund_query_open() for the
+ * refunds in flight, a refund is refund_create() (refund.c). What it does
+ * not do: SQL (store_admin*.c), provider calls or state decisions. Every
+ * action is audited (who, what, result). Buyer openids leave masked.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,16 +24,16 @@
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
+#include "order_query.h"
 #include "refund.h"
-#include "sign.h"
 #include "store.h"
 #include "store_admin.h"
 #include "useepay.h"
 #include "util.h"
 #include "web.h"
+#include "web_guard.h"
 
 #define CSV_CHUNK 500
-#define ADMIN_QUERY_REFUNDS 10	/* refunds in flight queried per "query now" */
 #define CSV_FLUSH (64 * 1024)
 
 static struct json_object *
@@ -251,11 +248,10 @@ int
 web_admin_orders_csv(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct admin_session s;
 	struct csv_ctx *c;
 
-	if (admin_require(app, r, &s, err) == -1)
-		return -1;
+	if (r->admin == NULL)
+		return err_set(err, E_AUTH, "no admin session");
 	c = xcalloc(1, sizeof(*c));
 	if (admin_filter_parse(&r->query, &c->f, err) == -1) {
 		free(c);
@@ -270,7 +266,7 @@ web_admin_orders_csv(struct app *app, struct req *r, struct resp *w,
 		c->f.openid = c->openid = xstrdup(c->f.openid);
 	c->app = app;
 	buf_init(&c->out, 4 * CSV_FLUSH);
-	admin_audit_req(app, r, s.username, "export_csv", "", ADMIN_OK,
+	web_audit(app, r, "export_csv", "", ADMIN_OK,
 	    "%s", req_param(r, "QUERY_STRING") ? req_param(r,
 	    "QUERY_STRING") : "");
 	w->status = 200;
@@ -297,31 +293,22 @@ web_admin_order_get(struct app *app, struct req *r, struct resp *w,
 {
 	struct json_object *root, *ord, *v;
 	const char *no = r->path_tail;
-	int64_t in_flight = 0, amount, refunded, id;
-	enum order_state st = ORDER_CREATED;
+	int64_t refundable, in_flight;
+	struct order o;
 	char m[32];
 
 	if (!order_no_ok(no, strlen(no)))
 		return err_set(err, E_NOTFOUND, "bad order number");
-	if (store_admin_order_detail(app->store, no, &root, err) == -1)
+	if (store_order_get(app->store, no, &o, err) == -1 ||
+	    refund_refundable(app, &o, &refundable, &in_flight, err) == -1 ||
+	    store_admin_order_detail(app->store, o.id, &root, err) == -1)
 		return -1;
 	ord = json_object_object_get(root, "order");
-	id = json_object_get_int64(json_object_object_get(ord, "id"));
-	amount = json_object_get_int64(json_object_object_get(ord, "amount"));
-	refunded = json_object_get_int64(json_object_object_get(ord,
-	    "refunded_amount"));
-	order_state_parse(json_object_get_string(json_object_object_get(ord,
-	    "state")), &st);
 	if (json_object_object_get_ex(ord, "openid", &v))
 		json_object_object_add(ord, "openid", json_object_new_string(
 		    log_mask(json_object_get_string(v), m, sizeof(m))));
-	if (store_admin_refundable(app->store, id, &in_flight, err) == -1) {
-		json_object_put(root);
-		return -1;
-	}
-	json_object_object_add(root, "refundable", json_object_new_int64(
-	    st == ORDER_PAID || st == ORDER_PARTIALLY_REFUNDED ?
-	    amount - refunded - in_flight : 0));
+	json_object_object_add(root, "refundable",
+	    json_object_new_int64(refundable));
 	json_object_object_add(root, "refundInFlight",
 	    json_object_new_int64(in_flight));
 	resp_json(w, 200, root);
@@ -352,293 +339,137 @@ outcome_obj(const struct order_outcome *oc, const char *refund_no,
 	return o;
 }
 
-/* Apply one input in its own write transaction. */
-static int
-apply(struct app *app, const char *no, const struct order_input *in,
-    struct order_outcome *oc, struct err *err)
-{
-	if (store_begin(app->store, err) == -1)
-		return -1;
-	if (order_apply(app->store, app_now_s(app), no, in, oc, err) == -1) {
-		store_rollback(app->store);
-		return -1;
-	}
-	return store_commit(app->store, err);
-}
-
-/* Fill an order_input from a provider transaction (query answer). */
-static void
-input_from_txn(struct order_input *in, enum order_input_kind kind,
-    const struct useepay_txn *t, const char *refund_no, const char *actor)
-{
-	memset(in, 0, sizeof(*in));
-	in->source = OSRC_ADMIN;
-	in->kind = kind;
-	in->status = t->status;
-	in->result_code = t->result_code;
-	in->error_code = t->error_code;
-	in->error_msg = t->error_msg;
-	in->reference = t->reference;
-	in->amount = t->amount;
-	in->currency = t->currency;
-	in->refund_no = refund_no;
-	in->actor = actor;
-}
-
 /*
- * Query the order's refunds still in flight (an UNKNOWN one is resolved
- * here) and apply what the provider says (refund_query_apply); their
- * outcomes go to arr. Failures of one refund's query are audited and do
- * not stop the others.
+ * The order's refunds still in flight, queried and applied
+ * (refund_query_open; an UNKNOWN one is resolved here), each audited; their
+ * outcomes into arr.
  */
 static int
-query_refunds(struct app *app, struct req *r, const struct admin_session *s,
-    const struct order *o, struct json_object *arr, struct err *err)
+query_refunds(struct app *app, struct req *r, const char *no,
+    int64_t order_id, struct json_object *arr, struct err *err)
 {
-	char nos[ADMIN_QUERY_REFUNDS][33];
-	struct refund_query_res rq;
+	char nos[REFUND_QUERY_OPEN_MAX][33];
+	struct refund_query_res rq[REFUND_QUERY_OPEN_MAX];
 	size_t n, i;
 
-	if (store_admin_refunds_open(app->store, o->id, nos,
-	    ADMIN_QUERY_REFUNDS, &n, err) == -1)
+	if (refund_query_open(app, order_id, OSRC_ADMIN, r->admin->username,
+	    nos, rq, &n, err) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
 		struct json_object *x = json_object_new_object();
+		bool found = rq[i].verdict == OQ_STATUS;
 
 		json_object_object_add(x, "refundNo", jstr(nos[i]));
+		json_object_object_add(x, "found",
+		    json_object_new_boolean(found));
 		json_object_array_add(arr, x);
-		if (refund_query_apply(app, nos[i], OSRC_ADMIN, s->username,
-		    &rq, err) == -1)
-			return -1;
-		if (rq.outcome != RQ_APPLIED) {
-			admin_audit_req(app, r, s->username, "query_refund",
-			    o->order_no, ADMIN_FAILED, "%s %s", nos[i],
-			    rq.outcome == RQ_NOT_REFUND ? "not a refund" :
-			    "no answer");
-			json_object_object_add(x, "found",
-			    json_object_new_boolean(0));
+		if (!found) {
+			web_audit(app, r, "query_refund", no, ADMIN_FAILED,
+			    "%s %s", nos[i], rq[i].verdict == OQ_OTHER ?
+			    "not a refund" : "no answer");
 			continue;
 		}
-		json_object_object_add(x, "found", json_object_new_boolean(1));
 		json_object_object_add(x, "status",
-		    jstr(useepay_status_name(rq.status)));
-		admin_audit_req(app, r, s->username, "query_refund",
-		    o->order_no, ADMIN_OK, "%s status=%s %s -> %s", nos[i],
-		    useepay_status_name(rq.status),
-		    order_state_name(rq.oc.old_state),
-		    order_state_name(rq.oc.new_state));
+		    jstr(useepay_status_name(rq[i].status)));
+		web_audit(app, r, "query_refund", no, ADMIN_OK,
+		    "%s status=%s %s -> %s", nos[i],
+		    useepay_status_name(rq[i].status),
+		    order_state_name(rq[i].oc.old_state),
+		    order_state_name(rq[i].oc.new_state));
 	}
 	return 0;
 }
 
 static int
-action_query(struct app *app, struct req *r, struct resp *w,
-    const struct admin_session *s, const char *no, struct err *err)
+action_query(struct app *app, struct req *r, struct resp *w, const char *no,
+    struct err *err)
 {
-	struct useepay_query_res q;
-	struct order_input in;
-	struct order_outcome oc;
+	struct order_query_req rq = {
+		.source = OSRC_ADMIN,
+		.actor = r->admin->username,
+	};
+	struct order_query_res q;
 	struct json_object *res, *refunds;
 	struct order o;
-	int rc = -1;
 
-	memset(&q, 0, sizeof(q));
-	if (store_order_get(app->store, no, &o, err) == -1)
+	if (order_query_apply(app, no, &rq, &q, err) == -1) {
+		if (err->code != E_NOTFOUND)
+			web_audit(app, r, "query", no, ADMIN_FAILED,
+			    "apply: %s", err_name(err->code));
 		return -1;
-	if (useepay_query(app, no, &q, err) == -1) {
-		admin_audit_req(app, r, s->username, "query", no, ADMIN_FAILED,
-		    "%s", err_name(err->code));
-		goto out;
 	}
-	if (q.outcome != UP_OK) {
-		admin_audit_req(app, r, s->username, "query", no, ADMIN_FAILED,
-		    "provider error %.64s", q.error_code ? q.error_code : "");
-		err_set(err, E_UPSTREAM, "query refused: %.64s",
-		    q.error_code ? q.error_code : "");
-		goto out;
+	if (q.verdict == OQ_NO_ANSWER) {
+		web_audit(app, r, "query", no, ADMIN_FAILED, "%s",
+		    err_name(q.why.code));
+		*err = q.why;
+		return -1;
 	}
-	memset(&oc, 0, sizeof(oc));
-	oc.old_state = oc.new_state = o.state;
-	if (q.found) {
-		input_from_txn(&in, OIN_PAY_STATUS, &q.txn, NULL, s->username);
-		if (apply(app, no, &in, &oc, err) == -1) {
-			admin_audit_req(app, r, s->username, "query", no,
-			    ADMIN_FAILED, "apply: %s", err_name(err->code));
-			goto out;
-		}
+	if (q.verdict == OQ_REFUSED) {
+		web_audit(app, r, "query", no, ADMIN_FAILED,
+		    "provider error %.64s", q.error_code);
+		return err_set(err, E_UPSTREAM, "query refused: %.64s",
+		    q.error_code);
 	}
-	admin_audit_req(app, r, s->username, "query", no, ADMIN_OK,
-	    "found=%d %s -> %s%s%s", q.found ? 1 : 0,
-	    order_state_name(oc.old_state), order_state_name(oc.new_state),
-	    oc.anomaly ? " anomaly=" : "", oc.anomaly ?
-	    order_anomaly_name(oc.anomaly) : "");
+	web_audit(app, r, "query", no, ADMIN_OK, "found=%d %s -> %s%s%s",
+	    q.verdict == OQ_STATUS ? 1 : 0, order_state_name(q.oc.old_state),
+	    order_state_name(q.oc.new_state), q.oc.anomaly ? " anomaly=" : "",
+	    q.oc.anomaly ? order_anomaly_name(q.oc.anomaly) : "");
 	refunds = json_object_new_array();
-	if (query_refunds(app, r, s, &o, refunds, err) == -1) {
+	if (query_refunds(app, r, no, q.oc.order_id, refunds, err) == -1 ||
+	    store_order_get(app->store, no, &o, err) == -1) {
 		json_object_put(refunds);
-		goto out;
+		return -1;
 	}
-	if (store_order_get(app->store, no, &o, err) == -1) {
-		json_object_put(refunds);
-		goto out;
-	}
-	oc.new_state = o.state;	/* after the refunds too */
-	res = outcome_obj(&oc, NULL, NULL);
+	q.oc.new_state = o.state;	/* after the refunds too */
+	res = outcome_obj(&q.oc, NULL, NULL);
 	json_object_object_add(res, "refunds", refunds);
 	resp_json(w, 200, res);
-	rc = 0;
-out:
-	useepay_query_res_cleanup(&q);
-	return rc;
-}
-
-/* Reserve the refund: check refundable and insert the CREATED row, audited,
- * in one transaction. */
-static int
-refund_reserve(struct app *app, struct req *r, const struct admin_session *s,
-    const char *no, int64_t amount, const char *reason, struct order *o,
-    char *refund_no, int64_t *refund_id, struct err *err)
-{
-	unsigned char rnd[12];
-	int64_t in_flight, now = app_now_s(app);
-	char hex[25];
-
-	if (app_random(app, rnd, sizeof(rnd)) == -1)
-		return err_set(err, E_INTERNAL, "no random bytes");
-	hex_encode(rnd, sizeof(rnd), hex);
-	snprintf(refund_no, 33, "R%s", hex);
-	if (store_begin(app->store, err) == -1)
-		return -1;
-	if (store_order_get(app->store, no, o, err) == -1 ||
-	    store_admin_refundable(app->store, o->id, &in_flight, err) == -1)
-		goto fail;
-	if (o->state != ORDER_PAID && o->state != ORDER_PARTIALLY_REFUNDED) {
-		err_set(err, E_CONFLICT, "order %s is %s", no,
-		    order_state_name(o->state));
-		goto refused;
-	}
-	if (amount > o->amount - o->refunded_amount - in_flight) {
-		err_set(err, E_CONFLICT, "refund %lld beyond refundable %lld",
-		    (long long)amount, (long long)(o->amount -
-		    o->refunded_amount - in_flight));
-		goto refused;
-	}
-	if (store_admin_refund_insert(app->store, refund_no, o->id, amount,
-	    o->currency, reason, s->username, now, refund_id, err) == -1 ||
-	    store_admin_audit_insert(app->store, now, s->username,
-	    "refund_create", no, refund_no, "ok", r->client_ip,
-	    r->request_id, err) == -1)
-		goto fail;
-	return store_commit(app->store, err);
-refused:
-	store_rollback(app->store);
-	admin_audit_req(app, r, s->username, "refund_create", no,
-	    ADMIN_REFUSED, "amount=%lld %s", (long long)amount, err->msg);
-	return -1;
-fail:
-	store_rollback(app->store);
-	return -1;
+	return 0;
 }
 
 static int
-action_refund(struct app *app, struct req *r, struct resp *w,
-    const struct admin_session *s, const char *no, struct err *err)
+action_refund(struct app *app, struct req *r, struct resp *w, const char *no,
+    struct err *err)
 {
-	struct json_object *in = NULL, *v, *res;
-	struct useepay_refund_req rq;
-	struct useepay_refund_res rs;
-	struct order_input oi;
-	struct order_outcome oc;
-	struct order o;
+	struct admin_who who = {
+		.admin = r->admin->username,
+		.ip = r->client_ip,
+		.request_id = r->request_id,
+	};
+	struct json_object *in, *v, *res;
+	struct refund_create_res rr;
 	const char *reason = "";
-	char refund_no[33];
-	int64_t amount, refund_id;
+	int64_t amount = 0;
 	int rc = -1;
 
-	memset(&rs, 0, sizeof(rs));
 	if ((in = req_json(r, err)) == NULL)
 		return -1;
 	if (!json_object_object_get_ex(in, "amount", &v) ||
 	    !json_object_is_type(v, json_type_int) ||
-	    (amount = json_object_get_int64(v)) <= 0 ||
-	    amount > 999999999999) {
+	    (amount = json_object_get_int64(v)) <= 0) {
 		err_set(err, E_INPUT, "amount: a positive integer (minor "
 		    "units)");
 		goto out;
 	}
 	if (json_object_object_get_ex(in, "reason", &v)) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) > 256) {
-			err_set(err, E_INPUT, "reason: text up to 256 bytes");
+		if (!json_object_is_type(v, json_type_string)) {
+			err_set(err, E_INPUT, "reason: text up to %d bytes",
+			    REFUND_REASON_MAX);
 			goto out;
 		}
 		reason = json_object_get_string(v);
 	}
-	if (refund_reserve(app, r, s, no, amount, reason, &o, refund_no,
-	    &refund_id, err) == -1)
+	if (refund_create(app, no, amount, reason, &who, &rr, err) == -1)
 		goto out;
-
-	memset(&rq, 0, sizeof(rq));
-	rq.refund_no = refund_no;
-	rq.order_no = no;
-	rq.amount = amount;
-	rq.currency = o.currency;
-	memset(&oc, 0, sizeof(oc));
-	oc.old_state = oc.new_state = o.state;
-	if (useepay_refund(app, &rq, &rs, err) == -1) {
-		struct err e2;
-
-		/* outcome unknown: keep the amount in flight */
-		if (store_begin(app->store, &e2) == 0) {
-			if (store_refund_update(app->store, refund_id,
-			    "UNKNOWN", NULL, NULL, NULL, app_now_s(app),
-			    &e2) == 0)
-				store_commit(app->store, &e2);
-			else
-				store_rollback(app->store);
-		}
-		admin_audit_req(app, r, s->username, "refund_send", no,
-		    ADMIN_FAILED, "%s %s", refund_no, err_name(err->code));
-		/* 202: accepted by us, the provider's answer unknown */
-		resp_json(w, 202, outcome_obj(&oc, refund_no, "UNKNOWN"));
-		rc = 0;
-		goto out;
+	res = outcome_obj(&rr.oc, rr.refund_no, refund_state_name(rr.state));
+	if (rr.state == REFUND_FAILED) {
+		json_object_object_add(res, "errorCode", jstr(rr.error_code));
+		json_object_object_add(res, "errorMsg", jstr(rr.error_msg));
 	}
-	memset(&oi, 0, sizeof(oi));
-	oi.source = OSRC_ADMIN;
-	oi.kind = OIN_REFUND_STATUS;
-	oi.status = rs.outcome == UP_OK ? rs.status : UPS_FAILED;
-	if (rs.outcome == UP_OK && oi.status == UPS_NONE)
-		oi.status = UPS_PENDING;
-	oi.result_code = rs.result_code;
-	oi.error_code = rs.error_code;
-	oi.error_msg = rs.error_msg;
-	oi.reference = rs.reference;
-	oi.amount = amount;
-	oi.currency = o.currency;
-	oi.refund_no = refund_no;
-	oi.actor = s->username;
-	if (apply(app, no, &oi, &oc, err) == -1) {
-		admin_audit_req(app, r, s->username, "refund_send", no,
-		    ADMIN_FAILED, "%s apply: %s", refund_no,
-		    err_name(err->code));
-		goto out;
-	}
-	admin_audit_req(app, r, s->username, "refund_send", no,
-	    rs.outcome == UP_OK ? ADMIN_OK : ADMIN_REFUSED,
-	    "%s amount=%lld status=%s%s%.64s", refund_no, (long long)amount,
-	    useepay_status_name(oi.status), rs.outcome != UP_OK ?
-	    " error=" : "", rs.outcome != UP_OK && rs.error_code ?
-	    rs.error_code : "");
-	res = outcome_obj(&oc, refund_no, rs.outcome == UP_OK ?
-	    (oi.status == UPS_SUCCEED ? "SUCCEEDED" : "PENDING") : "FAILED");
-	if (rs.outcome != UP_OK) {
-		json_object_object_add(res, "errorCode", jstr(rs.error_code));
-		json_object_object_add(res, "errorMsg", jstr(rs.error_msg));
-	}
-	resp_json(w, 200, res);
+	/* 202: accepted by us, the provider's answer unknown */
+	resp_json(w, rr.state == REFUND_UNKNOWN ? 202 : 200, res);
 	rc = 0;
 out:
-	useepay_refund_res_cleanup(&rs);
 	json_object_put(in);
 	return rc;
 }
@@ -647,20 +478,19 @@ int
 web_admin_order_post(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct admin_session s;
 	const char *tail = r->path_tail, *slash = strchr(tail, '/');
 	char no[33];
 
-	if (admin_require(app, r, &s, err) == -1)
-		return -1;
+	if (r->admin == NULL)
+		return err_set(err, E_AUTH, "no admin session");
 	if (slash == NULL || !order_no_ok(tail, (size_t)(slash - tail)))
 		return err_set(err, E_NOTFOUND, "no such action");
 	memcpy(no, tail, (size_t)(slash - tail));
 	no[slash - tail] = '\0';
 	if (strcmp(slash, "/query") == 0)
-		return action_query(app, r, w, &s, no, err);
+		return action_query(app, r, w, no, err);
 	if (strcmp(slash, "/refund") == 0)
-		return action_refund(app, r, w, &s, no, err);
+		return action_refund(app, r, w, no, err);
 	return err_set(err, E_NOTFOUND, "no such action");
 }
 

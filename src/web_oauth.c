@@ -380,7 +380,7 @@ web_oauth_callback(struct app *app, struct req *r, struct resp *w,
 int
 web_me_get(struct app *app, struct req *r, struct resp *w, struct err *err)
 {
-	const struct session *s = r->session;
+	const struct session *s = r->buyer;
 	struct json_object *o;
 	char masked[32];
 

@@ -64,9 +64,9 @@ web_order_get(struct app *app, struct req *r, struct resp *w,
 	struct json_object *j, *items;
 	struct buyer_order o;
 
-	if (r->session == NULL)
+	if (r->buyer == NULL)
 		return err_set(err, E_AUTH, "no session");
-	if (pay_status(app, r->session->openid, r->path_tail, &o, err) == -1)
+	if (pay_status(app, r->buyer->openid, r->path_tail, &o, err) == -1)
 		return -1;
 	items = json_object_new_array();
 	if (store_buyer_items_each(app->store, o.id, item_add, items,
@@ -96,11 +96,11 @@ web_orders_list(struct app *app, struct req *r, struct resp *w,
 {
 	struct json_object *j, *list = json_object_new_array();
 
-	if (r->session == NULL) {
+	if (r->buyer == NULL) {
 		json_object_put(list);
 		return err_set(err, E_AUTH, "no session");
 	}
-	if (store_buyer_orders_each(app->store, r->session->openid,
+	if (store_buyer_orders_each(app->store, r->buyer->openid,
 	    ORDERS_LIST_MAX, order_add, list, err) == -1) {
 		json_object_put(list);
 		return -1;

@@ -49,7 +49,7 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 	enum pay_result res = PAY_UNKNOWN;
 	int rc = -1;
 
-	if (r->session == NULL)
+	if (r->buyer == NULL)
 		return err_set(err, E_AUTH, "no session");
 	if ((root = req_json(r, err)) == NULL)
 		return -1;
@@ -61,7 +61,7 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 		return 0;
 	}
 	json_object_put(root);
-	if (pay_create(app, r->session->openid, r->session->appid, &rq, &res,
+	if (pay_create(app, r->buyer->openid, r->buyer->appid, &rq, &res,
 	    &o, err) == -1) {
 		if (err->code == E_INPUT) {
 			pay_fail(w, r, 400, "bad_input", err->msg, NULL);

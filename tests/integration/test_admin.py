@@ -409,7 +409,7 @@ class AdminTest(harness.StackTest):
         d = r.json()
         self.assertEqual(d["order"]["subject"], subject)
         self.assertEqual(d["items"][0]["name"], item)
-        self.assertEqual(d["order"]["error_msg"], XSS[2])
+        self.assertEqual(d["order"]["errorMsg"], XSS[2])
         bodies = " ".join(n["body"] for n in d["notifications"])
         self.assertIn(urllib.parse.quote_plus(XSS[1]), bodies)
         self.assertEqual(d["notifications"][0]["verified"], 1)
@@ -507,13 +507,13 @@ class AdminTest(harness.StackTest):
         d = a.get("/admin/api/orders/" + no).json()
         self.assertEqual(d["refundable"], 700)
         self.assertEqual([x["state"] for x in d["refunds"]], ["SUCCEEDED"])
-        self.assertEqual(d["refunds"][0]["refund_no"], rno)
+        self.assertEqual(d["refunds"][0]["refundNo"], rno)
         self.assertEqual(d["refunds"][0]["reason"], "damaged <b>box</b>")
         self.assertEqual(d["refunds"][0]["admin"], "alice")
-        self.assertTrue(any(n["transaction_type"] == "refund"
+        self.assertTrue(any(n["transactionType"] == "refund"
                             for n in d["notifications"]))
         self.assertIn("PARTIALLY_REFUNDED",
-                      [e["new_state"] for e in d["events"]])
+                      [e["newState"] for e in d["events"]])
         # CSV and stats show it
         rows = list(csv.reader(io.StringIO(
             a.get("/admin/api/orders.csv?order_no=" + no).text)))

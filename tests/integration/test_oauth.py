@@ -17,6 +17,7 @@ errcodes and snapshot users switched through its loopback control
 endpoint, the exchange counter from /sim/api/oauth).
 """
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -328,6 +329,32 @@ class TestOAuth(harness.StackTest):
         self.assertEqual(self.me(b).status, 401)
         # the old token is dead on the server, not only in this browser
         b.cookies()[SESSION_COOKIE] = token
+        self.assertEqual(self.me(b).status, 401)
+
+    def test_04_cross_site_post_refused(self):
+        # a hostile page POSTing to a state-changing buyer route with the
+        # buyer's cookie: refused by the route guard, nothing changes
+        b = self.browser()
+        self.login(b)
+        self.assertEqual(self.me(b).status, 200)
+        for hdrs in ({"Sec-Fetch-Site": "cross-site"},
+                     {"Sec-Fetch-Site": "same-site"},
+                     {"Origin": "https://evil.example"},
+                     {"Origin": "null"}):
+            r = b.request("POST", "/api/logout", headers=hdrs)
+            self.assertEqual(r.status, 403, (hdrs, r))
+            self.assertEqual(self.me(b).status, 200, hdrs)
+            r = b.request("POST", "/pay", body=json.dumps(
+                {"items": [{"sku": "x", "qty": 1}],
+                 "idempotencyKey": "crosssite01"}).encode(),
+                headers=dict(hdrs, **{"Content-Type": "application/json"}))
+            self.assertEqual(r.status, 403, (hdrs, r))
+        # the page's own requests pass
+        origin = "https://127.0.0.1:%d" % self.stack.shop_port
+        r = b.request("POST", "/api/logout",
+                      headers={"Sec-Fetch-Site": "same-origin",
+                               "Origin": origin})
+        self.assertEqual(r.status, 200, r)
         self.assertEqual(self.me(b).status, 401)
 
     # 2. refused

@@ -19,7 +19,7 @@ import uuid
 import harness
 
 HAVE_SIM = os.path.exists(os.path.join(harness.BUILD, "h5pay-sim"))
-GRACE = 600             # RECONCILE_GRACE_SEC
+GRACE = 600             # ORDER_CLOSE_GRACE_SEC
 
 
 @unittest.skipUnless(HAVE_SIM, "h5pay-sim not built")

@@ -21,6 +21,7 @@
 #include "httpc.h"
 #include "keys.h"
 #include "order.h"
+#include "order_query.h"
 #include "reconcile.h"
 #include "refund.h"
 #include "sign.h"
@@ -348,8 +349,8 @@ test_pass(void)
 	struct app app;
 	struct reconcile_stats rs;
 	struct err err;
-	const int64_t old = 1200 + RECONCILE_GRACE_SEC + 60;
-	const int64_t very_old = 1200 + RECONCILE_REFUSED_GIVE_UP_SEC + 60;
+	const int64_t old = 1200 + ORDER_CLOSE_GRACE_SEC + 60;
+	const int64_t very_old = 1200 + ORDER_REFUSED_GIVE_UP_SEC + 60;
 
 	setup(&app, dbpath);
 
@@ -549,7 +550,7 @@ test_refunds(void)
 	/* the same answer again (a later query): nothing more */
 	T_OK(refund_query_apply(&app, "FOK", OSRC_RECONCILER, NULL, &rq,
 	    &err) == 0);
-	T_EQ_INT(rq.outcome, RQ_APPLIED);
+	T_EQ_INT(rq.verdict, OQ_STATUS);
 	T_OK(!rq.oc.changed);
 	T_EQ_INT(refunded_of("ROK"), 300);
 	T_EQ_INT(events_of("ROK"), 1);

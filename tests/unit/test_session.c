@@ -368,7 +368,7 @@ test_buyer_guard(void)
 	T_EQ_INT(c.w.status, 200);
 	T_OK(strstr(buf_str(&c.w.body), "\"openid\":\"oBuy***9xyz\""));
 	T_OK(strstr(buf_str(&c.w.body), OPENID) == NULL);
-	T_OK(c.r.session == NULL);	/* not left dangling */
+	T_OK(c.r.buyer == NULL);	/* not left dangling */
 	call_done(&c);
 }
 

@@ -23,54 +23,54 @@
 		cur = o.currency;
 		refundable = d.refundable;
 		document.getElementById('title').textContent = 'Order ' +
-		    o.order_no;
+		    o.orderNo;
 		fill('summary-rows', [
 			kv('State', o.state),
 			kv('Amount', H5A.money(o.amount, o.currency)),
-			kv('Refunded', H5A.money(o.refunded_amount, o.currency)),
+			kv('Refunded', H5A.money(o.refundedAmount, o.currency)),
 			kv('Refundable', H5A.money(d.refundable, o.currency)),
 			kv('Subject', o.subject),
 			kv('Buyer', o.openid),
-			kv('Created', H5A.when(o.created_at)),
-			kv('Paid', H5A.when(o.paid_at)),
-			kv('Provider reference', o.provider_ref || ''),
-			kv('Last error', (o.error_code || '') + ' ' +
-			    (o.error_msg || ''))
+			kv('Created', H5A.when(o.createdAt)),
+			kv('Paid', H5A.when(o.paidAt)),
+			kv('Provider reference', o.providerRef || ''),
+			kv('Last error', (o.errorCode || '') + ' ' +
+			    (o.errorMsg || ''))
 		]);
 		document.getElementById('refund-btn').disabled =
 		    d.refundable <= 0;
 		fill('items', d.items.map(function (i) {
 			return E('tr', {}, [E('td', { text: i.sku }),
 			    E('td', { text: i.name }),
-			    E('td', { cls: 'num', text: H5A.money(i.unit_price) }),
+			    E('td', { cls: 'num', text: H5A.money(i.unitPrice) }),
 			    E('td', { cls: 'num', text: String(i.qty) }),
-			    E('td', { cls: 'num', text: H5A.money(i.line_amount) })]);
+			    E('td', { cls: 'num', text: H5A.money(i.lineAmount) })]);
 		}));
 		fill('timeline', d.events.map(function (e) {
 			return E('li', {}, [
-			    E('b', { text: e.old_state + ' → ' + e.new_state }),
-			    ' ' + H5A.when(e.created_at) + ' · ' + e.source +
+			    E('b', { text: e.oldState + ' → ' + e.newState }),
+			    ' ' + H5A.when(e.createdAt) + ' · ' + e.source +
 			    (e.actor ? ' (' + e.actor + ')' : '') +
-			    (e.result_code ? ' · ' + e.result_code : '') +
-			    (e.error_msg ? ' · ' + e.error_msg : '') +
+			    (e.resultCode ? ' · ' + e.resultCode : '') +
+			    (e.errorMsg ? ' · ' + e.errorMsg : '') +
 			    (e.amount !== undefined && e.amount !== null ?
 			    ' · ' + H5A.money(e.amount, cur) : '')]);
 		}).concat(d.anomalies.map(function (a) {
 			return E('li', { cls: 'anomaly' }, [E('b', {
 			    text: 'anomaly: ' + a.kind }), ' ' +
-			    H5A.when(a.created_at) + ' · ' + a.detail]);
+			    H5A.when(a.createdAt) + ' · ' + a.detail]);
 		})));
 		document.getElementById('anomalies-card').className =
 		    d.anomalies.length ? 'card' : 'card hidden';
 		fill('anomalies', d.anomalies.map(function (a) {
 			return E('li', {}, [E('span', { cls: 'badge warn',
 			    text: a.kind }), ' ' + a.source + ' · ' +
-			    H5A.when(a.created_at) + ' · ' + a.detail]);
+			    H5A.when(a.createdAt) + ' · ' + a.detail]);
 		}));
 		fill('refunds', d.refunds.map(function (r) {
-			return E('tr', { 'data-refund': r.refund_no }, [
-			    E('td', { text: r.refund_no }),
-			    E('td', { text: H5A.when(r.created_at) }),
+			return E('tr', { 'data-refund': r.refundNo }, [
+			    E('td', { text: r.refundNo }),
+			    E('td', { text: H5A.when(r.createdAt) }),
 			    E('td', {}, [E('span', { cls: 'badge ' + r.state,
 				text: r.state })]),
 			    E('td', { cls: 'num', text: H5A.money(r.amount,
@@ -80,12 +80,12 @@
 		}));
 		fill('notifications', d.notifications.map(function (n) {
 			return E('li', {}, [
-			    E('b', { text: (n.transaction_type || '?') + ' ' +
-				(n.result_code || '') }),
-			    ' ' + H5A.when(n.received_at) + ' · ' +
+			    E('b', { text: (n.transactionType || '?') + ' ' +
+				(n.resultCode || '') }),
+			    ' ' + H5A.when(n.receivedAt) + ' · ' +
 			    (n.verified ? 'verified' : 'NOT verified') + ' · ' +
-			    n.outcome + (n.duplicate_of ? ' (duplicate of #' +
-			    n.duplicate_of + ')' : ''), fields(n.body || '')]);
+			    n.outcome + (n.duplicateOf ? ' (duplicate of #' +
+			    n.duplicateOf + ')' : ''), fields(n.body || '')]);
 		}));
 		var pending = d.refunds.some(function (r) {
 			return r.state !== 'SUCCEEDED' && r.state !== 'FAILED';
