@@ -20,6 +20,7 @@
 #include "sign_pw.h"
 #include "store.h"
 #include "store_admin.h"
+#include "store_dev.h"
 #include "util.h"
 
 /* Read one line (without its newline) into out; echo off on a tty. */
@@ -211,7 +212,7 @@ cli_dev_fill(int argc, char **argv)
 	}
 	if (open_store(&c, &s) == -1)
 		goto out;
-	if (store_admin_dev_fill(s, n, days, now_s(), c.useepay_currency,
+	if (store_dev_fill(s, n, days, now_s(), c.useepay_currency,
 	    &err) == -1) {
 		fprintf(stderr, "h5pay dev-fill: %s\n", err.msg);
 		goto out;

@@ -37,6 +37,7 @@
 #include "notify.h"
 #include "order.h"
 #include "store.h"
+#include "store_notify.h"
 
 const char *
 notify_outcome_name(enum notify_outcome o)

@@ -16,7 +16,7 @@
 #include "buf.h"
 #include "cfg.h"
 #include "err.h"
-#include "store.h"
+#include "store_session.h"
 
 #define OAUTH_STATE_TTL 600	/* s: a silent snsapi_base round trip */
 #define OAUTH_CODE_TTL 300	/* s: a WeChat code lives 5 minutes (§1) */

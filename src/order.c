@@ -19,6 +19,9 @@
 #include "log.h"
 #include "order.h"
 #include "store.h"
+#include "store_refund.h"
+#include "store_order.h"
+#include "store_notify.h"
 #include "util.h"
 
 static bool

@@ -22,7 +22,7 @@
 #include "app.h"
 #include "order_query.h"
 #include "store.h"
-#include "store_catalog.h"
+#include "store_order.h"
 #include "util.h"
 
 const char *

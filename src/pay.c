@@ -31,6 +31,7 @@
 #include "order_query.h"
 #include "pay.h"
 #include "store.h"
+#include "store_order.h"
 #include "useepay.h"
 #include "util.h"
 

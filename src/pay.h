@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "err.h"
-#include "store_catalog.h"
+#include "store_buyer.h"
 
 struct app;
 

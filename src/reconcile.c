@@ -27,6 +27,7 @@
 #include "reconcile.h"
 #include "refund.h"
 #include "store.h"
+#include "store_order.h"
 #include "store_refund.h"
 
 #define BATCH 64

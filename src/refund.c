@@ -21,6 +21,7 @@
 #include "log.h"
 #include "refund.h"
 #include "store.h"
+#include "store_order.h"
 #include "store_admin.h"
 #include "store_refund.h"
 #include "util.h"
@@ -80,7 +81,7 @@ refund_query_open(struct app *app, int64_t order_id, enum order_source src,
 {
 	size_t i;
 
-	if (store_admin_refunds_open(app->store, order_id, nos,
+	if (store_refund_open_nos(app->store, order_id, nos,
 	    REFUND_QUERY_OPEN_MAX, n, err) == -1)
 		return -1;
 	for (i = 0; i < *n; i++)
@@ -95,7 +96,7 @@ refund_refundable(struct app *app, const struct order *o,
     int64_t *refundable, int64_t *in_flight, struct err *err)
 {
 	*refundable = 0;
-	if (store_admin_refundable(app->store, o->id, in_flight, err) == -1)
+	if (store_refund_in_flight(app->store, o->id, in_flight, err) == -1)
 		return -1;
 	if (order_state_is_paid(o->state) && o->state != ORDER_REFUNDED)
 		*refundable = o->amount - o->refunded_amount - *in_flight;
@@ -143,7 +144,7 @@ refund_reserve(struct app *app, const char *order_no, int64_t amount,
 	a.result = ADMIN_OK;
 	a.ip = who ? who->ip : NULL;
 	a.request_id = who ? who->request_id : NULL;
-	if (store_admin_refund_insert(app->store, refund_no, o->id, amount,
+	if (store_refund_insert(app->store, refund_no, o->id, amount,
 	    o->currency, reason, a.admin ? a.admin : "", now, refund_id,
 	    err) == -1 || admin_audit(app, &a, true, err) == -1)
 		goto fail;

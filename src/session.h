@@ -14,7 +14,7 @@
 #include "app.h"
 #include "err.h"
 #include "req.h"
-#include "store.h"
+#include "store_session.h"
 
 enum session_cookie {
 	SESSION_COOKIE_TOKEN = 0,	/* __Host-h5s: the session */

@@ -84,6 +84,24 @@ store_step_done(struct store *s, sqlite3_stmt *st, enum err_code on_constraint,
 	return 0;
 }
 
+int
+store_step_row(struct store *s, sqlite3_stmt *st, store_row_fn row,
+    void *dst, const char *what, struct err *err)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		rc = row(st, dst, err);
+		sqlite3_reset(st);
+		return rc;
+	}
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return err_set(err, E_NOTFOUND, "%s: not found", what);
+	}
+	return store_stmt_fail(s, st, err, what);
+}
+
 void
 store_col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -390,4 +408,41 @@ store_migrate(struct store *s, int *applied, struct err *err)
 {
 	return store_migrate_with(s, store_migrations, store_migration_count,
 	    applied, err);
+}
+
+int
+store_bind_id(sqlite3_stmt *st, int i, int64_t id)
+{
+	if (id <= 0)
+		return sqlite3_bind_null(st, i);
+	return sqlite3_bind_int64(st, i, id);
+}
+
+int
+store_savepoint(struct store *s, struct err *err)
+{
+	return store_exec(s, "SAVEPOINT h5pay_sp", err);
+}
+
+int
+store_savepoint_release(struct store *s, struct err *err)
+{
+	return store_exec(s, "RELEASE h5pay_sp", err);
+}
+
+void
+store_savepoint_undo(struct store *s)
+{
+	struct err err;
+
+	/* if this fails the transaction is gone: store_tx_alive() tells */
+	if (store_tx_alive(s))
+		(void)store_exec(s, "ROLLBACK TO h5pay_sp; RELEASE h5pay_sp",
+		    &err);
+}
+
+bool
+store_tx_alive(struct store *s)
+{
+	return sqlite3_get_autocommit(store_db(s)) == 0;
 }

@@ -121,19 +121,6 @@ int store_admin_orders_list(struct store *, const struct store_admin_filter *,
 int store_admin_order_detail(struct store *, int64_t order_id,
     struct json_object **out, struct err *);
 
-/* Refundable amount of an order: amount - refunded - refunds in flight. */
-int store_admin_refundable(struct store *, int64_t order_id,
-    int64_t *in_flight, struct err *);
-/* The refund numbers of an order's refunds still in flight (CREATED,
- * PENDING, UNKNOWN), oldest first, at most max into nos; *n how many. */
-int store_admin_refunds_open(struct store *, int64_t order_id,
-    char (*nos)[33], size_t max, size_t *n, struct err *);
-/* A new refund row (state CREATED); *id gets its rowid. */
-int store_admin_refund_insert(struct store *, const char *refund_no,
-    int64_t order_id, int64_t amount, const char *currency,
-    const char *reason, const char *admin, int64_t now, int64_t *id,
-    struct err *);
-
 /*
  * Per UTC day in [from, to): orders created (any currency), amount paid
  * (by paid_at) and refunds succeeded (count, amount, by updated_at) in
@@ -148,14 +135,5 @@ int store_admin_refund_insert(struct store *, const char *refund_no,
 int store_admin_stats(struct store *, int64_t from, int64_t to,
     const char *currency, int64_t now, struct json_object **out,
     struct err *);
-
-/*
- * Benchmarks only (h5pay dev-fill): n fake orders "DEV<12 digits>" spread
- * over the `days` days before now (states PAID 60 %, CLOSED 20 %, PENDING
- * 10 %, FAILED 10 %), one item and one event each, in transactions of
- * 10,000 orders. Deterministic (fixed seed).
- */
-int store_admin_dev_fill(struct store *, int64_t n, int64_t days,
-    int64_t now, const char *currency, struct err *);
 
 #endif

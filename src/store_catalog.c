@@ -34,6 +34,14 @@ product_row(sqlite3_stmt *st, struct product *p)
 	p->updated_at = sqlite3_column_int64(st, 8);
 }
 
+static int
+product_row_copy(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	(void)err;
+	product_row(st, dst);
+	return 0;
+}
+
 int
 store_product_get(struct store *s, const char *sku, struct product *p,
     struct err *err)
@@ -41,21 +49,11 @@ store_product_get(struct store *s, const char *sku, struct product *p,
 	static const char sql[] = "SELECT " PRODUCT_COLS
 	    " FROM products WHERE sku = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, sku);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		product_row(st, p);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(err, E_NOTFOUND, "product %.64s", sku);
-	return store_fail(s, err, "product get");
+	return store_step_row(s, st, product_row_copy, p, "product", err);
 }
 
 int
@@ -188,214 +186,3 @@ fail:
 	return -1;
 }
 
-int
-store_order_create(struct store *s, const struct store_order_new *o,
-    int64_t *id, struct err *err)
-{
-	static const char sql[] = "INSERT INTO orders (order_no, openid, "
-	    "appid, amount, currency, subject, state, idempotency_key, "
-	    "expires_at, next_check_at, created_at, updated_at) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc, ext;
-
-	if (st == NULL)
-		return -1;
-	store_bind_text_or_null(st, 1, o->order_no);
-	store_bind_text_or_null(st, 2, o->openid);
-	store_bind_text_or_null(st, 3, o->appid);
-	sqlite3_bind_int64(st, 4, o->amount);
-	store_bind_text_or_null(st, 5, o->currency);
-	store_bind_text_or_null(st, 6, o->subject);
-	store_bind_text_or_null(st, 7, o->idempotency_key);
-	sqlite3_bind_int64(st, 8, o->expires_at);
-	sqlite3_bind_int64(st, 9, o->next_check_at);
-	sqlite3_bind_int64(st, 10, o->now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(store_db(s));
-		return 0;
-	}
-	ext = sqlite3_extended_errcode(store_db(s));
-	if (ext == SQLITE_CONSTRAINT_UNIQUE)
-		return err_set(err, E_CONFLICT, "order exists: %s",
-		    sqlite3_errmsg(store_db(s)));
-	return store_fail(s, err, "order create");
-}
-
-int
-store_order_item_add(struct store *s, int64_t order_id,
-    const struct buyer_item *it, struct err *err)
-{
-	static const char sql[] = "INSERT INTO order_items (order_id, sku, "
-	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, order_id);
-	store_bind_text_or_null(st, 2, it->sku);
-	store_bind_text_or_null(st, 3, it->name);
-	sqlite3_bind_int64(st, 4, it->unit_price);
-	sqlite3_bind_int64(st, 5, it->qty);
-	sqlite3_bind_int64(st, 6, it->line_amount);
-	return store_step_done(s, st, E_STORE, "order item add", err);
-}
-
-#define BUYER_COLS "id, order_no, openid, state, amount, currency, subject, " \
-	"jsapi, expires_at, created_at, paid_at, last_query_at, error_code"
-
-static void
-buyer_row(sqlite3_stmt *st, struct buyer_order *o, bool with_jsapi)
-{
-	const unsigned char *j;
-
-	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
-	store_col_copy(st, 1, o->order_no, sizeof(o->order_no));
-	store_col_copy(st, 2, o->openid, sizeof(o->openid));
-	store_col_copy(st, 3, o->state, sizeof(o->state));
-	o->amount = sqlite3_column_int64(st, 4);
-	store_col_copy(st, 5, o->currency, sizeof(o->currency));
-	store_col_copy(st, 6, o->subject, sizeof(o->subject));
-	j = sqlite3_column_text(st, 7);
-	o->jsapi = with_jsapi && j != NULL ? xstrdup((const char *)j) : NULL;
-	o->expires_at = sqlite3_column_int64(st, 8);
-	o->created_at = sqlite3_column_int64(st, 9);
-	o->paid_at = sqlite3_column_int64(st, 10);
-	o->last_query_at = sqlite3_column_int64(st, 11);
-	store_col_copy(st, 12, o->error_code, sizeof(o->error_code));
-}
-
-void
-buyer_order_cleanup(struct buyer_order *o)
-{
-	if (o == NULL)
-		return;
-	free(o->jsapi);
-	o->jsapi = NULL;
-}
-
-/* Step a prepared single-row select into *o. */
-static int
-buyer_one(struct store *s, sqlite3_stmt *st, struct buyer_order *o,
-    const char *what, struct err *err)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		buyer_row(st, o, true);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(err, E_NOTFOUND, "%s: no such order", what);
-	return store_fail(s, err, what);
-}
-
-int
-store_buyer_order_get(struct store *s, const char *order_no,
-    struct buyer_order *o, struct err *err)
-{
-	static const char sql[] = "SELECT " BUYER_COLS
-	    " FROM orders WHERE order_no = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text_or_null(st, 1, order_no);
-	return buyer_one(s, st, o, "order get", err);
-}
-
-int
-store_buyer_order_by_key(struct store *s, const char *openid,
-    const char *key, struct buyer_order *o, struct err *err)
-{
-	static const char sql[] = "SELECT " BUYER_COLS
-	    " FROM orders WHERE openid = ?1 AND idempotency_key = ?2";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text_or_null(st, 1, openid);
-	store_bind_text_or_null(st, 2, key);
-	return buyer_one(s, st, o, "order by key", err);
-}
-
-int
-store_buyer_items_each(struct store *s, int64_t order_id,
-    buyer_item_each_fn fn, void *ctx, struct err *err)
-{
-	static const char sql[] = "SELECT sku, name, unit_price, qty, "
-	    "line_amount FROM order_items WHERE order_id = ?1 ORDER BY id";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-	struct buyer_item it;
-	int rc, stop = 0;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, order_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&it, 0, sizeof(it));
-		store_col_copy(st, 0, it.sku, sizeof(it.sku));
-		store_col_copy(st, 1, it.name, sizeof(it.name));
-		it.unit_price = sqlite3_column_int64(st, 2);
-		it.qty = sqlite3_column_int64(st, 3);
-		it.line_amount = sqlite3_column_int64(st, 4);
-		if ((stop = fn(ctx, &it)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (stop == 0 && rc != SQLITE_DONE)
-		return store_fail(s, err, "order items");
-	return 0;
-}
-
-int
-store_buyer_orders_each(struct store *s, const char *openid, int limit,
-    buyer_order_each_fn fn, void *ctx, struct err *err)
-{
-	static const char sql[] = "SELECT " BUYER_COLS
-	    " FROM orders WHERE openid = ?1 ORDER BY created_at DESC, id DESC"
-	    " LIMIT ?2";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-	struct buyer_order o;
-	int rc, stop = 0;
-
-	if (st == NULL)
-		return -1;
-	store_bind_text_or_null(st, 1, openid);
-	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		buyer_row(st, &o, false);
-		if ((stop = fn(ctx, &o)) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (stop == 0 && rc != SQLITE_DONE)
-		return store_fail(s, err, "orders list");
-	return 0;
-}
-
-int
-store_order_query_claim(struct store *s, int64_t id, int64_t now,
-    int64_t not_after, bool *taken, struct err *err)
-{
-	static const char sql[] = "UPDATE orders SET last_query_at = ?2 "
-	    "WHERE id = ?1 AND coalesce(last_query_at, created_at) <= ?3";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-
-	*taken = false;
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, not_after);
-	if (store_step_done(s, st, E_STORE, "order query claim", err) == -1)
-		return -1;
-	*taken = sqlite3_changes(store_db(s)) == 1;
-	return 0;
-}

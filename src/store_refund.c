@@ -1,7 +1,8 @@
 /*
- * store_refund.c - the SQL of the refunds' query schedule
- * (sql/005_refund_checks.sql): which open refunds are due, the row a query
- * needs (its order number, its schedule), moving the schedule on.
+ * store_refund.c - the SQL of refunds (sql/003_orders.sql,
+ * sql/005_refund_checks.sql): the row and its state, what an order has in
+ * flight, which open refunds are due, the row a query needs (its order
+ * number, its schedule), moving the schedule on.
  *
  * What it does not do: decide anything (refund.c, order.c do). Every
  * statement is a cached prepared statement (store_stmt); text columns are
@@ -28,27 +29,26 @@ check_row(sqlite3_stmt *st, struct refund_check *c)
 	c->check_attempts = sqlite3_column_int64(st, 4);
 }
 
+static int
+check_row_copy(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	(void)err;
+	check_row(st, dst);
+	return 0;
+}
+
 int
 store_refund_check_get(struct store *s, const char *refund_no,
     struct refund_check *c, struct err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
 	st = store_stmt(s, "SELECT " CHECK_COLS " FROM refunds r JOIN orders o "
 	    "ON o.id = r.order_id WHERE r.refund_no = ?", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, refund_no, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		check_row(st, c);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(err, E_NOTFOUND, "no refund");
-	if (rc != SQLITE_ROW)
-		return store_fail(s, err, "refund check get");
-	return 0;
+	return store_step_row(s, st, check_row_copy, c, "refund", err);
 }
 
 int
@@ -92,4 +92,131 @@ store_refund_schedule(struct store *s, int64_t id, int64_t last_query_at,
 	sqlite3_bind_int64(st, 3, attempts);
 	sqlite3_bind_int64(st, 4, id);
 	return store_step_done(s, st, E_STORE, "refund schedule", err);
+}
+
+static int
+refund_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	struct refund *r = dst;
+	char state[32];
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	store_col_copy(st, 1, r->refund_no, sizeof(r->refund_no));
+	r->order_id = sqlite3_column_int64(st, 2);
+	store_col_copy(st, 3, state, sizeof(state));
+	r->amount = sqlite3_column_int64(st, 4);
+	store_col_copy(st, 5, r->currency, sizeof(r->currency));
+	if (refund_state_parse(state, &r->state) == -1)
+		return err_set(err, E_INTERNAL, "refund %lld: bad state",
+		    (long long)r->id);
+	return 0;
+}
+
+int
+store_refund_get(struct store *s, const char *refund_no, struct refund *r,
+    struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "SELECT id, refund_no, order_id, state, amount, "
+	    "currency FROM refunds WHERE refund_no = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, refund_no, -1, SQLITE_TRANSIENT);
+	return store_step_row(s, st, refund_row, r, "refund", err);
+}
+
+int
+store_refund_update(struct store *s, int64_t id, const char *state,
+    const char *provider_ref, const char *error_code, const char *error_msg,
+    int64_t now, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "UPDATE refunds SET state = ?, "
+	    "provider_ref = COALESCE(?, provider_ref), "
+	    "error_code = COALESCE(?, error_code), "
+	    "error_msg = COALESCE(?, error_msg), updated_at = ? "
+	    "WHERE id = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_TRANSIENT);
+	store_bind_text_or_null(st, 2, provider_ref);
+	store_bind_text_or_null(st, 3, error_code);
+	store_bind_text_or_null(st, 4, error_msg);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, id);
+	return store_step_done(s, st, E_STORE, "refund update", err);
+}
+
+int
+store_refund_in_flight(struct store *s, int64_t order_id, int64_t *in_flight,
+    struct err *err)
+{
+	static const char sql[] = "SELECT coalesce(sum(amount), 0) FROM "
+	    "refunds WHERE order_id = ?1 AND state IN ('CREATED', 'PENDING', "
+	    "'UNKNOWN')";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*in_flight = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "admin_refundable");
+	return 0;
+}
+
+int
+store_refund_open_nos(struct store *s, int64_t order_id, char (*nos)[33],
+    size_t max, size_t *n, struct err *err)
+{
+	static const char sql[] = "SELECT refund_no FROM refunds WHERE "
+	    "order_id = ?1 AND state IN ('CREATED', 'PENDING', 'UNKNOWN') "
+	    "ORDER BY id";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	*n = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, order_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
+		store_col_copy(st, 0, nos[(*n)++], 33);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(s, err, "admin_refunds_open");
+	return 0;
+}
+
+int
+store_refund_insert(struct store *s, const char *refund_no,
+    int64_t order_id, int64_t amount, const char *currency,
+    const char *reason, const char *admin, int64_t now, int64_t *id,
+    struct err *err)
+{
+	static const char sql[] = "INSERT INTO refunds (refund_no, order_id, "
+	    "amount, currency, state, reason, admin, created_at, updated_at) "
+	    "VALUES (?1, ?2, ?3, ?4, 'CREATED', ?5, ?6, ?7, ?7)";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text_or_empty(st, 1, refund_no);
+	sqlite3_bind_int64(st, 2, order_id);
+	sqlite3_bind_int64(st, 3, amount);
+	store_bind_text_or_empty(st, 4, currency);
+	store_bind_text_or_empty(st, 5, reason);
+	store_bind_text_or_empty(st, 6, admin);
+	sqlite3_bind_int64(st, 7, now);
+	if (store_step_done(s, st, E_CONFLICT, "admin_refund_insert",
+	    err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
 }

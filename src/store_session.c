@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_session.h"
 #include "util.h"
 
 int
@@ -135,6 +136,20 @@ fail:
 	return -1;
 }
 
+static int
+code_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	struct store_oauth_code *out = dst;
+
+	(void)err;
+	store_col_copy(st, 0, out->state_hash, sizeof(out->state_hash));
+	store_col_copy(st, 1, out->browser_hash, sizeof(out->browser_hash));
+	store_col_copy(st, 2, out->appid, sizeof(out->appid));
+	store_col_copy(st, 3, out->openid, sizeof(out->openid));
+	store_col_copy(st, 4, out->ret, sizeof(out->ret));
+	return 0;
+}
+
 int
 store_oauth_code_get(struct store *s, const char *code_hash, int64_t now,
     struct store_oauth_code *out, struct err *err)
@@ -143,27 +158,13 @@ store_oauth_code_get(struct store *s, const char *code_hash, int64_t now,
 	    "openid, ret FROM oauth_code WHERE code_hash = ? AND "
 	    "expires_at > ?";
 	sqlite3_stmt *st;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return err_set(err, E_NOTFOUND, "code not cached");
-	}
-	if (rc != SQLITE_ROW)
-		return store_stmt_fail(s, st, err, "code get");
-	store_col_copy(st, 0, out->state_hash, sizeof(out->state_hash));
-	store_col_copy(st, 1, out->browser_hash, sizeof(out->browser_hash));
-	store_col_copy(st, 2, out->appid, sizeof(out->appid));
-	store_col_copy(st, 3, out->openid, sizeof(out->openid));
-	store_col_copy(st, 4, out->ret, sizeof(out->ret));
-	sqlite3_reset(st);
-	return 0;
+	return store_step_row(s, st, code_row, out, "cached code", err);
 }
 
 int
@@ -192,6 +193,19 @@ fail:
 	return -1;
 }
 
+static int
+session_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	struct store_session *out = dst;
+
+	(void)err;
+	store_col_copy(st, 0, out->appid, sizeof(out->appid));
+	store_col_copy(st, 1, out->openid, sizeof(out->openid));
+	out->created_at = sqlite3_column_int64(st, 2);
+	out->expires_at = sqlite3_column_int64(st, 3);
+	return 0;
+}
+
 int
 store_session_get(struct store *s, const char *token_hash, int64_t now,
     struct store_session *out, struct err *err)
@@ -200,26 +214,13 @@ store_session_get(struct store *s, const char *token_hash, int64_t now,
 	    "expires_at FROM buyer_session WHERE token_hash = ? AND "
 	    "expires_at > ?";
 	sqlite3_stmt *st;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		return err_set(err, E_NOTFOUND, "no session");
-	}
-	if (rc != SQLITE_ROW)
-		return store_stmt_fail(s, st, err, "session get");
-	store_col_copy(st, 0, out->appid, sizeof(out->appid));
-	store_col_copy(st, 1, out->openid, sizeof(out->openid));
-	out->created_at = sqlite3_column_int64(st, 2);
-	out->expires_at = sqlite3_column_int64(st, 3);
-	sqlite3_reset(st);
-	return 0;
+	return store_step_row(s, st, session_row, out, "session", err);
 }
 
 int

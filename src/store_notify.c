@@ -1,0 +1,106 @@
+/*
+ * store_notify.c - the SQL of received notifications and anomalies
+ * (store_notify.h, sql/003_orders.sql): a notification row (raw body, its
+ * hash, what came of it), the first copy of a body hash, an anomaly row.
+ * What it does not do: decide anything (notify.c, order.c). Writers expect
+ * the caller's store_begin().
+ */
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "order_state.h"
+#include "store.h"
+#include "store_notify.h"
+
+int
+store_anomaly_insert(struct store *s, int64_t order_id,
+    int64_t notification_id, int64_t refund_id, const char *kind,
+    const char *source, const char *detail, int64_t now, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "INSERT INTO anomalies (order_id, notification_id, "
+	    "refund_id, kind, source, detail, created_at) "
+	    "VALUES (?,?,?,?,?,?,?)", err);
+	if (st == NULL)
+		return -1;
+	store_bind_id(st, 1, order_id);
+	store_bind_id(st, 2, notification_id);
+	store_bind_id(st, 3, refund_id);
+	sqlite3_bind_text(st, 4, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, detail, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, now);
+	return store_step_done(s, st, E_STORE, "anomaly insert", err);
+}
+
+int
+store_notification_find(struct store *s, const char *sha, int64_t *id,
+    struct err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	st = store_stmt(s, "SELECT id FROM notifications "
+	    "WHERE body_sha256 = ? AND duplicate_of IS NULL", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return err_set(err, E_NOTFOUND, "new notification");
+	return store_fail(s, err, "notification find");
+}
+
+int
+store_notification_insert(struct store *s, const struct notification *n,
+    const char *outcome, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "INSERT INTO notifications (received_at, body, "
+	    "body_sha256, verified, transaction_type, transaction_id, "
+	    "result_code, outcome, duplicate_of) VALUES (?,?,?,?,?,?,?,?,?)",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, n->received_at);
+	if (n->body)
+		sqlite3_bind_blob(st, 2, n->body, (int)n->body_len,
+		    SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, n->body_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, n->verified ? 1 : 0);
+	store_bind_text_or_null(st, 5, n->transaction_type);
+	store_bind_text_or_null(st, 6, n->transaction_id);
+	store_bind_text_or_null(st, 7, n->result_code);
+	sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
+	store_bind_id(st, 9, n->duplicate_of);
+	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
+		return -1;
+	*id = sqlite3_last_insert_rowid(store_db(s));
+	return 0;
+}
+
+int
+store_notification_finish(struct store *s, int64_t id, const char *outcome,
+    int64_t order_id, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "UPDATE notifications SET outcome = ?, "
+	    "order_id = ? WHERE id = ?", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, outcome, -1, SQLITE_STATIC);
+	store_bind_id(st, 2, order_id);
+	sqlite3_bind_int64(st, 3, id);
+	return store_step_done(s, st, E_STORE, "notification finish", err);
+}

@@ -1,0 +1,32 @@
+/*
+ * store_notify.h - the SQL of received notifications and anomalies
+ * (store_notify.c, sql/003_orders.sql). Writers run inside the caller's
+ * store_begin(); -1 with E_NOTFOUND for a missing row, E_STORE for a
+ * database failure.
+ */
+#ifndef H5PAY_STORE_NOTIFY_H
+#define H5PAY_STORE_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "order_state.h"
+
+struct store;
+
+/* order_id, notification_id, refund_id: 0 = none. */
+int store_anomaly_insert(struct store *, int64_t order_id,
+    int64_t notification_id, int64_t refund_id, const char *kind,
+    const char *source, const char *detail, int64_t now, struct err *);
+/* The first notification stored with this body hash: 0 and *id, or -1
+ * with E_NOTFOUND. */
+int store_notification_find(struct store *, const char *body_sha256,
+    int64_t *id, struct err *);
+int store_notification_insert(struct store *, const struct notification *,
+    const char *outcome, int64_t *id, struct err *);
+int store_notification_finish(struct store *, int64_t id, const char *outcome,
+    int64_t order_id, struct err *);
+
+#endif
