@@ -120,7 +120,7 @@ bool sim_fault_before(struct sim *, const char *path, struct resp *);
 /* Wake the notifier (a new notification or task is due). */
 void sim_notifier_kick(struct sim *);
 
-/* ---- the store (sim_store.c, the sim's only SQLite user) ------------ */
+/* ---- the store (sim_store*.c, the sim's only SQLite users) ---------- */
 
 enum sim_kind { SIM_PAY = 0, SIM_REFUND = 1 };
 
@@ -206,7 +206,7 @@ int sim_notif_get(struct store *, int64_t id, struct sim_notif *,
     struct err *);
 struct json_object *sim_notif_list(struct store *, struct err *);
 
-/* OAuth codes and users. */
+/* OAuth codes and users (sim_store_oauth.c). */
 int sim_code_insert(struct store *, const char *code, const char *openid,
     const char *scope, int64_t now, struct err *);
 /* Take a code once: 0 with openid/scope; E_NOTFOUND unknown, E_CONFLICT
