@@ -2,11 +2,11 @@
  * sim.h - h5pay-sim, the local simulator of UseePay v1 and WeChat
  * (spec useepay-v1.md, wechat.md; docs/simulator.md).
  *
- * One process: a few FastCGI threads (sim_serve.c) and one notifier
- * thread (sim_notify.c), each with its own SQLite connection to the sim's
- * own database (sim_store.c). The shared context, struct sim, is reached
- * from a handler through app->ext; its fault switches are guarded by a
- * mutex (sim_control.c).
+ * One process: a few FastCGI threads (serve.c's loop, started by
+ * sim_serve.c) and one notifier thread (sim_notify.c), each with its own
+ * SQLite connection to the sim's own database (sim_store*.c). The shared
+ * context, struct sim, is reached from a handler through app->ext; its
+ * fault switches are guarded by a mutex (sim_control.c).
  */
 #ifndef H5PAY_SIM_H
 #define H5PAY_SIM_H
@@ -303,7 +303,8 @@ int64_t sim_clock_now(void *ctx);
 /* Load keys named by the config into sim. */
 int sim_init(struct sim *, struct err *);
 void sim_cleanup(struct sim *);
-/* Serve on listen_fd with cfg.threads threads until SIGTERM/SIGINT. */
+/* Serve on listen_fd with cfg.threads threads until SIGTERM/SIGINT, then
+ * drain (serve_run()); the process exit status. */
 int sim_serve(struct sim *, int listen_fd);
 /* The notifier thread's body (arg: struct sim *). */
 void *sim_notifier_main(void *arg);

@@ -2,30 +2,28 @@
  * sim_serve.c - h5pay-sim's process: keys, the route table, the FastCGI
  * threads and the notifier thread.
  *
- * Accepting follows serve.c: the listening socket is non-blocking, each
- * thread polls it with a wake pipe and calls FCGX_Accept_r (which returns
- * -EAGAIN when another thread won), so SIGTERM stops idle threads at once
- * and busy ones finish their request. The fault switches apply to every
- * route but /sim/control, before the handler runs.
+ * The FastCGI threads are h5payd's (serve_run() in serve.c: poll with a
+ * wake pipe, non-blocking accept, SIGTERM drain) with the sim's hooks: its
+ * own per-thread app (the sim's database, an HTTPS client for
+ * notifications), its body cap, and a dispatch that applies the fault
+ * switches to every route but /sim/control before the handler runs.
+ * SIGINT stops it as SIGTERM does (it is run from a terminal too).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <fcgiapp.h>
-
 #include "httpc.h"
 #include "log.h"
+#include "serve.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
 
 #define LIM_SIM_BODY (64 * 1024)
 #define LIM_SIM_SECRET 4096
+/* longer than a notification's http_timeout_ms, which a request may wait */
+#define SIM_DRAIN_SEC 30
 
 const struct route sim_routes[] = {
 	{"POST", "/api", sim_api_post, R_WEB},
@@ -48,27 +46,11 @@ const struct route sim_routes[] = {
 
 const size_t sim_route_count = sizeof(sim_routes) / sizeof(sim_routes[0]);
 
-static int wake_pipe[2] = {-1, -1};
-static volatile sig_atomic_t draining;
-
 int64_t
 sim_clock_now(void *ctx)
 {
 	(void)ctx;
 	return now_ms();
-}
-
-static void
-on_term(int sig)
-{
-	int saved = errno;
-
-	(void)sig;
-	draining = 1;
-	if (wake_pipe[1] != -1 && write(wake_pipe[1], "x", 1) < 0) {
-		/* already woken */
-	}
-	errno = saved;
 }
 
 int
@@ -127,139 +109,73 @@ sim_health(struct app *app, struct req *r, struct resp *w, struct err *err)
 	return 0;
 }
 
-struct sim_thread {
-	pthread_t tid;
-	struct sim *sim;
-	int fd;
-	int ok;
-};
-
-static void
-serve_one(struct app *app, FCGX_Request *fr)
+/* Every thread's app: the sim's context, database and HTTPS client. */
+static int
+sim_thread_init(struct app *app, const struct serve_opts *o, struct err *err)
 {
-	struct sim *sim = sim_of(app);
-	struct req r;
-	struct resp w;
-	struct err err;
+	struct sim *sim = o->ctx;
+	struct store_opts so = {"NORMAL", 5000, false};
 
-	req_init(&r, LIM_SIM_BODY);
-	resp_init(&w);
-	err_clear(&err);
-	if (req_fcgx_read(&r, fr, &err) == -1 || req_prepare(&r, &err) == -1) {
-		r.request_id = "-";
-		resp_error(&w, &r, &err);
-	} else {
-		log_set_rid(r.request_id);
-		if (!sim_fault_before(sim, r.path, &w))
-			route_dispatch(sim_routes, sim_route_count, POOL_WEB,
-			    app, &r, &w);
+	memset(app, 0, sizeof(*app));
+	app->ext = sim;
+	app->pool = POOL_WEB;
+	app->clock.now_ms = sim_clock_now;
+	app->rng.bytes = random_bytes;
+	if (store_open(&app->store, sim->cfg.db_path, &so, err) == -1)
+		return -1;
+	if ((app->httpc = httpc_curl_new(&sim->hcfg, err)) == NULL) {
+		store_close(app->store);
+		app->store = NULL;
+		return -1;
 	}
-	if (req_fcgx_send(&w, fr) == -1)
-		log_info("http", "client_gone", "path=%s", r.path);
-	log_debug("http", "done", "method=%s path=%s status=%d", r.method,
-	    r.path, w.status);
-	log_set_rid(NULL);
-	resp_cleanup(&w);
-	req_cleanup(&r);
+	return 0;
 }
 
-static void *
-sim_thread_main(void *arg)
+static void
+sim_dispatch(struct app *app, const struct serve_opts *o, struct req *r,
+    struct resp *w)
 {
-	struct sim_thread *t = arg;
-	struct store_opts so = {"NORMAL", 5000, false};
-	FCGX_Request fr;
-	struct app app;
-	struct err err;
-	int rc;
+	if (!sim_fault_before(sim_of(app), r->path, w))
+		route_dispatch(o->routes, o->nroutes, o->pool, app, r, w);
+}
 
-	memset(&app, 0, sizeof(app));
-	app.ext = t->sim;
-	app.pool = POOL_WEB;
-	app.clock.now_ms = sim_clock_now;
-	app.rng.bytes = random_bytes;
-	if (store_open(&app.store, t->sim->cfg.db_path, &so, &err) == -1 ||
-	    (app.httpc = httpc_curl_new(&t->sim->hcfg, &err)) == NULL) {
-		log_error("sim", "thread_init", "msg=\"%s\"", err.msg);
-		store_close(app.store);
-		return NULL;
-	}
-	FCGX_InitRequest(&fr, t->fd, FCGI_FAIL_ACCEPT_ON_INTR);
-	while (!draining) {
-		struct pollfd p[2] = {
-			{.fd = t->fd, .events = POLLIN},
-			{.fd = wake_pipe[0], .events = POLLIN},
-		};
+/* Wakes the notifier and every request that waits on purpose (hangs). */
+static void
+sim_stop(void *ctx)
+{
+	struct sim *sim = ctx;
 
-		if (poll(p, 2, -1) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		rc = FCGX_Accept_r(&fr);
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
-			continue;
-		if (rc < 0) {
-			log_warn("sim", "accept", "rc=%d", rc);
-			usleep(10000);
-			continue;
-		}
-		serve_one(&app, &fr);
-		FCGX_Finish_r(&fr);
-	}
-	FCGX_Free(&fr, 0);
-	httpc_free(app.httpc);
-	store_close(app.store);
-	return NULL;
+	sim->stopping = 1;
+	sim_notifier_kick(sim);
 }
 
 int
 sim_serve(struct sim *sim, int listen_fd)
 {
-	struct sim_thread *th;
-	struct sigaction sa;
+	struct serve_opts o;
 	pthread_t notifier;
-	int i, n = (int)sim->cfg.threads;
+	int rc;
 
-	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
-		return 1;
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	if (FCGX_Init() != 0)
-		return 1;
+	memset(&o, 0, sizeof(o));
+	o.pool = POOL_WEB;
+	o.listen_fd = listen_fd;
+	o.threads = (int)sim->cfg.threads;
+	o.ready_fd = -1;
+	o.routes = sim_routes;
+	o.nroutes = sim_route_count;
+	o.body_cap = LIM_SIM_BODY;
+	o.drain_timeout_sec = SIM_DRAIN_SEC;
+	o.sigint_drains = true;
+	o.ctx = sim;
+	o.thread_init = sim_thread_init;
+	o.dispatch = sim_dispatch;
+	o.on_drain = sim_stop;
 	if (pthread_create(&notifier, NULL, sim_notifier_main, sim) != 0)
 		return 1;
-	th = xcalloc((size_t)n, sizeof(*th));
-	for (i = 0; i < n; i++) {
-		th[i].sim = sim;
-		th[i].fd = listen_fd;
-		if (pthread_create(&th[i].tid, NULL, sim_thread_main, &th[i]))
-			abort();
-	}
-	log_info("sim", "ready", "threads=%d", n);
-	for (;;) {
-		struct pollfd p = {.fd = wake_pipe[0], .events = POLLIN};
-
-		if (poll(&p, 1, -1) == 1 || draining)
-			break;
-	}
-	sim->stopping = 1;
-	sim_notifier_kick(sim);
-	for (i = 0; i < n; i++)
-		pthread_join(th[i].tid, NULL);
+	log_info("sim", "ready", "threads=%d", o.threads);
+	rc = serve_run(&o);
+	sim_stop(sim);	/* again, in case serve_run() failed to start */
 	pthread_join(notifier, NULL);
-	free(th);
 	log_info("sim", "stopped", "pid=%d", (int)getpid());
-	return 0;
+	return rc;
 }
