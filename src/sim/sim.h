@@ -254,6 +254,12 @@ int sim_currency_exponent(const char *);
 int sim_random_hex(struct app *, size_t n, char *out);
 /* A new reference / prepay id. */
 int sim_new_id(struct app *, const char *prefix, char *out, size_t sz);
+/* Parse JSON text strictly: one object, nothing after it; caller puts it.
+ * NULL when s is anything else. */
+struct json_object *sim_json_object(const char *s);
+/* A string member k of o, non-empty, at most max bytes, no NUL: borrowed
+ * from o; else NULL. */
+const char *sim_json_str(struct json_object *o, const char *k, size_t max);
 
 /* Final-state changes shared by the payer, control, expiry and refund
  * settlement: move txn `id` from `from` to `to` and queue its
