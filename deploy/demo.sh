@@ -27,6 +27,6 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc 2>/dev/null || echo 2)"
 
 H5PAY_BUILD="$top/build" H5PAY_SRC="$top" exec /usr/bin/python3 \
-	"$top/tests/integration/harness.py" demo \
+	"$top/deploy/stack.py" demo \
 	--dir "${H5PAY_DEMO_DIR:-$top/run/demo}" \
 	--shop-port "${SHOP_PORT:-8443}" --sim-port "${SIM_PORT:-8444}"

@@ -8,6 +8,10 @@
  * pipe) stops every idle thread at once, while busy threads finish the
  * request they hold. Connections still queued stay in the shared backlog
  * for the other workers.
+ *
+ * The loop is the same for h5payd's workers and for h5pay-sim: what
+ * differs (the per-thread app, the dispatch, the body cap, the drain
+ * timeout) comes in through struct serve_opts; defaults are h5payd's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,6 +65,15 @@ struct worker_thread {
 	int *ready;
 };
 
+static size_t
+serve_body_cap(const struct serve_opts *o)
+{
+	if (o->body_cap)
+		return o->body_cap;
+	return o->pool == POOL_NOTIFY ? LIM_NOTIFY_BODY :
+	    (size_t)o->cfg->max_body_bytes;
+}
+
 static void
 serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 {
@@ -68,11 +81,8 @@ serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 	struct resp w;
 	struct err err;
 	int64_t t0 = mono_ms(), ms;
-	size_t cap;
 
-	cap = o->pool == POOL_NOTIFY ? LIM_NOTIFY_BODY :
-	    (size_t)o->cfg->max_body_bytes;
-	req_init(&r, cap);
+	req_init(&r, serve_body_cap(o));
 	resp_init(&w);
 	err_clear(&err);
 	if (req_fcgx_read(&r, fr, &err) == -1 ||
@@ -86,7 +96,11 @@ serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 		resp_error(&w, &r, &err);
 	} else {
 		log_set_rid(r.request_id);
-		route_dispatch(o->routes, o->nroutes, o->pool, app, &r, &w);
+		if (o->dispatch)
+			o->dispatch(app, o, &r, &w);
+		else
+			route_dispatch(o->routes, o->nroutes, o->pool, app,
+			    &r, &w);
 	}
 	if (req_fcgx_send(&w, fr) == -1)
 		log_info("http", "client_gone", "path=%s", r.path);
@@ -112,7 +126,9 @@ serve_thread(void *arg)
 	struct err err;
 	int rc;
 
-	if (app_thread_init(&app, o->cfg, o->keys, o->pool, &err) == -1) {
+	rc = o->thread_init ? o->thread_init(&app, o, &err) :
+	    app_thread_init(&app, o->cfg, o->keys, o->pool, &err);
+	if (rc == -1) {
 		log_error("serve", "thread_init", "msg=\"%s\"", err.msg);
 		pthread_mutex_lock(t->mu);
 		(*t->ready)++;
@@ -166,7 +182,7 @@ serve_thread(void *arg)
 }
 
 static int
-install_handlers(void)
+install_handlers(bool sigint_drains)
 {
 	struct sigaction sa;
 
@@ -174,11 +190,13 @@ install_handlers(void)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = on_term;
 	if (sigaction(SIGTERM, &sa, NULL) == -1 ||
-	    sigaction(SIGUSR2, &sa, NULL) == -1)
+	    sigaction(SIGUSR2, &sa, NULL) == -1 ||
+	    (sigint_drains && sigaction(SIGINT, &sa, NULL) == -1))
 		return -1;
 	sa.sa_handler = SIG_IGN;
 	/* Ctrl-C reaches the whole process group: the supervisor decides */
-	sigaction(SIGINT, &sa, NULL);
+	if (!sigint_drains)
+		sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
@@ -186,7 +204,7 @@ install_handlers(void)
 }
 
 int
-serve_worker(const struct serve_opts *o)
+serve_run(const struct serve_opts *o)
 {
 	struct worker_thread *th;
 	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -194,11 +212,10 @@ serve_worker(const struct serve_opts *o)
 	int i, ready = 0, ok = 0;
 	struct timespec deadline;
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (pipe2(wake_pipe, O_CLOEXEC | O_NONBLOCK) == -1)
 		return 1;
 	/* before FCGX_Init: libfcgi only installs handlers where none are */
-	if (install_handlers() == -1 || FCGX_Init() != 0)
+	if (install_handlers(o->sigint_drains) == -1 || FCGX_Init() != 0)
 		return 1;
 
 	th = xcalloc((size_t)o->threads, sizeof(*th));
@@ -240,9 +257,12 @@ serve_worker(const struct serve_opts *o)
 		if (poll(&p, 1, -1) == 1 || draining)
 			break;
 	}
+	if (o->on_drain)
+		o->on_drain(o->ctx);
 	/* the pipe stays readable: that is what wakes every idle thread */
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += o->cfg->drain_timeout_sec;
+	deadline.tv_sec += o->drain_timeout_sec ? o->drain_timeout_sec :
+	    o->cfg->drain_timeout_sec;
 	for (i = 0; i < o->threads; i++) {
 		if (pthread_timedjoin_np(th[i].tid, NULL, &deadline) != 0) {
 			log_warn("serve", "drain_timeout", "pid=%d",
@@ -252,4 +272,11 @@ serve_worker(const struct serve_opts *o)
 	}
 	free(th);
 	return 0;
+}
+
+int
+serve_worker(const struct serve_opts *o)
+{
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	return serve_run(o);
 }

@@ -2,7 +2,8 @@
  * lib.js - shared helpers of the browser tests (tests/e2e/test_*.js).
  *
  * A test is started by run_e2e.py, which brings up the real stack
- * (tests/integration/harness.py) and passes it in the environment:
+ * (deploy/stack.py, through tests/integration/harness.py) and passes it
+ * in the environment:
  *   E2E_BASE   https://127.0.0.1:<port> of the shop (nginx)
  *   E2E_SIM    https://127.0.0.1:<port> of h5pay-sim, when it runs
  *   E2E_SPKI   comma list of base64 SHA-256 SPKI hashes to trust (the

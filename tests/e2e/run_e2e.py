@@ -1,7 +1,7 @@
 """run_e2e.py TEST.js - run one browser test against the real stack.
 
-Starts a Stack from tests/integration/harness.py (nginx, h5payd, and the
-simulator when the harness starts one), passes its addresses to the node
+Starts a Stack from tests/integration/harness.py (deploy/stack.py's: nginx,
+h5payd, and the simulator when it is built), passes its addresses to the node
 test in the environment (see lib.js), and stops the stack afterwards
 whatever happens. Exit status: the test's; 77 (ctest SKIP) when the
 browser tooling is missing (tests/run.sh installs it: chromium and

@@ -1,6 +1,7 @@
 """The shipped deploy files stay valid: the example config passes
-`h5payd -t` (with its secret paths pointed at temp files) and the
-production nginx site passes `nginx -t` and never injects the simulator."""
+`h5payd -t` (with its secret paths pointed at temp files), the
+production nginx site passes `nginx -t` and never injects the simulator,
+and the demo's launcher (deploy/stack.py) runs on the stdlib alone."""
 import os
 import re
 import shutil
@@ -45,6 +46,19 @@ class TestDeployFiles(unittest.TestCase):
         self.assertIn(p.stdout.strip(), readme,
                       "README's config table differs from `h5pay "
                       "config-keys`: paste its output into the README")
+
+    def test_demo_launches_deploy_stack(self):
+        with open(os.path.join(harness.SRC, "deploy", "demo.sh")) as f:
+            demo = f.read()
+        self.assertIn('"$top/deploy/stack.py" demo', demo)
+        self.assertNotIn("tests/", demo)
+        # -S: no site-packages, so the launcher needs nothing but stdlib
+        p = subprocess.run(["/usr/bin/python3", "-S", os.path.join(
+            harness.SRC, "deploy", "stack.py"), "demo", "--help"],
+            capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for opt in ("--dir", "--shop-port", "--sim-port"):
+            self.assertIn(opt, p.stdout)
 
     def test_production_nginx_site(self):
         certs = os.path.join(self.dir, "certs")

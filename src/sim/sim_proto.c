@@ -2,12 +2,15 @@
  * sim_proto.c - h5pay-sim's protocol helpers shared by its handlers:
  * verifying and signing UseePay messages with the configured keys
  * (spec useepay-v1.md §3), building notifications (§5), finishing a
- * transaction, ids, currency exponents, HTML escaping.
+ * transaction, ids, currency exponents, HTML escaping, strict JSON
+ * fields (payerInfo, orderInfo).
  *
  * What it does not do: HTTP (handlers) or SQL (sim_store.c).
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "form.h"
 #include "log.h"
@@ -199,3 +202,39 @@ sim_new_id(struct app *app, const char *prefix, char *out, size_t sz)
 	return 0;
 }
 
+/* Parse JSON text strictly: one object, nothing after it. */
+struct json_object *
+sim_json_object(const char *s)
+{
+	struct json_tokener *tok = json_tokener_new_ex(16);
+	struct json_object *o;
+	size_t n = strlen(s);
+
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, s, (int)n);
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != n ||
+	    !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* A string member of o, non-empty, at most max bytes, or NULL. */
+const char *
+sim_json_str(struct json_object *o, const char *k, size_t max)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	s = json_object_get_string(v);
+	if (*s == '\0' || strlen(s) > max ||
+	    (size_t)json_object_get_string_len(v) != strlen(s))
+		return NULL;
+	return s;
+}

@@ -288,43 +288,6 @@ tid_valid(const char *s)
 	return true;
 }
 
-/* Parse JSON text strictly: one object, nothing after it. */
-static struct json_object *
-json_strict(const char *s)
-{
-	struct json_tokener *tok = json_tokener_new_ex(16);
-	struct json_object *o;
-	size_t n = strlen(s);
-
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	o = json_tokener_parse_ex(tok, s, (int)n);
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != n ||
-	    !json_object_is_type(o, json_type_object))) {
-		json_object_put(o);
-		o = NULL;
-	}
-	json_tokener_free(tok);
-	return o;
-}
-
-/* A string member of o, non-empty, at most max bytes, or NULL. */
-static const char *
-json_str(struct json_object *o, const char *k, size_t max)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	s = json_object_get_string(v);
-	if (*s == '\0' || strlen(s) > max ||
-	    (size_t)json_object_get_string_len(v) != strlen(s))
-		return NULL;
-	return s;
-}
-
 /* ---- pay (§4) --------------------------------------------------------- */
 
 static int
@@ -415,13 +378,13 @@ gw_pay(struct gw *g)
 	if (gw_amount(g, &amount) == -1 || gw_currency(g) == -1 ||
 	    gw_notify_url(g, kvlist_get(&g->in, "notifyUrl")) == -1)
 		goto out;
-	if ((payer = json_strict(kvlist_get(&g->in, "payerInfo"))) == NULL) {
+	if ((payer = sim_json_object(kvlist_get(&g->in, "payerInfo"))) == NULL) {
 		gw_refuse(g, EC_INVALID, "payerInfo must be a JSON object");
 		goto out;
 	}
-	pm = json_str(payer, "paymentMethod", 64);
-	appid = json_str(payer, "sub_appid", 32);
-	openid = json_str(payer, "sub_openid", 128);
+	pm = sim_json_str(payer, "paymentMethod", 64);
+	appid = sim_json_str(payer, "sub_appid", 32);
+	openid = sim_json_str(payer, "sub_openid", 128);
 	if (pm == NULL || strcmp(pm, "wechat_jsapi") != 0) {
 		gw_refuse(g, EC_INVALID, "payerInfo.paymentMethod must be "
 		    "wechat_jsapi");
@@ -437,8 +400,8 @@ gw_pay(struct gw *g)
 		    "not an openid ([0-9A-Za-z_-])");
 		goto out;
 	}
-	if ((order = json_strict(kvlist_get(&g->in, "orderInfo"))) == NULL ||
-	    (subject = json_str(order, "subject", 128)) == NULL) {
+	if ((order = sim_json_object(kvlist_get(&g->in, "orderInfo"))) == NULL ||
+	    (subject = sim_json_str(order, "subject", 128)) == NULL) {
 		gw_refuse(g, EC_INVALID, "orderInfo must be a JSON object with "
 		    "a subject of 1..128 bytes");
 		goto out;

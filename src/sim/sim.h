@@ -2,11 +2,11 @@
  * sim.h - h5pay-sim, the local simulator of UseePay v1 and WeChat
  * (spec useepay-v1.md, wechat.md; docs/simulator.md).
  *
- * One process: a few FastCGI threads (sim_serve.c) and one notifier
- * thread (sim_notify.c), each with its own SQLite connection to the sim's
- * own database (sim_store.c). The shared context, struct sim, is reached
- * from a handler through app->ext; its fault switches are guarded by a
- * mutex (sim_control.c).
+ * One process: a few FastCGI threads (serve.c's loop, started by
+ * sim_serve.c) and one notifier thread (sim_notify.c), each with its own
+ * SQLite connection to the sim's own database (sim_store*.c). The shared
+ * context, struct sim, is reached from a handler through app->ext; its
+ * fault switches are guarded by a mutex (sim_control.c).
  */
 #ifndef H5PAY_SIM_H
 #define H5PAY_SIM_H
@@ -120,7 +120,7 @@ bool sim_fault_before(struct sim *, const char *path, struct resp *);
 /* Wake the notifier (a new notification or task is due). */
 void sim_notifier_kick(struct sim *);
 
-/* ---- the store (sim_store.c, the sim's only SQLite user) ------------ */
+/* ---- the store (sim_store*.c, the sim's only SQLite users) ---------- */
 
 enum sim_kind { SIM_PAY = 0, SIM_REFUND = 1 };
 
@@ -206,7 +206,7 @@ int sim_notif_get(struct store *, int64_t id, struct sim_notif *,
     struct err *);
 struct json_object *sim_notif_list(struct store *, struct err *);
 
-/* OAuth codes and users. */
+/* OAuth codes and users (sim_store_oauth.c). */
 int sim_code_insert(struct store *, const char *code, const char *openid,
     const char *scope, int64_t now, struct err *);
 /* Take a code once: 0 with openid/scope; E_NOTFOUND unknown, E_CONFLICT
@@ -254,6 +254,12 @@ int sim_currency_exponent(const char *);
 int sim_random_hex(struct app *, size_t n, char *out);
 /* A new reference / prepay id. */
 int sim_new_id(struct app *, const char *prefix, char *out, size_t sz);
+/* Parse JSON text strictly: one object, nothing after it; caller puts it.
+ * NULL when s is anything else. */
+struct json_object *sim_json_object(const char *s);
+/* A string member k of o, non-empty, at most max bytes, no NUL: borrowed
+ * from o; else NULL. */
+const char *sim_json_str(struct json_object *o, const char *k, size_t max);
 
 /* Final-state changes shared by the payer, control, expiry and refund
  * settlement: move txn `id` from `from` to `to` and queue its
@@ -303,7 +309,8 @@ int64_t sim_clock_now(void *ctx);
 /* Load keys named by the config into sim. */
 int sim_init(struct sim *, struct err *);
 void sim_cleanup(struct sim *);
-/* Serve on listen_fd with cfg.threads threads until SIGTERM/SIGINT. */
+/* Serve on listen_fd with cfg.threads threads until SIGTERM/SIGINT, then
+ * drain (serve_run()); the process exit status. */
 int sim_serve(struct sim *, int listen_fd);
 /* The notifier thread's body (arg: struct sim *). */
 void *sim_notifier_main(void *arg);
