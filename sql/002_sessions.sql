@@ -1,4 +1,4 @@
--- 002_sessions: WeChat web authorization (spec wechat.md §1) and buyer
+-- 002_sessions: WeChat web authorization (docs/protocol.md §W1) and buyer
 -- sessions. Secrets are never stored: states, codes, browser binders and
 -- session tokens are kept as lowercase hex SHA-256 of the value.
 -- Times are seconds since the epoch.

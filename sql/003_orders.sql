@@ -25,7 +25,8 @@ CREATE TABLE products (
 
 CREATE TABLE orders (
 	id INTEGER PRIMARY KEY,
-	-- our transactionId at UseePay: <= 32 of [0-9A-Za-z] (spec §4)
+	-- our transactionId at UseePay: <= 32 of [0-9A-Za-z]
+	-- (docs/protocol.md §4)
 	order_no TEXT NOT NULL UNIQUE
 	    CHECK (length(order_no) BETWEEN 1 AND 32
 	        AND order_no NOT GLOB '*[^0-9A-Za-z]*'),
@@ -111,7 +112,7 @@ CREATE INDEX notifications_order ON notifications (order_id, id);
 
 CREATE TABLE refunds (
 	id INTEGER PRIMARY KEY,
-	-- our transactionId of the refund at UseePay (spec §7)
+	-- our transactionId of the refund at UseePay (docs/protocol.md §7)
 	refund_no TEXT NOT NULL UNIQUE
 	    CHECK (length(refund_no) BETWEEN 1 AND 32
 	        AND refund_no NOT GLOB '*[^0-9A-Za-z]*'),

@@ -1,6 +1,7 @@
 /*
- * cli_sign.c - h5pay sign / h5pay verify: the UseePay signature (spec §3)
- * of a form body read on stdin, for operators checking a message by hand.
+ * cli_sign.c - h5pay sign / h5pay verify: the UseePay signature
+ * (docs/protocol.md §3) of a form body read on stdin, for operators checking
+ * a message by hand.
  *
  *   h5pay sign   --type MD5 --md5-key-file F     < body
  *   h5pay sign   --type RSA --private-key PEM    < body

@@ -29,14 +29,14 @@ enum notify_outcome {
 const char *notify_outcome_name(enum notify_outcome);
 
 /*
- * A verified notification (spec §5): in ONE write transaction store it
- * (raw body, its SHA-256; a byte-identical redelivery is stored as a
- * duplicate and changes nothing), find its order (pay: transactionId;
- * refund: originalTransactionId + transactionId as refund number), apply
- * it through order_apply(), record what came of it; commit. body_sha256
- * is computed by the caller before (outside the lock). 0 once committed:
- * only then may the caller acknowledge. -1 with E_STORE (nothing stored;
- * the provider must retry).
+ * A verified notification (docs/protocol.md §5): in ONE write transaction
+ * store it (raw body, its SHA-256; a byte-identical redelivery is stored as a
+ * duplicate and changes nothing), find its order (pay: transactionId; refund:
+ * originalTransactionId + transactionId as refund number), apply it through
+ * order_apply(), record what came of it; commit. body_sha256 is computed by
+ * the caller before (outside the lock). 0 once committed: only then may the
+ * caller acknowledge. -1 with E_STORE (nothing stored; the provider must
+ * retry).
  */
 int notify_process(struct store *, int64_t now, const char *body,
     size_t len, const char *body_sha256, const struct useepay_txn *,

@@ -1,5 +1,5 @@
 /*
- * oauth.c - WeChat web authorization, snsapi_base (spec wechat.md §1).
+ * oauth.c - WeChat web authorization, snsapi_base (docs/protocol.md §W1).
  *
  * What it does: build the authorize URL, exchange a code for the openid
  * through struct httpc (one retry on errcode -1), map errcodes, and keep
@@ -120,7 +120,7 @@ oauth_authorize_url(const struct cfg *c, const char *state, struct buf *out,
 		err_set(err, E_INPUT, "%s: public_base_url too long", __func__);
 		goto out;
 	}
-	/* §1: exactly this order; WeChat matches the URL strictly */
+	/* §W1: exactly this order; WeChat matches the URL strictly */
 	if (buf_adds(out, c->wechat_authorize_url) == -1 ||
 	    buf_adds(out, strchr(c->wechat_authorize_url, '?') ?
 	    "&appid=" : "?appid=") == -1 ||
@@ -233,7 +233,7 @@ exchange_parse(const struct buf *body, struct oauth_user *u, struct err *err)
 		goto out;
 	}
 	json_tokener_free(tok);
-	/* §1: errors are HTTP 200 with errcode; branch on errcode only */
+	/* §W1: errors are HTTP 200 with errcode; branch on errcode only */
 	if (json_object_object_get_ex(o, "errcode", &v)) {
 		if (!json_object_is_type(v, json_type_int)) {
 			err_set(err, E_UPSTREAM, "oauth: errcode not a number");
@@ -286,7 +286,7 @@ exchange_once(struct app *app, const char *code, struct oauth_user *u,
 		err_set(err, E_INTERNAL, "oauth: no HTTP client or no secret");
 		goto out;
 	}
-	/* §1 step 2, server side only */
+	/* §W1 step 2, server side only */
 	if (buf_add(&url, c->wechat_api_base_url,
 	    base_len(c->wechat_api_base_url)) == -1 ||
 	    buf_adds(&url, "/sns/oauth2/access_token?appid=") == -1 ||
@@ -333,7 +333,7 @@ oauth_code_exchange(struct app *app, const char *code, struct oauth_user *u,
 		return err_set(err, E_INPUT, "oauth: malformed code");
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (attempt > 0) {
-			/* -1 is "system busy": one retry after a pause (§1) */
+			/* -1 is "system busy": one retry after a pause (§W1) */
 			struct timespec ts = {retry_backoff_ms / 1000,
 			    (long)(retry_backoff_ms % 1000) * 1000000L};
 

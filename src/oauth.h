@@ -1,5 +1,5 @@
 /*
- * oauth.h - WeChat web authorization, snsapi_base (spec wechat.md §1): the
+ * oauth.h - WeChat web authorization, snsapi_base (docs/protocol.md §W1): the
  * authorize URL, the server-side code exchange and its errcode mapping,
  * the single-use states and the code -> openid cache.
  *
@@ -19,7 +19,7 @@
 #include "store_session.h"
 
 #define OAUTH_STATE_TTL 600	/* s: a silent snsapi_base round trip */
-#define OAUTH_CODE_TTL 300	/* s: a WeChat code lives 5 minutes (§1) */
+#define OAUTH_CODE_TTL 300	/* s: a WeChat code lives 5 minutes (§W1) */
 #define OAUTH_STATE_GRACE 3600	/* s: expired states kept, then purged */
 #define OAUTH_RETRY_BACKOFF_MS 300	/* default pause before the retry */
 #define OAUTH_NONCE_LEN 32	/* hex chars of a state / browser binder */
@@ -27,7 +27,7 @@
 
 enum oauth_outcome {
 	OAUTH_OK = 0,		/* openid known */
-	OAUTH_SNAPSHOT,		/* is_snapshotuser=1: no session (§1) */
+	OAUTH_SNAPSHOT,		/* is_snapshotuser=1: no session (§W1) */
 	OAUTH_CODE_USED,	/* 40163 */
 	OAUTH_CODE_INVALID,	/* 40029, 41008: bad or expired code */
 	OAUTH_CONFIG,		/* 40125, 40013, 40164, 41002, 41004 */
@@ -56,7 +56,7 @@ bool oauth_nonce_valid(const char *s);
 bool oauth_code_valid(const char *s);
 
 /*
- * Append the authorize URL for state to out (§1), parameters in WeChat's
+ * Append the authorize URL for state to out (§W1), parameters in WeChat's
  * order: appid, redirect_uri (public_base_url + "/oauth/callback",
  * percent-encoded whole), response_type=code, scope=snsapi_base, state,
  * connect_redirect=1, then "#wechat_redirect".
@@ -70,7 +70,7 @@ enum oauth_outcome oauth_errcode_map(long errcode);
 const char *oauth_outcome_name(enum oauth_outcome);
 
 /*
- * Exchange code for the openid through app->httpc (§1 step 2), AppSecret
+ * Exchange code for the openid through app->httpc (§W1 step 2), AppSecret
  * from app->keys. On errcode -1 waits (OAUTH_RETRY_BACKOFF_MS) and tries
  * once more. 0 with u->outcome set whenever WeChat gave a parseable answer; -1
  * with *err when it did not (transport failure, HTTP status other than

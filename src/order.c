@@ -1,7 +1,7 @@
 /*
  * order.c - the order state machine: the one place that decides an
  * order's (and a refund's) state from what the provider or our own calls
- * report (spec useepay-v1.md §5-8). Names and rows: order_state.c;
+ * report (docs/protocol.md §5-8). Names and rows: order_state.c;
  * notifications: notify.c.
  *
  * What it does: order_decide() is the pure table; order_apply() reads the

@@ -1,7 +1,7 @@
 /*
  * pay.c - the buyer's payment: cart -> order priced from the catalog ->
- * UseePay JSAPI transaction (spec useepay-v1.md §4) -> invocation
- * parameters for WeixinJSBridge (wechat.md §2); and the order status with
+ * UseePay JSAPI transaction (docs/protocol.md §4) -> invocation parameters
+ * for WeixinJSBridge (docs/protocol.md §W2); and the order status with
  * provider queries (§6) while it is open.
  *
  * Invariants:
@@ -195,7 +195,7 @@ pay_subject(const char *const *names, const int64_t *qty, size_t n,
 	k = utf8_cut(name, room);
 	memcpy(out, name, k);
 	out[k] = '\0';
-	/* no white space at the edges (spec §3: never sent) */
+	/* no white space at the edges (docs/protocol.md §3: never sent) */
 	len = strlen(out);
 	while (len > 0 && (out[len - 1] == ' ' || out[len - 1] == '\t'))
 		out[--len] = '\0';

@@ -1,7 +1,7 @@
 /*
  * pay.h - the buyer's payment (issue 5): turn a cart into an order priced
- * from the catalog, create the UseePay JSAPI transaction for it (spec
- * useepay-v1.md §4), and tell the buyer the state of their orders,
+ * from the catalog, create the UseePay JSAPI transaction for it
+ * (docs/protocol.md §4), and tell the buyer the state of their orders,
  * asking UseePay (§6) while an order is open.
  *
  * Every change of an existing order goes through order_apply() (order.c),

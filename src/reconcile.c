@@ -1,11 +1,10 @@
 /*
  * reconcile.c - the reconciler: UseePay resends a notification at most 8
- * times over ~2.5 h (spec §5), so orders still open are queried (§6) on a
- * back-off schedule (order_next_check: +1, +2, +5, +10, +20 min, then
- * hourly) through order_query_apply(), which applies the answer through
- * order_apply() like any other source and, past expiry, closes an order
- * the provider verifiably did not take money for (the rule is in
- * order_query.c).
+ * times over ~2.5 h (docs/protocol.md §5), so orders still open are queried
+ * (§6) on a back-off schedule (order_next_check: +1, +2, +5, +10, +20 min,
+ * then hourly) through order_query_apply(), which applies the answer through
+ * order_apply() like any other source and, past expiry, closes an order the
+ * provider verifiably did not take money for (the rule is in order_query.c).
  * Refunds in flight are queried on the same back-off (from their creation,
  * first no sooner than REFUND_FIRST_CHECK_SEC) through refund_query_apply(),
  * which applies a verified refund answer through order_apply() and moves

@@ -1,7 +1,7 @@
 /*
- * sign.c - UseePay signatures (spec §3) and the project's only OpenSSL use:
- * key loading, the canonical string, MD5 and RSA-SHA256 sign/verify,
- * Base64, SHA-256 and random tokens.
+ * sign.c - UseePay signatures (docs/protocol.md §3) and the project's only
+ * OpenSSL use: key loading, the canonical string, MD5 and RSA-SHA256
+ * sign/verify, Base64, SHA-256 and random tokens.
  *
  * What it does not do: decide which fields a message has (useepay.c) or
  * what a failed verification means (the callers).

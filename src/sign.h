@@ -1,5 +1,5 @@
 /*
- * sign.h - UseePay signatures (spec useepay-v1.md §3) and every other use
+ * sign.h - UseePay signatures (docs/protocol.md §3) and every other use
  * of OpenSSL: key loading, SHA-256, Base64. sign.c is the only OpenSSL user.
  *
  * Canonical string (§3): every field of the message but "sign", minus

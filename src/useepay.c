@@ -1,5 +1,5 @@
 /*
- * useepay.c - the UseePay v1 client (spec useepay-v1.md): build and sign
+ * useepay.c - the UseePay v1 client (docs/protocol.md): build and sign
  * requests (§4 pay, §6 query, §7 refund), send them through struct httpc
  * (§2), verify every answer's signature over every received field before
  * reading anything from it (§3), parse answers and notifications (§5).
@@ -40,7 +40,7 @@
 #include "useepay.h"
 #include "util.h"
 
-/* Field limits (spec §2, §4). */
+/* Field limits (docs/protocol.md §2, §4). */
 #define UP_MAX_MERCHANT_NO 16
 #define UP_MAX_ORDER_NO 32		/* what we send (§4: WeChat's limit) */
 #define UP_MAX_TXN_ID 64		/* what we accept back */

@@ -1,5 +1,5 @@
 /*
- * useepay.h - the UseePay v1 protocol (spec useepay-v1.md): build and
+ * useepay.h - the UseePay v1 protocol (docs/protocol.md): build and
  * sign requests, verify and parse responses and notifications (pure
  * functions), and the three calls through struct httpc.
  *
@@ -9,7 +9,7 @@
  *   UP_FAILED   signature verified, the provider refused: error_code/msg
  * and returns -1 with *err when it is not:
  *   E_UNKNOWN   timeout / transport failure: the caller must QUERY, never
- *               re-create (spec §4)
+ *               re-create (docs/protocol.md §4)
  *   E_UPSTREAM_SIG  the response signature did not verify: nothing in
  *               it is trusted (treat the outcome as unknown); 502, never
  *               E_SIG (that one is for inbound messages: 401)
@@ -34,7 +34,8 @@ struct keys;
 
 enum useepay_outcome { UP_OK = 0, UP_FAILED = 1 };
 
-/* A transaction's status as the provider reports it (spec §5, §8). */
+/* A transaction's status as the provider reports it
+ * (docs/protocol.md §5, §8). */
 enum useepay_status {
 	UPS_NONE = 0,		/* absent / not a final status */
 	UPS_RECEIVED,		/* received, pending: non-final */
@@ -122,7 +123,7 @@ void useepay_refund_res_cleanup(struct useepay_refund_res *);
 void useepay_txn_cleanup(struct useepay_txn *);
 
 /*
- * A notification (spec §5): decode the form body (at most
+ * A notification (docs/protocol.md §5): decode the form body (at most
  * LIM_NOTIFY_BODY), verify its signature over every received field with
  * the configured sign type (another signType is refused), check
  * merchantNo, and parse it into *txn. The decoded fields are left in
@@ -141,12 +142,12 @@ int useepay_notify_parse(const struct cfg *, const struct keys *,
 
 /*
  * Build the signed field list of a request in send order, "sign" last
- * (spec §3; fields §4 pay, §6 query, §7 refund), appended to *out (the
- * caller kvlist_init()s and cleans it). Optional fields that are NULL or
+ * (docs/protocol.md §3; fields §4 pay, §6 query, §7 refund), appended to *out
+ * (the caller kvlist_init()s and cleans it). Optional fields that are NULL or
  * empty are omitted. -1 with E_INPUT for a value we must not send (empty
- * required field, white space at an edge, "0" in an optional field, over
- * its spec length, a bad id, amount or currency), E_INTERNAL when the keys
- * do not match the configured sign type.
+ * required field, white space at an edge, "0" in an optional field, over its
+ * spec length, a bad id, amount or currency), E_INTERNAL when the keys do not
+ * match the configured sign type.
  */
 int useepay_pay_build(const struct cfg *, const struct keys *,
     const struct useepay_pay_req *, struct kvlist *out, struct err *);
@@ -156,10 +157,10 @@ int useepay_refund_build(const struct cfg *, const struct keys *,
     const struct useepay_refund_req *, struct kvlist *out, struct err *);
 
 /*
- * Decode a synchronous answer (spec §2): one JSON object whose values are
- * all strings, into *out in the object's order (caller inits and cleans),
- * then verify its signature over every field with the configured sign
- * type (§3). -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
+ * Decode a synchronous answer (docs/protocol.md §2): one JSON object whose
+ * values are all strings, into *out in the object's order (caller inits and
+ * cleans), then verify its signature over every field with the configured
+ * sign type (§3). -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
  */
 int useepay_response_decode(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *out, struct err *);

@@ -30,7 +30,7 @@ int web_admin_audit(struct app *, struct req *, struct resp *, struct err *);
 int web_notify_post(struct app *, struct req *, struct resp *,
     struct err *);
 
-/* web_oauth.c: WeChat login (spec wechat.md §1) and buyer session */
+/* web_oauth.c: WeChat login (docs/protocol.md §W1) and buyer session */
 int web_oauth_start(struct app *, struct req *, struct resp *, struct err *);
 int web_oauth_callback(struct app *, struct req *, struct resp *,
     struct err *);

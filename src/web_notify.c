@@ -1,6 +1,6 @@
 /*
  * web_notify.c - POST /notify (the notify pool only): UseePay's
- * asynchronous result (spec useepay-v1.md §5, issue 6).
+ * asynchronous result (docs/protocol.md §5, issue 6).
  *
  * Order of work: everything that needs no lock first (decode, verify the
  * signature over every received field, check signType and merchantNo,

@@ -1,5 +1,5 @@
 /*
- * web_oauth.c - the WeChat login (spec wechat.md §1) and the buyer's
+ * web_oauth.c - the WeChat login (docs/protocol.md §W1) and the buyer's
  * session endpoints:
  *	GET  /oauth/start?ret=<path>	302 to WeChat's authorize page
  *	GET  /oauth/callback?code=&state=	session + 302 to ret, or a page
@@ -277,7 +277,7 @@ web_oauth_callback(struct app *app, struct req *r, struct resp *w,
 		sign_sha256_hex(binder, strlen(binder), bh);
 	session_purge_maybe(app);
 
-	/* §1: no code means the user refused (or WeChat did) */
+	/* §W1: no code means the user refused (or WeChat did) */
 	if (code == NULL || *code == '\0') {
 		const char *ret = "/";
 

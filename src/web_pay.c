@@ -4,7 +4,7 @@
  * pay_create() do the rest, answer
  * {"orderNo","amount","currency","expiresAt","jsapi":{...}} with the
  * provider's six invocation parameters passed through unchanged
- * (wechat.md §2).
+ * (docs/protocol.md §W2).
  *
  * Parsing: quantities must be JSON integers (1.5, "1", true are refused);
  * any other member (price, amount, currency, ...) is ignored, never read.

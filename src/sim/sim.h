@@ -1,6 +1,6 @@
 /*
  * sim.h - h5pay-sim, the local simulator of UseePay v1 and WeChat
- * (spec useepay-v1.md, wechat.md; docs/simulator.md).
+ * (docs/protocol.md; docs/simulator.md).
  *
  * One process: a few FastCGI threads (serve.c's loop, started by
  * sim_serve.c) and one notifier thread (sim_notify.c), each with its own

@@ -1,5 +1,5 @@
 /*
- * sim_gateway.c - POST /api: the UseePay v1 gateway (spec useepay-v1.md
+ * sim_gateway.c - POST /api: the UseePay v1 gateway (docs/protocol.md
  * §2-§4, §6, §7) for transactionType pay (JSAPI), query and refund.
  *
  * Strict on purpose: the signature is verified over every received field
@@ -310,7 +310,7 @@ gw_redirect_param(struct gw *g, struct sim_txn *t, struct buf *out,
 	    json_object_new_string(g->sim->cfg.wechat_appid));
 	json_object_object_add(o, "timeStamp",
 	    json_object_new_string(t->time_stamp));
-	/* the docs' spelling (spec §4) */
+	/* the docs' spelling (docs/protocol.md §4) */
 	json_object_object_add(o, "noceStr", json_object_new_string(t->nonce));
 	buf_reset(&msg);
 	buf_printf(&msg, "prepay_id=%s", t->prepay_id);

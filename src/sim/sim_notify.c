@@ -1,5 +1,5 @@
 /*
- * sim_notify.c - the notifier thread of h5pay-sim (spec useepay-v1.md §5):
+ * sim_notify.c - the notifier thread of h5pay-sim (docs/protocol.md §5):
  * closes unpaid payments past their expiration (closed / 3300), settles
  * pending refunds after refund_delay_ms, and POSTs queued notifications
  * through httpc (the shop's TLS certificate verified against

@@ -1,6 +1,7 @@
 /*
- * sim_oauth.c - WeChat web authorization as h5pay-sim plays it (spec
- * wechat.md §1): the authorize page and the server-side code exchange.
+ * sim_oauth.c - WeChat web authorization as h5pay-sim plays it
+ * (docs/protocol.md §W1): the authorize page and the server-side code
+ * exchange.
  *
  * GET /connect/oauth2/authorize checks the parameters the way WeChat
  * matches them (appid, redirect_uri, response_type=code, scope, state, in
@@ -109,7 +110,7 @@ redirect_ok(const char *u, char *host, size_t hsz)
 	return true;
 }
 
-/* The query's keys must come in WeChat's order (spec wechat.md §1). */
+/* The query's keys must come in WeChat's order (docs/protocol.md §W1). */
 static bool
 order_ok(const struct kvlist *q)
 {

@@ -1,5 +1,5 @@
 /*
- * sim_pay.c - the payer (spec wechat.md §2): /sim/jsbridge.js defines
+ * sim_pay.c - the payer (docs/protocol.md §W2): /sim/jsbridge.js defines
  * window.WeixinJSBridge in the shop page (injected by the demo's nginx,
  * never by production) and fires WeixinJSBridgeReady; its
  * invoke('getBrandWCPayRequest', params, cb) asks POST /sim/pay/check to

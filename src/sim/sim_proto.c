@@ -1,7 +1,7 @@
 /*
  * sim_proto.c - h5pay-sim's protocol helpers shared by its handlers:
  * verifying and signing UseePay messages with the configured keys
- * (spec useepay-v1.md §3), building notifications (§5), finishing a
+ * (docs/protocol.md §3), building notifications (§5), finishing a
  * transaction, ids, currency exponents, HTML escaping, strict JSON
  * fields (payerInfo, orderInfo).
  *

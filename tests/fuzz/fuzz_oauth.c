@@ -1,6 +1,6 @@
 /*
  * fuzz_oauth.c - libFuzzer target for the untrusted inputs of the WeChat
- * login (spec wechat.md §1): the return path and code/state checks
+ * login (docs/protocol.md §W1): the return path and code/state checks
  * (browser input), and WeChat's access_token answer (network input, fed
  * through a fake httpc into oauth_code_exchange).
  *

@@ -27,7 +27,7 @@ from stack import (  # noqa: E402,F401
 
 
 def useepay_canonical(fields):
-    """Spec useepay-v1.md §3: every field but sign, blank ones dropped,
+    """docs/protocol.md §3: every field but sign, blank ones dropped,
     sorted by key (byte order), k=v joined with '&', raw values."""
     items = [(k, v) for k, v in fields.items()
              if k != "sign" and str(v).strip() != ""]

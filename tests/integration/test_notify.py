@@ -1,7 +1,7 @@
 """POST /notify through nginx + h5payd (issue 6, acceptance 1, 2, 3, 5).
 
 No simulator: orders are inserted into the stack's database with sqlite3
-in state PENDING, and notifications are signed here (MD5, spec §3).
+in state PENDING, and notifications are signed here (MD5, docs/protocol.md §3).
 """
 import hashlib
 import http.client

@@ -1,4 +1,4 @@
-"""WeChat web authorization and buyer sessions (issue 4, spec wechat.md §1).
+"""WeChat web authorization and buyer sessions (issue 4, docs/protocol.md §W1).
 
 Every acceptance point of issue 4 through nginx + h5payd over TLS, with a
 browser-like client (a cookie jar per origin, redirects followed by hand and
@@ -57,8 +57,8 @@ class OAuthStack(harness.Stack):
 
 
 class SimWeChat:
-    """h5pay-sim's WeChat OAuth (spec §1): automatic authorize mode,
-    errcodes and snapshot users through its loopback control endpoint,
+    """h5pay-sim's WeChat OAuth (docs/protocol.md §W1): automatic authorize
+    mode, errcodes and snapshot users through its loopback control endpoint,
     the exchange counter from /sim/api/oauth."""
 
     def __init__(self, stack):
@@ -254,7 +254,7 @@ class TestOAuth(harness.StackTest):
     def test_01_happy_path(self):
         b = self.browser()
         auth, state = self.start(b, "/shop/cart.html?x=1")
-        # parameters in WeChat's exact order (§1)
+        # parameters in WeChat's exact order (§W1)
         redir = urllib.parse.quote("https://127.0.0.1:%d/oauth/callback" %
                                    self.stack.shop_port, safe="")
         r0 = b.get("/oauth/start?ret=%2Fshop%2F")

@@ -1,6 +1,6 @@
-"""POST /pay against provider faults (issue 5, acceptance 2; spec
-useepay-v1.md §4: "after a timeout or a transport error the outcome is
-unknown: query, never blindly re-create").
+"""POST /pay against provider faults (issue 5, acceptance 2;
+docs/protocol.md §4, the unknown-outcome rule: after a timeout or a
+transport error, query and never re-create).
 
 For each fault the simulator injects into the create call, what must hold:
   - the buyer never gets invocation parameters that were not verified;
@@ -50,9 +50,9 @@ class PayFaultTest(PayTestBase):
     def test_5xx_nothing_created(self):
         b, key, r, no = self.pay_with_fault(error_count=1, error_status=503,
                                             error_path="/api")
-        # the provider answered 503 and holds nothing; its query refusal
-        # ("not found", code table unknown: spec §8) is not proof, so the
-        # order stays UNKNOWN for the reconciler; the buyer is told the
+        # the provider answered 503 and holds nothing; its query refusal ("not
+        # found", code table unknown: docs/protocol.md §8) is not proof, so
+        # the order stays UNKNOWN for the reconciler; the buyer is told the
         # outcome is unknown
         self.assertEqual(r.status, 504, r)
         self.assertEqual(r.json()["error"], "payment_unknown")

@@ -1,5 +1,5 @@
 """h5pay-sim's UseePay gateway (POST /api): strict validation, pay, query,
-refund (issue 3, simulator part 1; spec useepay-v1.md §3, §4, §6, §7)."""
+refund (issue 3, simulator part 1; docs/protocol.md §3, §4, §6, §7)."""
 import json
 import os
 import time

@@ -1,4 +1,4 @@
-"""h5pay-sim's notifications (spec useepay-v1.md §5): signed form POSTs to
+"""h5pay-sim's notifications (docs/protocol.md §5): signed form POSTs to
 notifyUrl over verified TLS, UseePay's retry schedule (scaled), expiry
 (closed / 3300), refund notifications, and the notification faults."""
 import http.server

@@ -1,4 +1,4 @@
-"""h5pay-sim's WeChat OAuth (spec wechat.md §1): the authorize page and
+"""h5pay-sim's WeChat OAuth (docs/protocol.md §W1): the authorize page and
 its automatic mode, single-use codes that expire, the real errcodes,
 snapshot users, the exchange counter."""
 import urllib.parse

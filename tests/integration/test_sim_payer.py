@@ -1,4 +1,4 @@
-"""h5pay-sim's payer (spec wechat.md §2): /sim/jsbridge.js, the checks of
+"""h5pay-sim's payer (docs/protocol.md §W2): /sim/jsbridge.js, the checks of
 the six getBrandWCPayRequest parameters, the sheet's Pay / Cancel / Fail,
 CORS for the shop origin only."""
 import json
@@ -32,7 +32,7 @@ class SimPayerTest(harness.StackTest):
         body = self.stack.sim_api(f).json()
         self.assertEqual(body["errorCode"], "0000", body)
         rp = json.loads(body["redirectParam"])
-        # what the shop page hands WeixinJSBridge (spec useepay-v1.md §4)
+        # what the shop page hands WeixinJSBridge (docs/protocol.md §4)
         params = {"appId": rp["appId"], "timeStamp": rp["timeStamp"],
                   "nonceStr": rp["noceStr"], "package": rp["package"],
                   "signType": rp["signType"], "paySign": rp["paySign"]}

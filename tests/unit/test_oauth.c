@@ -1,5 +1,5 @@
 /*
- * test_oauth.c - WeChat web authorization (spec wechat.md §1): the exact
+ * test_oauth.c - WeChat web authorization (docs/protocol.md §W1): the exact
  * authorize URL, return-path validation, errcode mapping, the code
  * exchange through a fake httpc (exact request, retry on -1), and the
  * /oauth/start + /oauth/callback handlers against a real SQLite store.

@@ -161,7 +161,7 @@ anomalies_of(const char *no, const char *kind)
 	return n;
 }
 
-/* resultCode strings (spec §8), without linking useepay.c */
+/* resultCode strings (docs/protocol.md §8), without linking useepay.c */
 static const char *
 status_str(enum useepay_status s)
 {

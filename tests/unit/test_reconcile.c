@@ -1,12 +1,12 @@
 /*
  * test_reconcile.c - the reconciler against a temp SQLite file and a fake
- * httpc that answers UseePay queries (signed MD5 JSON, spec §6) from a
- * per-order script: paid, closed, still pending, unknown to the provider,
- * refused, transport failure, forged answer. Checks what it applies, when
- * it closes, that a payment beats a close, and the back-off schedule.
- * Refunds in flight: a succeed answer completes them (order partially /
- * fully refunded), a failed one gives the reservation back, a forged or
- * missing answer changes nothing but the schedule; exactly once.
+ * httpc that answers UseePay queries (signed MD5 JSON, docs/protocol.md §6)
+ * from a per-order script: paid, closed, still pending, unknown to the
+ * provider, refused, transport failure, forged answer. Checks what it
+ * applies, when it closes, that a payment beats a close, and the back-off
+ * schedule. Refunds in flight: a succeed answer completes them (order
+ * partially / fully refunded), a failed one gives the reservation back, a
+ * forged or missing answer changes nothing but the schedule; exactly once.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -83,7 +83,7 @@ exec(const char *sql)
 		fprintf(stderr, "exec: %s\n", err.msg);
 }
 
-/* The signed JSON answer to a query about order_no (spec §6). */
+/* The signed JSON answer to a query about order_no (docs/protocol.md §6). */
 static void
 answer(const char *order_no, enum script s, struct buf *out)
 {

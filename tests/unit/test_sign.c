@@ -1,7 +1,7 @@
 /*
- * test_sign.c - sign.c against the shared UseePay vectors (spec §3),
- * read from tests/vectors/useepay_sign_vectors.json at test time, plus the
- * verification failures a forger would try.
+ * test_sign.c - sign.c against the shared UseePay vectors
+ * (docs/protocol.md §3), read from tests/vectors/useepay_sign_vectors.json at
+ * test time, plus the verification failures a forger would try.
  */
 #include <json-c/json.h>
 

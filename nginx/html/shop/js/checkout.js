@@ -1,7 +1,7 @@
 /*
  * checkout.js - the payment page (checkout.html). It is a real page load
  * inside /shop/, the payment authorization directory (iOS WeChat checks
- * the landing URL against it: wechat.md §3).
+ * the landing URL against it: docs/protocol.md §W3).
  *
  * Pay: POST /pay with the cart's skus and quantities and an idempotency
  * key -> WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi) with the

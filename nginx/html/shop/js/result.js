@@ -3,7 +3,7 @@
  * GET /api/orders/{orderNo} until the order is final (PAID, FAILED,
  * CLOSED, or refunded), or gives up after POLL_MAX_MS with a "still
  * confirming" message and a refresh button. The server decides: while the
- * order is pending it asks the provider itself (wechat.md §2).
+ * order is pending it asks the provider itself (docs/protocol.md §W2).
  */
 (function () {
 	'use strict';
