@@ -26,40 +26,22 @@
 #include "store.h"
 #include "store_admin.h"
 #include "util.h"
+#include "valid.h"
 
 static const char *const result_names[] = { "ok", "refused", "failed" };
 
 bool
 admin_username_ok(const char *name)
 {
-	size_t i, n = name ? strlen(name) : 0;
-
-	if (n == 0 || n > ADMIN_USER_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
-		    c == '@' || c == '-'))
-			return false;
-	}
-	return true;
+	return name != NULL && valid_token(name, strlen(name), 1,
+	    ADMIN_USER_MAX, "_.@-");
 }
 
 static bool
 token_ok(const char *t)
 {
-	size_t i, n = t ? strlen(t) : 0;
-
-	if (n < 32 || n > ADMIN_TOKEN_MAX)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' &&
-		    t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') ||
-		    t[i] == '-' || t[i] == '_'))
-			return false;
-	return true;
+	return t != NULL && valid_token(t, strlen(t), 32, ADMIN_TOKEN_MAX,
+	    "-_");
 }
 
 void
@@ -238,7 +220,8 @@ admin_login(struct app *app, const char *username, const char *password,
 		return 0;
 	}
 
-	if (sign_random_token(32, out->token, sizeof(out->token)) == -1)
+	if (sign_random_token(&app->rng, 32, out->token,
+	    sizeof(out->token)) == -1)
 		return err_set(err, E_INTERNAL, "no random bytes for a token");
 	sign_sha256_hex(out->token, strlen(out->token), sha);
 	if (store_begin(s, err) == -1)

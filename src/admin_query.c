@@ -12,6 +12,7 @@
 #include "admin_query.h"
 #include "order_state.h"
 #include "util.h"
+#include "valid.h"
 
 static const char *const sort_codes[SORT__COUNT] = { "cd", "ca", "ad", "aa" };
 static const char *const sort_names[SORT__COUNT] = {
@@ -120,21 +121,6 @@ alnum_max(const char *s, size_t max)
 	return n <= max && str_is_alnum(s, n);
 }
 
-static bool
-openid_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 128)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
-		    s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		    s[i] == '-' || s[i] == '_'))
-			return false;
-	return true;
-}
-
 /* Empty arguments mean "not given" (a form's blank field). */
 static const char *
 arg(const struct kvlist *q, const char *name)
@@ -175,7 +161,7 @@ admin_filter_parse(const struct kvlist *q, struct store_admin_filter *f,
 		f->order_no = v;
 	}
 	if ((v = arg(q, "openid")) != NULL) {
-		if (!openid_ok(v))
+		if (!valid_openid(v, strlen(v)))
 			return err_set(err, E_INPUT, "openid: malformed");
 		f->openid = v;
 	}

@@ -6,7 +6,8 @@
  * required) runs after the table. Messages always name the key, so an
  * operator can fix the file from `h5payd -t` output alone.
  * This file does not read secret contents except through cfg_read_secret().
- * The file reader, line splitter and octal-mode parser also serve
+ * URLs are checked with libcurl's own parser (CURLU), the one that will
+ * connect to them. The file reader, line splitter and octal-mode parser also serve
  * sim_cfg.c (h5pay-sim's table).
  */
 #include <ctype.h>
@@ -19,12 +20,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "buf.h"
 #include "cfg.h"
+#include "lim.h"
 #include "log.h"
 #include "util.h"
-
-#define LIM_CFG_FILE (256 * 1024)
 
 enum cfg_type {
 	T_STR,		/* any non-empty string */
@@ -162,18 +164,15 @@ cfg_bool(struct cfg *c, const struct cfg_key *k)
 static int
 cfg_check_url(const struct cfg_key *k, const char *v, struct err *err)
 {
-	const char *host;
+	CURLU *u;
+	char *part = NULL;
+	CURLUcode uc;
 	size_t i;
+	int rc = -1;
 
-	if (strncmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else if (strncmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
 		return err_set(err, E_INPUT,
 		    "%s: \"%s\" is not an http(s) URL", k->name, v);
-	if (*host == '\0' || *host == '/' || *host == ':')
-		return err_set(err, E_INPUT, "%s: URL has no host", k->name);
 	for (i = 0; v[i]; i++)
 		if ((unsigned char)v[i] <= 0x20 || v[i] == '"' ||
 		    v[i] == '<' || v[i] == '>' || v[i] == '\\' ||
@@ -181,10 +180,41 @@ cfg_check_url(const struct cfg_key *k, const char *v, struct err *err)
 			return err_set(err, E_INPUT,
 			    "%s: URL has a space or invalid character",
 			    k->name);
-	if (strchr(v, '#') || strchr(v, '?'))
-		return err_set(err, E_INPUT,
-		    "%s: URL must not have a query or fragment", k->name);
-	return 0;
+	/* the parser that will connect decides what the URL means */
+	if ((u = curl_url()) == NULL)
+		abort();
+	if ((uc = curl_url_set(u, CURLUPART_URL, v, 0)) != CURLUE_OK) {
+		if (uc == CURLUE_NO_HOST)
+			err_set(err, E_INPUT, "%s: URL has no host", k->name);
+		else
+			err_set(err, E_INPUT, "%s: not a valid URL (%s)",
+			    k->name, curl_url_strerror(uc));
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_HOST, &part, 0) != CURLUE_OK ||
+	    part[0] == '\0') {
+		err_set(err, E_INPUT, "%s: URL has no host", k->name);
+		goto out;
+	}
+	curl_free(part);
+	part = NULL;
+	if (curl_url_get(u, CURLUPART_USER, &part, 0) == CURLUE_OK) {
+		err_set(err, E_INPUT, "%s: URL must not carry credentials "
+		    "(use a *_file key)", k->name);
+		goto out;
+	}
+	if (curl_url_get(u, CURLUPART_QUERY, &part, 0) == CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_FRAGMENT, &part, 0) == CURLUE_OK ||
+	    strchr(v, '#') || strchr(v, '?')) {
+		err_set(err, E_INPUT, "%s: URL must not have a query or "
+		    "fragment", k->name);
+		goto out;
+	}
+	rc = 0;
+out:
+	curl_free(part);
+	curl_url_cleanup(u);
+	return rc;
 }
 
 static int

@@ -29,12 +29,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "form.h"
+#include "lim.h"
 #include "sign.h"
 #include "util.h"
-
-#define LIM_CLI_BODY (1024 * 1024)
-#define LIM_CLI_SECRET 4096
-#define LIM_CLI_CANON (2 * 1024 * 1024)
 
 enum { EXIT_VALID = 0, EXIT_INVALID = 1, EXIT_UNUSABLE = 2 };
 

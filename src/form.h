@@ -15,9 +15,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kv.h"
-
-/* Maximum number of fields in one form (more is E_TOOBIG). */
-#define LIM_FORM_FIELDS 128
+#include "lim.h"
 
 /* Decode s[0..n) and append the fields to *out in order. -1 on E_INPUT or
  * E_TOOBIG; *out may then hold a prefix of the fields. */

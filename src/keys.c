@@ -5,9 +5,8 @@
 #include <stdlib.h>
 
 #include "keys.h"
+#include "lim.h"
 #include "util.h"
-
-#define LIM_SECRET 4096
 
 int
 keys_load(struct keys **out, const struct cfg *c, struct err *err)

@@ -21,12 +21,12 @@
 #include "form.h"
 #include "httpc.h"
 #include "keys.h"
+#include "lim.h"
 #include "log.h"
 #include "oauth.h"
 #include "sign.h"
 #include "util.h"
-
-#define LIM_OAUTH_URL 4096
+#include "valid.h"
 
 static unsigned retry_backoff_ms = OAUTH_RETRY_BACKOFF_MS;
 
@@ -194,23 +194,6 @@ err_scrub(struct err *err, const char *secret, const char *code)
 		    "withheld: it quoted the request)");
 }
 
-static bool
-openid_valid(const char *s, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > STORE_OPENID_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 /* Parse the access_token answer into *u. Only errcode, openid and
  * is_snapshotuser are read: the tokens are not kept. */
 static int
@@ -248,7 +231,7 @@ exchange_parse(const struct buf *body, struct oauth_user *u, struct err *err)
 	}
 	if (!json_object_object_get_ex(o, "openid", &v) ||
 	    !json_object_is_type(v, json_type_string) ||
-	    !openid_valid(json_object_get_string(v),
+	    !valid_openid(json_object_get_string(v),
 	    (size_t)json_object_get_string_len(v))) {
 		err_set(err, E_UPSTREAM, "oauth: no valid openid");
 		goto out;

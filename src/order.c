@@ -23,6 +23,7 @@
 #include "store_order.h"
 #include "store_notify.h"
 #include "util.h"
+#include "valid.h"
 
 static bool
 has(const char *s)
@@ -361,8 +362,7 @@ order_apply(struct store *st, int64_t now, const char *order_no,
 	memset(out, 0, sizeof(*out));
 	if ((unsigned)in->source >= OSRC__COUNT)
 		return err_set(err, E_INPUT, "order_apply: bad source");
-	if (order_no == NULL || !str_is_alnum(order_no, strlen(order_no)) ||
-	    strlen(order_no) > 32)
+	if (order_no == NULL || !valid_order_no(order_no, strlen(order_no)))
 		return err_set(err, E_NOTFOUND, "order_apply: no such order");
 	if (store_order_get(st, order_no, &o, err) == -1)
 		return -1;

@@ -34,38 +34,20 @@
 #include "store_order.h"
 #include "useepay.h"
 #include "util.h"
+#include "valid.h"
 
 /* How long a request that lost the race for a key waits for the
  * winner's provider call, beyond the configured HTTP timeouts. */
 #define PAY_WAIT_EXTRA_MS 3000
 #define PAY_WAIT_STEP_MS 100
 
-static bool
-char_in_set(char c, const char *extra)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-	    (c >= 'A' && c <= 'Z') || (c != '\0' && strchr(extra, c) != NULL);
-}
-
-static bool
-token_valid(const char *s, size_t min, size_t max, const char *extra)
-{
-	size_t n = strlen(s), i;
-
-	if (n < min || n > max)
-		return false;
-	for (i = 0; i < n; i++)
-		if (!char_in_set(s[i], extra))
-			return false;
-	return true;
-}
-
 int
 pay_request_check(const struct pay_request *rq, struct err *err)
 {
 	size_t i, j;
 
-	if (!token_valid(rq->key, PAY_KEY_MIN, PAY_KEY_MAX, "_-"))
+	if (!valid_token(rq->key, strlen(rq->key), PAY_KEY_MIN, PAY_KEY_MAX,
+	    "_-"))
 		return err_set(err, E_INPUT, "idempotencyKey: %d-%d of "
 		    "[0-9A-Za-z_-]", PAY_KEY_MIN, PAY_KEY_MAX);
 	if (rq->n == 0 || rq->n > PAY_MAX_LINES)
@@ -74,7 +56,8 @@ pay_request_check(const struct pay_request *rq, struct err *err)
 	for (i = 0; i < rq->n; i++) {
 		const struct pay_line *l = &rq->lines[i];
 
-		if (!token_valid(l->sku, 1, PRODUCT_SKU_MAX, "_.-"))
+		if (!valid_token(l->sku, strlen(l->sku), 1, PRODUCT_SKU_MAX,
+		    "_.-"))
 			return err_set(err, E_INPUT, "items[%zu].sku: "
 			    "malformed", i);
 		if (l->qty < 1 || l->qty > PAY_QTY_MAX)
@@ -535,7 +518,7 @@ pay_status(struct app *app, const char *openid, const char *order_no,
 	int64_t last;
 
 	memset(o, 0, sizeof(*o));
-	if (!token_valid(order_no, 1, 32, ""))
+	if (!valid_order_no(order_no, strlen(order_no)))
 		return err_set(err, E_NOTFOUND, "malformed order number");
 	if (store_buyer_order_get(app->store, order_no, o, err) == -1)
 		return -1;

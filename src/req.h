@@ -14,15 +14,11 @@
 #include "buf.h"
 #include "err.h"
 #include "kv.h"
+#include "lim.h"
 
 struct json_object;
 struct admin_session;
 struct session;
-
-#define LIM_NOTIFY_BODY (16 * 1024)
-#define LIM_RESP_BODY (8 * 1024 * 1024)
-#define LIM_COOKIE_HEADER 8192
-#define LIM_QUERY 8192
 
 struct req {
 	struct kvlist params;	/* every FastCGI param, as received */
@@ -116,8 +112,6 @@ const char *http_reason(int status);
  * write(). Used by req_fcgx_send and by tests. */
 int resp_write(struct resp *, int (*write)(void *wctx, const char *p,
     size_t n), void *wctx);
-
-
 
 /* libfcgi glue (implemented in req.c, the only libfcgi user). */
 struct FCGX_Request;

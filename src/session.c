@@ -86,8 +86,8 @@ session_create(struct app *app, const struct req *r, const char *appid,
 	int64_t now = app_now_s(app);
 	int rc = -1;
 
-	if (sign_random_token(SESSION_TOKEN_BYTES, token, sizeof(token)) ==
-	    -1 || strlen(token) != SESSION_TOKEN_LEN)
+	if (sign_random_token(&app->rng, SESSION_TOKEN_BYTES, token,
+	    sizeof(token)) == -1 || strlen(token) != SESSION_TOKEN_LEN)
 		return err_set(err, E_INTERNAL, "session: no random token");
 	sign_sha256_hex(token, strlen(token), th);
 	if (store_session_insert(app->store, th, appid, openid, now,

@@ -24,6 +24,8 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include "app.h"
+#include "lim.h"
 #include "sign.h"
 #include "util.h"
 
@@ -73,11 +75,6 @@ sign_key_free(sign_key *k)
 {
 	EVP_PKEY_free(k);
 }
-
-/* Largest canonical string we build (a body is capped well below this). */
-#define LIM_CANON (2 * 1024 * 1024)
-/* Largest RSA signature we decode: 8192-bit keys. */
-#define LIM_RSA_SIG 1024
 
 /*
  * White space for the "empty after trimming" rule (§3): the ASCII set C's
@@ -514,7 +511,8 @@ sign_sha256_hex(const void *p, size_t n, char out[65])
 }
 
 int
-sign_random_token(size_t n, char *out, size_t outsz)
+sign_random_token(const struct app_rng *rng, size_t n, char *out,
+    size_t outsz)
 {
 	static const char b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 	    "abcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -523,7 +521,8 @@ sign_random_token(size_t n, char *out, size_t outsz)
 
 	if (n == 0 || n > sizeof(raw) || outsz < (4 * n + 2) / 3 + 1)
 		return -1;
-	if (random_bytes(NULL, raw, n) == -1)
+	if ((rng ? rng->bytes(rng->ctx, raw, n) : random_bytes(NULL, raw,
+	    n)) == -1)
 		return -1;
 	for (i = 0; i < n; i += 3) {
 		uint32_t v = (uint32_t)raw[i] << 16;

@@ -64,8 +64,11 @@ int sign_verify_rsa_bytes(sign_key *pub, const void *p, size_t n,
 /* Lowercase hex SHA-256 of p[0..n) into out[65]. */
 void sign_sha256_hex(const void *p, size_t n, char out[65]);
 
-/* base64url (no padding) of n random bytes from the kernel CSPRNG into
- * out (>= 4*n/3+4 bytes): tokens, states, nonces. 0 or -1. */
-int sign_random_token(size_t n, char *out, size_t outsz);
+/* base64url (no padding) of n random bytes into out (>= 4*n/3+4 bytes):
+ * session tokens. The bytes come from rng (the app's injected source, so
+ * tests are deterministic) or, rng NULL, the kernel CSPRNG. 0 or -1. */
+struct app_rng;
+int sign_random_token(const struct app_rng *rng, size_t n, char *out,
+    size_t outsz);
 
 #endif

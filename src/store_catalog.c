@@ -15,6 +15,7 @@
 #include "store.h"
 #include "store_catalog.h"
 #include "util.h"
+#include "valid.h"
 
 #define PRODUCT_COLS "sku, name, description, price, currency, image, " \
 	"active, created_at, updated_at"
@@ -80,31 +81,6 @@ store_product_each(struct store *s, bool active_only, product_each_fn fn,
 	return 0;
 }
 
-static bool
-sku_valid(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > PRODUCT_SKU_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '_' || c == '.' ||
-		    c == '-'))
-			return false;
-	}
-	return true;
-}
-
-static bool
-currency_valid(const char *c)
-{
-	return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' &&
-	    c[1] >= 'A' && c[1] <= 'Z' && c[2] >= 'A' && c[2] <= 'Z';
-}
-
 int
 store_product_put(struct store *s, const struct product *p, int64_t now,
     struct err *err)
@@ -119,14 +95,15 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 	sqlite3_stmt *st;
 	int rc;
 
-	if (!sku_valid(p->sku))
+	if (!valid_token(p->sku, strlen(p->sku), 1, PRODUCT_SKU_MAX,
+	    "_.-"))
 		return err_set(err, E_INPUT, "sku: 1-64 of [0-9A-Za-z_.-]");
 	if (p->name[0] == '\0')
 		return err_set(err, E_INPUT, "name: required");
 	if (p->price <= 0 || p->price > PRODUCT_PRICE_MAX)
 		return err_set(err, E_INPUT, "price: 1..%lld minor units",
 		    PRODUCT_PRICE_MAX);
-	if (!currency_valid(p->currency))
+	if (!valid_currency(p->currency, strlen(p->currency)))
 		return err_set(err, E_INPUT, "currency: ISO 4217 (HKD)");
 	if (p->image[0] != '\0' && (p->image[0] != '/' || p->image[1] == '/'))
 		return err_set(err, E_INPUT, "image: a path on this site "

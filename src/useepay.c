@@ -35,10 +35,11 @@
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
-#include "req.h"
+#include "lim.h"
 #include "sign.h"
 #include "useepay.h"
 #include "util.h"
+#include "valid.h"
 
 /* Field limits (docs/protocol.md §2, §4). */
 #define UP_MAX_MERCHANT_NO 16
@@ -192,9 +193,7 @@ up_check(const char *name, const char *v, size_t max, struct err *err)
 static int
 up_check_id(const char *name, const char *v, struct err *err)
 {
-	size_t n = v ? strlen(v) : 0;
-
-	if (n == 0 || n > UP_MAX_ORDER_NO || !str_is_alnum(v, n))
+	if (v == NULL || !valid_order_no(v, strlen(v)))
 		return err_set(err, E_INPUT, "useepay: %s must be 1..%d of "
 		    "[0-9A-Za-z]", name, UP_MAX_ORDER_NO);
 	return 0;
@@ -203,8 +202,7 @@ up_check_id(const char *name, const char *v, struct err *err)
 static int
 up_check_currency(const char *v, struct err *err)
 {
-	if (v == NULL || strlen(v) != 3 || v[0] < 'A' || v[0] > 'Z' ||
-	    v[1] < 'A' || v[1] > 'Z' || v[2] < 'A' || v[2] > 'Z')
+	if (v == NULL || !valid_currency(v, strlen(v)))
 		return err_set(err, E_INPUT, "useepay: currency must be an "
 		    "ISO 4217 code");
 	return 0;
@@ -303,23 +301,6 @@ up_json_text(const char *const *kv, size_t npairs)
 	return s;
 }
 
-static bool
-up_openid_ok(const char *s)
-{
-	size_t i, n = s ? strlen(s) : 0;
-
-	if (n == 0 || n > UP_MAX_OPENID)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-		    (c >= 'a' && c <= 'z') || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
-}
-
 int
 useepay_pay_build(const struct cfg *c, const struct keys *k,
     const struct useepay_pay_req *rq, struct kvlist *l, struct err *err)
@@ -347,7 +328,7 @@ useepay_pay_build(const struct cfg *c, const struct keys *k,
 		    "not in 1..20", rq->expiration_min);
 		goto out;
 	}
-	if (!up_openid_ok(rq->openid)) {
+	if (!valid_openid(rq->openid, rq->openid ? strlen(rq->openid) : 0)) {
 		err_set(err, E_INPUT, "useepay: openid is not an openid");
 		goto out;
 	}

@@ -27,6 +27,7 @@
 
 #include "err.h"
 #include "kv.h"
+#include "lim.h"
 
 struct app;
 struct cfg;
@@ -136,9 +137,6 @@ int useepay_notify_parse(const struct cfg *, const struct keys *,
     struct useepay_txn *txn, struct err *);
 
 /* --- pure building blocks (the calls above use them; tests and tools too) */
-
-/* Cap on a request body we build. */
-#define LIM_USEEPAY_REQUEST (16 * 1024)
 
 /*
  * Build the signed field list of a request in send order, "sign" last

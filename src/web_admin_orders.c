@@ -31,6 +31,7 @@
 #include "store_order.h"
 #include "useepay.h"
 #include "util.h"
+#include "valid.h"
 #include "web.h"
 #include "web_guard.h"
 
@@ -282,12 +283,6 @@ web_admin_orders_csv(struct app *app, struct req *r, struct resp *w,
 
 /* --- detail --------------------------------------------------------------- */
 
-static bool
-order_no_ok(const char *s, size_t n)
-{
-	return n >= 1 && n <= 32 && str_is_alnum(s, n);
-}
-
 int
 web_admin_order_get(struct app *app, struct req *r, struct resp *w,
     struct err *err)
@@ -298,7 +293,7 @@ web_admin_order_get(struct app *app, struct req *r, struct resp *w,
 	struct order o;
 	char m[32];
 
-	if (!order_no_ok(no, strlen(no)))
+	if (!valid_order_no(no, strlen(no)))
 		return err_set(err, E_NOTFOUND, "bad order number");
 	if (store_order_get(app->store, no, &o, err) == -1 ||
 	    refund_refundable(app, &o, &refundable, &in_flight, err) == -1 ||
@@ -484,7 +479,7 @@ web_admin_order_post(struct app *app, struct req *r, struct resp *w,
 
 	if (r->admin == NULL)
 		return err_set(err, E_AUTH, "no admin session");
-	if (slash == NULL || !order_no_ok(tail, (size_t)(slash - tail)))
+	if (slash == NULL || !valid_order_no(tail, (size_t)(slash - tail)))
 		return err_set(err, E_NOTFOUND, "no such action");
 	memcpy(no, tail, (size_t)(slash - tail));
 	no[slash - tail] = '\0';

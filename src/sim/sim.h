@@ -261,6 +261,10 @@ struct json_object *sim_json_object(const char *s);
  * from o; else NULL. */
 const char *sim_json_str(struct json_object *o, const char *k, size_t max);
 
+/* A WeChat openid as the simulator hands them out: 1..64 of
+ * [0-9A-Za-z_-] (stricter than the daemon's valid_openid). */
+bool sim_openid_ok(const char *s);
+
 /* Final-state changes shared by the payer, control, expiry and refund
  * settlement: move txn `id` from `from` to `to` and queue its
  * notification, in one transaction (E_CONFLICT when it was not `from`).

@@ -14,11 +14,10 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lim.h"
 #include "log.h"
 #include "sim.h"
 #include "util.h"
-
-#define LIM_SIM_CFG (64 * 1024)
 
 enum sk_type { SK_STR, SK_INT, SK_OCTAL, SK_PATH, SK_ORIGIN };
 

@@ -17,6 +17,7 @@
 #include "sim.h"
 #include "store.h"
 #include "util.h"
+#include "valid.h"
 
 void
 sim_faults_snapshot(struct sim *sim, struct sim_faults *out)
@@ -144,20 +145,6 @@ j_str(struct json_object *o, const char *k, char *out, size_t sz,
 	return 0;
 }
 
-static bool
-openid_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= 'A' && *s <= 'Z') || *s == '_' || *s == '-'))
-			return false;
-	return true;
-}
-
 /* Merge the fault members of o into the state (all or nothing). */
 static int
 control_faults(struct sim *sim, struct json_object *o, struct err *err)
@@ -196,7 +183,7 @@ control_faults(struct sim *sim, struct json_object *o, struct err *err)
 		return -1;
 	if (f.error_count > 0 && f.error_status == 0)
 		f.error_status = 503;
-	if (f.oauth_auto_user[0] && !openid_valid(f.oauth_auto_user))
+	if (f.oauth_auto_user[0] && !sim_openid_ok(f.oauth_auto_user))
 		return err_set(err, E_INPUT, "oauth_auto_user must be 1..64 of "
 		    "[0-9A-Za-z_-]");
 	pthread_mutex_lock(&sim->mu);
@@ -310,7 +297,7 @@ sim_control_post(struct app *app, struct req *r, struct resp *w,
 		if (j_str(o, "openid", openid, sizeof(openid), err) == -1 ||
 		    j_bool(o, "snapshot", &snap, err) == -1)
 			goto out;
-		if (!openid_valid(openid)) {
+		if (!sim_openid_ok(openid)) {
 			err_set(err, E_INPUT, "openid must be 1..64 of "
 			    "[0-9A-Za-z_-]");
 			goto out;

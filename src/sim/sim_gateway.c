@@ -23,6 +23,7 @@
 #include "sim.h"
 #include "store.h"
 #include "util.h"
+#include "valid.h"
 
 /* The sim's error codes (docs/simulator.md). */
 #define EC_OK "0000"
@@ -279,15 +280,6 @@ gw_notify_url(struct gw *g, const char *u)
 	return 0;
 }
 
-static bool
-tid_valid(const char *s)
-{
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return false;
-	return true;
-}
-
 /* ---- pay (§4) --------------------------------------------------------- */
 
 static int
@@ -351,7 +343,7 @@ gw_pay(struct gw *g)
 		goto out;
 	memset(&t, 0, sizeof(t));
 	v = kvlist_get(&g->in, "transactionId");
-	if (!tid_valid(v)) {
+	if (!valid_token(v, strlen(v), 0, SIZE_MAX, "_-")) {
 		gw_refuse(g, EC_INVALID, "transactionId may hold only "
 		    "[0-9A-Za-z_-]");
 		goto out;
@@ -395,7 +387,8 @@ gw_pay(struct gw *g)
 		    "not the Official Account bound to this merchant");
 		goto out;
 	}
-	if (openid == NULL || !tid_valid(openid)) {
+	if (openid == NULL || !valid_token(openid, strlen(openid), 0,
+	    SIZE_MAX, "_-")) {
 		gw_refuse(g, EC_INVALID, "payerInfo.sub_openid is missing or "
 		    "not an openid ([0-9A-Za-z_-])");
 		goto out;
@@ -570,10 +563,12 @@ gw_refund(struct gw *g, int64_t *notif_id)
 	int64_t amount, now = app_now_ms(g->app);
 	const char *v, *url;
 	char amount_s[24];
+	const char *tid;
 
 	if (gw_check_fields(g, refund_rules, NRULES(refund_rules)) == -1)
 		return -1;
-	if (!tid_valid(kvlist_get(&g->in, "transactionId")))
+	tid = kvlist_get(&g->in, "transactionId");
+	if (tid == NULL || !valid_token(tid, strlen(tid), 0, SIZE_MAX, "_-"))
 		return gw_refuse(g, EC_INVALID, "transactionId may hold only "
 		    "[0-9A-Za-z_-]");
 	if (gw_amount(g, &amount) == -1 || gw_currency(g) == -1)

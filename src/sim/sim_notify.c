@@ -16,14 +16,13 @@
 
 #include "form.h"
 #include "httpc.h"
+#include "lim.h"
 #include "log.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
 
 #define NOTIFY_BATCH 16
-#define LIM_EXCERPT 200
-#define LIM_NOTIFY_ANSWER 4096
 
 static const int retry_minutes[] = {1, 3, 5, 10, 15, 15, 30, 60};
 #define NRETRY ((int)(sizeof(retry_minutes) / sizeof(retry_minutes[0])))

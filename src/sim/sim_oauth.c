@@ -19,12 +19,12 @@
 #include <json-c/json.h>
 
 #include "form.h"
+#include "lim.h"
 #include "log.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
-
-#define LIM_REDIRECT_URI 1024
+#include "valid.h"
 
 static const char page_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -69,20 +69,6 @@ alnum_upto(const char *s, size_t max)
 	size_t n = strlen(s);
 
 	return n <= max && str_is_alnum(s, n);
-}
-
-static bool
-openid_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= 'A' && *s <= 'Z') || *s == '_' || *s == '-'))
-			return false;
-	return true;
 }
 
 /* https://host[:port]/... ; host[:port] into host (empty when invalid). */
@@ -251,7 +237,7 @@ sim_oauth_authorize(struct app *app, struct req *r, struct resp *w,
 		user = f.oauth_auto_user;
 	if (user == NULL)
 		return picker(app, r, w, err);
-	if (!openid_ok(user))
+	if (!sim_openid_ok(user))
 		return auth_error(w, 10016, "sim_user must be 1..64 of "
 		    "[0-9A-Za-z_-]");
 	if (sim_random_hex(app, 16, code) == -1)

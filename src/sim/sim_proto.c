@@ -13,12 +13,12 @@
 #include <json-c/json.h>
 
 #include "form.h"
+#include "lim.h"
 #include "log.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
-
-#define LIM_NOTIFY_FORM (16 * 1024)
+#include "valid.h"
 
 int
 sim_verify(struct sim *sim, const struct kvlist *l, struct err *err)
@@ -237,4 +237,10 @@ sim_json_str(struct json_object *o, const char *k, size_t max)
 	    (size_t)json_object_get_string_len(v) != strlen(s))
 		return NULL;
 	return s;
+}
+
+bool
+sim_openid_ok(const char *s)
+{
+	return s != NULL && valid_token(s, strlen(s), 1, 64, "_-");
 }

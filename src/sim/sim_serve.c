@@ -14,14 +14,13 @@
 #include <unistd.h>
 
 #include "httpc.h"
+#include "lim.h"
 #include "log.h"
 #include "serve.h"
 #include "sim.h"
 #include "store.h"
 #include "util.h"
 
-#define LIM_SIM_BODY (64 * 1024)
-#define LIM_SIM_SECRET 4096
 /* longer than a notification's http_timeout_ms, which a request may wait */
 #define SIM_DRAIN_SEC 30
 

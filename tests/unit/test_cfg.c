@@ -112,6 +112,14 @@ test_refusals_name_the_key(void)
 	    "public_base_url: URL has no host");
 	expect_fail("public_base_url", "public_base_url = http://shop.example",
 	    "public_base_url: must be https://");
+	/* libcurl's parser (CURLU) decides: what it refuses, we refuse */
+	expect_fail("useepay_base_url", "useepay_base_url = "
+	    "https://user:pw@gw.example", "useepay_base_url: URL must not "
+	    "carry credentials");
+	expect_fail("useepay_base_url", "useepay_base_url = "
+	    "https://gw.example:99999", "useepay_base_url: not a valid URL");
+	expect_fail("useepay_base_url", "useepay_base_url = https://gw.example/"
+	    "api?x=1", "useepay_base_url: URL must not have a query");
 	expect_fail(NULL, "web_workers = 0", "web_workers");
 	expect_fail(NULL, "web_workers = 12x", "web_workers");
 	expect_fail(NULL, "useepay_expiration_min = 21",

@@ -7,6 +7,7 @@
 
 #include "t.h"
 
+#include "app.h"
 #include "buf.h"
 #include "form.h"
 #include "sign.h"
@@ -600,6 +601,17 @@ test_keys(void)
 	    &err) == NULL);
 }
 
+static int
+ff_bytes(void *ctx, unsigned char *b, size_t n)
+{
+	(void)ctx;
+	memset(b, 0xff, n);
+	return 0;
+}
+
+static const struct app_rng ff_rng = {ff_bytes, NULL};
+
+
 static void
 test_sha256_and_tokens(void)
 {
@@ -613,20 +625,23 @@ test_sha256_and_tokens(void)
 	T_EQ_STR(hex, "e3b0c44298fc1c149afbf4c8996fb924"
 	    "27ae41e4649b934ca495991b7852b855");
 
-	T_EQ_INT(sign_random_token(32, a, sizeof(a)), 0);
+	T_EQ_INT(sign_random_token(NULL, 32, a, sizeof(a)), 0);
 	T_EQ_INT(strlen(a), 43);
 	for (i = 0; a[i]; i++)
 		T_OK(str_is_alnum(&a[i], 1) || a[i] == '-' || a[i] == '_');
-	T_EQ_INT(sign_random_token(32, b, sizeof(b)), 0);
+	T_EQ_INT(sign_random_token(NULL, 32, b, sizeof(b)), 0);
 	T_OK(strcmp(a, b) != 0);
-	T_EQ_INT(sign_random_token(1, a, sizeof(a)), 0);
+	T_EQ_INT(sign_random_token(NULL, 1, a, sizeof(a)), 0);
 	T_EQ_INT(strlen(a), 2);
-	T_EQ_INT(sign_random_token(2, a, sizeof(a)), 0);
+	T_EQ_INT(sign_random_token(NULL, 2, a, sizeof(a)), 0);
 	T_EQ_INT(strlen(a), 3);
 	/* too small an output buffer is refused, not overrun */
-	T_EQ_INT(sign_random_token(32, a, 43), -1);
-	T_EQ_INT(sign_random_token(32, a, 44), 0);
-	T_EQ_INT(sign_random_token(0, a, sizeof(a)), -1);
+	T_EQ_INT(sign_random_token(NULL, 32, a, 43), -1);
+	T_EQ_INT(sign_random_token(NULL, 32, a, 44), 0);
+	T_EQ_INT(sign_random_token(NULL, 0, a, sizeof(a)), -1);
+	/* an injected source is the one used: 3 x 0xff -> "____" */
+	T_EQ_INT(sign_random_token(&ff_rng, 3, a, sizeof(a)), 0);
+	T_EQ_STR(a, "____");
 }
 
 int

@@ -1,0 +1,26 @@
+/*
+ * valid.h - the shapes of the identifiers h5pay accepts, checked in one
+ * place: tokens of a character set and length, openids, order numbers,
+ * currencies. A leaf (no project includes). Every function takes
+ * (pointer, length) so network bytes need no NUL; NULL is never valid.
+ */
+#ifndef H5PAY_VALID_H
+#define H5PAY_VALID_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define VALID_OPENID_MAX 128	/* WeChat openids are 28 today */
+#define VALID_ORDER_NO_MAX 32	/* WeChat's limit on merchant order ids */
+
+/* min..max bytes, each of [0-9A-Za-z] or one of the bytes of extra. */
+bool valid_token(const char *s, size_t n, size_t min, size_t max,
+    const char *extra);
+/* An openid: 1..VALID_OPENID_MAX of [0-9A-Za-z_-]. */
+bool valid_openid(const char *s, size_t n);
+/* Our order or refund number: 1..VALID_ORDER_NO_MAX of [0-9A-Za-z]. */
+bool valid_order_no(const char *s, size_t n);
+/* An ISO 4217 code: three of [A-Z]. */
+bool valid_currency(const char *s, size_t n);
+
+#endif
