@@ -1,6 +1,6 @@
 /*
  * admin.c - the admin's security core: login with throttle and lockout,
- * sessions, CSRF, the audit log, user management, the route guard.
+ * sessions, CSRF tokens, the audit log, user management.
  * Policy in admin.h.
  *
  * What it does not do: parse HTTP bodies or build answers (web_admin.c),
@@ -20,7 +20,6 @@
 #include "buf.h"
 #include "cfg.h"
 #include "log.h"
-#include "route.h"
 #include "sign.h"
 #include "sign_pw.h"
 #include "store.h"
