@@ -7,8 +7,8 @@
  * operator can fix the file from `h5payd -t` output alone.
  * This file does not read secret contents except through cfg_read_secret().
  * URLs are checked with libcurl's own parser (CURLU), the one that will
- * connect to them. The file reader, line splitter and octal-mode parser also serve
- * sim_cfg.c (h5pay-sim's table).
+ * connect to them. The file reader, line splitter and octal-mode parser
+ * also serve sim_cfg.c (h5pay-sim's table).
  */
 #include <ctype.h>
 #include <errno.h>

@@ -23,7 +23,7 @@
 
 /* --- files we read (cfg.c, keys.c) */
 #define LIM_CFG_FILE (256 * 1024)	/* the config file */
-#define LIM_SECRET 4096			/* a secret file (key, AppSecret) */
+#define LIM_SECRET 4096			/* a key or AppSecret file */
 
 /* --- the CLI (cli_sign.c) */
 #define LIM_CLI_BODY (1024 * 1024)	/* a message on standard input */

@@ -294,7 +294,8 @@ order_apply_refund(struct store *st, int64_t now, const struct order *o,
 			break;
 		if (!order_state_is_paid(o->state) ||
 		    o->refunded_amount + r.amount > o->amount) {
-			a = order_state_is_paid(o->state) ? OAN_REFUND_OVER_AMOUNT :
+			a = order_state_is_paid(o->state) ?
+			    OAN_REFUND_OVER_AMOUNT :
 			    OAN_STATUS_CONFLICT;
 			break;
 		}

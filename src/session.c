@@ -22,6 +22,7 @@
 #include "session.h"
 #include "sign.h"
 #include "util.h"
+#include "valid.h"
 
 #define SESSION_TOKEN_BYTES 32			/* 256 bits */
 #define SESSION_TOKEN_LEN 43			/* base64url, no padding */
@@ -63,17 +64,10 @@ token_of(const struct app *app, const struct req *r)
 {
 	const char *t = req_cookie(r, session_cookie_name(app->cfg,
 	    SESSION_COOKIE_TOKEN));
-	size_t i;
 
-	if (t == NULL || strlen(t) != SESSION_TOKEN_LEN)
+	if (t == NULL || !valid_token(t, strlen(t), SESSION_TOKEN_LEN,
+	    SESSION_TOKEN_LEN, "-_"))
 		return NULL;
-	for (i = 0; i < SESSION_TOKEN_LEN; i++) {
-		char ch = t[i];
-
-		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'z') ||
-		    (ch >= 'A' && ch <= 'Z') || ch == '-' || ch == '_'))
-			return NULL;
-	}
 	return t;
 }
 

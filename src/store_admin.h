@@ -113,7 +113,8 @@ int store_admin_orders_list(struct store *, const struct store_admin_filter *,
     struct err *), void *ctx, struct err *);
 
 /*
- * The detail of order order_id as a JSON object (caller puts): "order" (the row),
+ * The detail of order order_id as a JSON object (caller puts): "order"
+ * (the row),
  * "items", "events", "notifications", "refunds", "anomalies" (arrays of
  * rows, keys = column names in camelCase, oldest first). E_NOTFOUND when
  * no such order.

@@ -196,20 +196,18 @@ txn_read(sqlite3_stmt *st, struct sim_txn *t)
 }
 
 static int
+txn_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	(void)err;
+	txn_read(st, dst);
+	return 0;
+}
+
+static int
 txn_one(struct store *s, sqlite3_stmt *st, struct sim_txn *t,
     struct err *err)
 {
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		txn_read(st, t);
-		sqlite3_reset(st);
-		return 0;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return err_set(err, E_NOTFOUND, "no such transaction");
-	return store_fail(s, err, "txn get");
+	return store_step_row(s, st, txn_row, t, "transaction", err);
 }
 
 int
@@ -574,6 +572,21 @@ sim_notif_list(struct store *s, struct err *err)
 	return arr;
 }
 
+static int
+notif_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	struct sim_notif *x = dst;
+
+	(void)err;
+	x->id = sqlite3_column_int64(st, 0);
+	x->txn_id = sqlite3_column_int64(st, 1);
+	x->due_ms = sqlite3_column_int64(st, 2);
+	x->attempts = sqlite3_column_int(st, 3);
+	store_col_copy(st, 4, x->url, sizeof(x->url));
+	x->body = xstrdup(store_col_text(st, 5));
+	return 0;
+}
+
 int
 sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
     struct err *err)
@@ -581,26 +594,11 @@ sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
 	static const char sql[] = "SELECT id, txn_id, due_ms, attempts, url, "
 	    "body FROM notification WHERE id = ? AND state = 'pending'";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
-			return err_set(err, E_NOTFOUND, "no such notification");
-		return store_fail(s, err, "notification get");
-	}
-	x->id = sqlite3_column_int64(st, 0);
-	x->txn_id = sqlite3_column_int64(st, 1);
-	x->due_ms = sqlite3_column_int64(st, 2);
-	x->attempts = sqlite3_column_int(st, 3);
-	store_col_copy(st, 4, x->url, sizeof(x->url));
-	x->body = xstrdup(store_col_text(st, 5));
-	sqlite3_reset(st);
-	return 0;
+	return store_step_row(s, st, notif_row, x, "notification", err);
 }
 
 int
