@@ -17,7 +17,7 @@
 #include "buf.h"
 #include "err.h"
 #include "kv.h"
-#include "store_admin.h"
+#include "store_admin_orders.h"
 
 #define ADMIN_CURSOR_MAX 48
 #define ADMIN_PAGE_MAX 200

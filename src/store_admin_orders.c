@@ -21,6 +21,7 @@
 
 #include "store.h"
 #include "store_admin.h"
+#include "store_admin_orders.h"
 #include "util.h"
 
 /* --- orders: list ------------------------------------------------------- */

@@ -28,6 +28,7 @@
 #include "refund.h"
 #include "store.h"
 #include "store_admin.h"
+#include "store_admin_orders.h"
 #include "store_order.h"
 #include "useepay.h"
 #include "util.h"

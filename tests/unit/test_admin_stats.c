@@ -11,6 +11,7 @@
 
 #include "store.h"
 #include "store_admin.h"
+#include "store_admin_orders.h"
 #include "t.h"
 
 static struct store *st;
