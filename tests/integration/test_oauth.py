@@ -421,15 +421,104 @@ class TestOAuth(harness.StackTest):
         self.remember(attacker)
         self.remember(victim)
 
-    def test_15_lost_cookie_tolerated(self):
+    def refresh_target(self, r):
+        """The URL of a restart page's <meta http-equiv=refresh>."""
+        m = re.search(r'http-equiv="refresh" content="0; url=([^"]+)"',
+                      r.text)
+        self.assertIsNotNone(m, r.text)
+        return m.group(1).replace("&amp;", "&")
+
+    def test_15_lost_cookie_restarts_bound(self):
+        # issue 12 item 1: WeChat's webview lost the binder cookie. The
+        # callback creates no session (it cannot tell this browser from a
+        # victim of a forged link); a no-store page with a fresh binder
+        # restarts the login from here, and that one succeeds.
         b = self.browser()
         auth, state = self.start(b, "/shop/lost")
         b.jar.clear()                            # WeChat lost the cookie
-        r = b.get(self.authorize(b, auth))
-        self.assertEqual(r.status, 302)
-        self.assertEqual(r.header("Location"), "/shop/lost")
-        self.assertEqual(self.me(b).status, 200)
+        before = self.wechat.exchanges()
+        cb = self.authorize(b, auth)
+        r = b.get(cb)
+        self.assert_page(r, 200, "oauth-restart")
+        self.assert_no_session(r)
+        self.assertEqual(r.header("Cache-Control"), "no-store")
+        code = urllib.parse.parse_qs(urllib.parse.urlsplit(cb).query)[
+            "code"][0]
+        self.assertNotIn(code, r.text)
+        self.assertIn('name="referrer" content="no-referrer"', r.text)
+        self.assertIn(BINDER_COOKIE, b.cookies())
+        self.assertEqual(self.wechat.exchanges(), before)   # never sent
+        target = self.refresh_target(r)
+        self.assertEqual(target, "/oauth/start?ret=%2Fshop%2Flost&restart=1")
+        hops = b.follow(target, stop=Browser.is_callback)
         self.remember(b)
+        self.assertEqual(hops[-1].status, 302, [h.url for h in hops])
+        self.assertEqual(hops[-1].header("Location"), "/shop/lost")
+        self.assertEqual(self.me(b).status, 200)
+
+    def test_15b_cookie_lost_every_time_ends_on_a_page(self):
+        # a webview that keeps no cookie at all: one restart, then a page
+        # with a link a person can use -- never a loop
+        b = self.browser()
+        auth, _ = self.start(b, "/shop/")
+        b.jar.clear()
+        r = b.get(self.authorize(b, auth))
+        self.assert_page(r, 200, "oauth-restart")
+        b.jar.clear()
+        r = b.get(self.refresh_target(r))           # the restarted login
+        self.assertEqual(r.status, 302)
+        cb = self.authorize(b, r.header("Location").split("#")[0])
+        b.jar.clear()                               # and lost again
+        r = b.get(cb)
+        self.remember(b)
+        self.assert_page(r, 400, "oauth-no-cookie")
+        self.assert_no_session(r, b)
+        self.assertIn('href="/oauth/start?ret=%2Fshop%2F"', r.text)
+
+    def test_18_login_csrf_forged_callback_link(self):
+        # issue 12 item 1: the attacker starts a login, stops at the
+        # callback and sends the link. A victim without a binder cookie
+        # (it lives 600 s) must not be logged in as the attacker, and a
+        # victim's session must not be replaced.
+        attacker = self.browser()
+        auth, _ = self.start(attacker, "/shop/")
+        attacker_cb = self.authorize(attacker, auth)
+        fresh_victim = self.browser()
+        before = self.wechat.exchanges()
+        r = fresh_victim.get(attacker_cb)
+        self.assert_no_session(r, fresh_victim)
+        self.assertEqual(self.wechat.exchanges(), before)
+        # a victim logged in earlier, binder expired (600 s)
+        victim = self.browser()
+        self.login(victim, "/shop/")
+        victim_token = victim.cookies()[SESSION_COOKIE]
+        victim.cookies().pop(BINDER_COOKIE, None)
+        auth, _ = self.start(attacker, "/shop/")
+        attacker_cb = self.authorize(attacker, auth)
+        r = victim.get(attacker_cb)
+        self.assert_no_session(r)
+        self.assertEqual(victim.cookies()[SESSION_COOKIE], victim_token)
+        self.assertEqual(self.me(victim).status, 200)
+        self.assertEqual(self.wechat.exchanges(), before + 1)
+        self.remember(attacker)
+        self.remember(victim)
+        self.remember(fresh_victim)
+
+    def test_19_leaked_callback_link_replayed(self):
+        # issue 12 item 2: a callback URL seen in a log, a history or a
+        # Referer, replayed within the code cache's 5 minutes without the
+        # browser's cookies: no session as that buyer
+        b = self.browser()
+        r, cb, _ = self.login(b, "/shop/")
+        self.assertEqual(r.status, 302)
+        thief = self.browser()
+        before = self.wechat.exchanges()
+        hops = thief.follow(cb, stop=Browser.is_callback)
+        for h in hops:
+            self.assert_no_session(h)
+        self.assertEqual(self.me(thief).status, 401)
+        self.assertEqual(self.wechat.exchanges(), before)
+        self.remember(thief)
 
     def test_16_missing_code(self):
         b = self.browser()
