@@ -69,5 +69,86 @@ class TestRouting(harness.StackTest):
         self.assertEqual(r.json()["requestId"], r.header("X-Request-Id"))
 
 
+def logfmt_pairs(line):
+    """key=value pairs of one h5payd log line, values unquoted and
+    unescaped as log.c writes them; raises ValueError on a broken line."""
+    pairs, i, n = [], 0, len(line)
+    while i < n:
+        j = line.index("=", i)
+        key = line[i:j]
+        if not key or " " in key or '"' in key:
+            raise ValueError("bad key %r" % key)
+        i = j + 1
+        if i < n and line[i] == '"':
+            i += 1
+            v = []
+            while line[i] != '"':
+                if line[i] == "\\":
+                    i += 1
+                    if line[i] not in '"\\':
+                        v.append("\\")    # \n, \xNN stay as written
+                v.append(line[i])
+                i += 1
+            i += 1
+            val = "".join(v)
+        else:
+            j = line.find(" ", i)
+            j = n if j < 0 else j
+            val = line[i:j]
+            i = j
+        pairs.append((key, val))
+        if i < n:
+            if line[i] != " ":
+                raise ValueError("no space after %r" % key)
+            i += 1
+    return pairs
+
+
+class TestLogForging(harness.StackTest):
+    """Issue 12 item 7: request text in key=value logs cannot add a key,
+    a line or invalid UTF-8 (one escaper in log.c)."""
+
+    FORGERIES = [
+        "/admin/api/orders/%22%20evt=login%20user=admin",
+        "/admin/api/orders/x%20evt=login%20user=admin",
+        "/admin/api/orders/x%0alvl=error%20mod=admin%20evt=login%20"
+        "user=admin",
+        "/admin/api/orders/x%0dlvl=error",
+        "/admin/api/orders/%5c%22%20user=admin",
+        "/admin/api/orders/%ff%fe%c0%af%e2%80%a8",
+    ]
+
+    def test_forged_keys_and_lines_stay_values(self):
+        mark = len(self.stack.log_text("h5payd").encode())
+        for path in self.FORGERIES:
+            r = self.stack.get(path)
+            self.assertIn(r.status, (400, 401), path)
+        time.sleep(0.3)
+        with open(self.stack.logs["h5payd"], "rb") as f:
+            raw = f.read()[mark:]
+        text = raw.decode("utf-8")          # strict: valid UTF-8 only
+        lines = [l for l in text.split("\n") if l]
+        refused = []
+        for line in lines:
+            self.assertTrue(line.startswith("lvl="), line)
+            self.assertNotIn("\r", line)
+            self.assertNotIn("\u2028", line)
+            pairs = logfmt_pairs(line)
+            keys = [k for k, _ in pairs]
+            self.assertEqual(len(keys), len(set(keys)), line)
+            self.assertNotIn("user", keys, line)
+            d = dict(pairs)
+            if d.get("evt") == "refused" and d.get("mod") == "route":
+                refused.append(d["path"])
+        # every forgery logged once, as one path value, with its bytes
+        self.assertIn('/admin/api/orders/" evt=login user=admin', refused)
+        self.assertIn("/admin/api/orders/x evt=login user=admin", refused)
+        self.assertIn("/admin/api/orders/x\\nlvl=error mod=admin "
+                      "evt=login user=admin", refused)
+        self.assertIn("/admin/api/orders/\\xff\\xfe\\xc0\\xaf\\u2028",
+                      refused)
+        self.assertIn('/admin/api/orders/\\" user=admin', refused)
+
+
 if __name__ == "__main__":
     harness.main()
