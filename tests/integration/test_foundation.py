@@ -1,8 +1,10 @@
 """Foundation: nginx + h5payd on loopback (issue 2, acceptance 1 and 2)."""
 import os
+import shutil
 import signal
 import threading
 import time
+import unittest
 
 import harness
 
@@ -67,6 +69,62 @@ class TestRouting(harness.StackTest):
     def test_request_id_passes_through(self):
         r = self.stack.get("/api/nothing")
         self.assertEqual(r.json()["requestId"], r.header("X-Request-Id"))
+
+
+class TestHostHeader(harness.StackTest):
+    """Issue 12 item 9: nginx's redirects never carry the request's Host
+    header (relative redirects; production uses $server_name)."""
+
+    def test_redirects_do_not_reflect_host(self):
+        for path in ("/", "/shop", "/admin"):
+            r = self.stack.get(path, headers={"Host": "evil.example"})
+            self.assertIn(r.status, (301, 302), path)
+            loc = r.header("Location")
+            self.assertNotIn("evil", loc, path)
+            self.assertTrue(loc.startswith("/"), (path, loc))
+        r = self.stack.get("/", headers={"Host": "evil.example"})
+        self.assertEqual(r.header("Location"), "/shop/")
+
+    def test_production_site_uses_the_configured_name(self):
+        for f in ("h5pay.conf", "h5pay-locations.conf",
+                  "security_headers.conf", "fastcgi_h5pay.conf"):
+            with open(os.path.join(harness.SRC, "nginx", f)) as fh:
+                text = fh.read()
+            self.assertNotIn("$host", text, f)
+            self.assertNotIn("$http_host", text, f)
+        with open(os.path.join(harness.SRC, "nginx", "h5pay.conf")) as fh:
+            self.assertIn("return 301 https://$server_name$request_uri;",
+                          fh.read())
+
+    def test_hsts_default(self):
+        r = self.stack.get("/healthz")
+        self.assertEqual(r.header("Strict-Transport-Security"),
+                         "max-age=31536000")
+
+
+class HstsStack(harness.Stack):
+    hsts = "max-age=31536000; includeSubDomains"
+
+
+class TestHstsOption(unittest.TestCase):
+    """Issue 12 item 9: includeSubDomains is the operator's option (the
+    $h5pay_hsts map), sent on every answer once chosen."""
+
+    def test_include_subdomains_when_chosen(self):
+        st = HstsStack("hsts").start()
+        try:
+            for path in ("/healthz", "/shop/", "/admin/", "/api/nothing"):
+                r = st.get(path)
+                self.assertEqual(r.header("Strict-Transport-Security"),
+                                 "max-age=31536000; includeSubDomains",
+                                 path)
+        finally:
+            st.stop()
+            shutil.rmtree(st.dir, ignore_errors=True)
+        with open(os.path.join(harness.SRC, "nginx", "h5pay.conf")) as fh:
+            site = fh.read()
+        self.assertIn('default "max-age=31536000";', site)
+        self.assertIn("includeSubDomains", site)      # documented there
 
 
 def logfmt_pairs(line):
