@@ -99,6 +99,10 @@ int store_buyer_order_get(struct store *, const char *order_no,
     struct buyer_order *, struct err *);
 int store_buyer_order_by_key(struct store *, const char *openid,
     const char *idempotency_key, struct buyer_order *, struct err *);
+/* Orders of openid that can still be paid (CREATED, PENDING, UNKNOWN,
+ * not expired at now): the count into *n. */
+int store_buyer_open_orders(struct store *, const char *openid,
+    int64_t now, int64_t *n, struct err *);
 void buyer_order_cleanup(struct buyer_order *);
 /* The order's items, in order. */
 int store_buyer_items_each(struct store *, int64_t order_id,
