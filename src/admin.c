@@ -101,25 +101,36 @@ admin_audit_req(struct app *app, const struct req *r, const char *admin,
     const char *fmt, ...)
 {
 	struct admin_audit a;
-	struct buf d;
+	char d[ADMIN_DETAIL_MAX + 1];
 	struct err err;
 	va_list ap;
+	size_t keep;
+	int n;
 
-	buf_init(&d, 1024);
 	va_start(ap, fmt);
-	buf_vprintf(&d, fmt, ap);
+	n = vsnprintf(d, sizeof(d), fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		d[0] = '\0';
+	else if ((size_t)n >= sizeof(d)) {
+		/* too long for the column: the start, on a character
+		 * boundary, and how long it was -- never an empty detail */
+		keep = sizeof(d) - 40;
+		while (keep > 0 && ((unsigned char)d[keep] & 0xc0) == 0x80)
+			keep--;
+		snprintf(d + keep, sizeof(d) - keep, "...(truncated, %d bytes)",
+		    n);
+	}
 	a.admin = admin;
 	a.action = action;
 	a.target = target;
-	a.detail = buf_str(&d);
+	a.detail = d;
 	a.result = res;
 	a.ip = r ? r->client_ip : "";
 	a.request_id = r ? r->request_id : "";
 	if (admin_audit(app, &a, false, &err) == -1)
 		log_error("admin", "audit_fail", "action=%s msg=\"%s\"", action,
 		    err.msg);
-	buf_cleanup(&d);
 }
 
 /* --- login ---------------------------------------------------------------- */

@@ -50,6 +50,7 @@
 #define ADMIN_LOCK_SEC 900
 #define ADMIN_USER_MAX 64
 #define ADMIN_TOKEN_MAX 64
+#define ADMIN_DETAIL_MAX 1024	/* bytes of an audit detail (the column) */
 
 struct admin_session {
 	int64_t id;
@@ -127,7 +128,9 @@ struct admin_audit {
 };
 int admin_audit(struct app *, const struct admin_audit *, bool in_txn,
     struct err *);
-/* Same filled from a request (ip, request id). Failures are logged. */
+/* Same filled from a request (ip, request id). Failures are logged. A
+ * detail longer than ADMIN_DETAIL_MAX is cut on a character boundary and
+ * marked "...(truncated, N bytes)". */
 void admin_audit_req(struct app *, const struct req *, const char *admin,
     const char *action, const char *target, enum admin_result,
     const char *detail_fmt, ...) __attribute__((format(printf, 7, 8)));

@@ -526,6 +526,42 @@ class AdminTest(harness.StackTest):
             self.assertFalse(cell[:1] in ("=", "+", "-", "@", "\t", "\r"),
                              cell)
 
+    def test_csv_cells_owasp_rule(self):
+        # issue 12 item 9: these cell starts were exported as they were
+        oid = "oCsvInj" + uuid.uuid4().hex[:12]
+        hostile = [" =1+1", "\n=1+1", "\uff1d1+1", ";cmd", "|cmd",
+                   "\u3000@SUM(A1)", "\t-2", "\uff0bx", "tea;=1+1"]
+        nos = {self.insert_order(subject=h, openid=oid): h for h in hostile}
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        r = a.get("/admin/api/orders.csv?openid=" + oid)
+        self.assertEqual(r.status, 200)
+        rows = {x[0]: x for x in csv.reader(io.StringIO(r.text))}
+        inner = {"\n=1+1": "'\n'=1+1", "\t-2": "'\t'-2",
+                 "tea;=1+1": "tea;'=1+1"}    # a "'" where a cell could start
+        for no, h in nos.items():
+            self.assertEqual(rows[no][6], inner.get(h, "'" + h), h)
+        # a reader splitting on ';' or '|' finds no cell starting a formula
+        for sep in (";", "|"):
+            for row in csv.reader(io.StringIO(r.text), delimiter=sep):
+                for c in row:
+                    self.assertFalse(c.lstrip(" \t\r\n\u3000")[:1] in
+                                     ("=", "+", "-", "@", "\uff1d"),
+                                     (sep, c))
+
+    def test_long_csv_query_audited_truncated(self):
+        # issue 12 item 9: a long export query left an empty audit detail
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        junk = "A" * 3000
+        r = a.get("/admin/api/orders.csv?state=PAID&x=" + junk)
+        self.assertEqual(r.status, 200)
+        d = self.q("SELECT detail FROM admin_audit WHERE action = "
+                   "'export_csv' ORDER BY id DESC LIMIT 1")[0][0]
+        self.assertTrue(d.startswith("state=PAID&x=AAAA"), d[:40])
+        self.assertRegex(d, r"\.\.\.\(truncated, 3013 bytes\)$")
+        self.assertLessEqual(len(d.encode()), 1024)
+
     def test_csv_streams_many_rows(self):
         oid = "oCsv" + uuid.uuid4().hex[:12]
         c = self.db()
