@@ -102,6 +102,26 @@ class TestHostHeader(harness.StackTest):
                          "max-age=31536000")
 
 
+class TestHealthzPublic(harness.StackTest):
+    """Issue 12 item 9: /healthz told the schema version to anyone. The
+    test nginx takes the client address from a header (realip), so a
+    request can come from a public address."""
+    stack_kwargs = {"nginx_extra": "set_real_ip_from 127.0.0.1;\n\t\t"
+                                   "real_ip_header X-Test-Client;"}
+
+    def test_schema_only_for_loopback(self):
+        for ip in ("203.0.113.9", "2001:db8::1", "10.1.2.3"):
+            r = self.stack.get("/healthz", headers={"X-Test-Client": ip})
+            self.assertEqual(r.status, 200)
+            self.assertEqual(r.json(), {"status": "ok", "db": "ok",
+                                        "pool": "web"}, ip)
+        r = self.stack.get("/notify/healthz",
+                           headers={"X-Test-Client": "203.0.113.9"})
+        self.assertNotIn("schema", r.json())
+        r = self.stack.get("/healthz")                 # from the host
+        self.assertGreaterEqual(r.json()["schema"], 6)
+
+
 class HstsStack(harness.Stack):
     hsts = "max-age=31536000; includeSubDomains"
 
