@@ -88,8 +88,8 @@ bool admin_username_ok(const char *name);
  * store or internal failure. ip/ua/rid are for the record (may be NULL).
  */
 int admin_login(struct app *, const char *username, const char *password,
-    const char *otp, const char *ip, const char *ua, const char *rid, struct admin_login *out,
-    struct err *);
+    const char *otp, const char *ip, const char *ua, const char *rid,
+    struct admin_login *out, struct err *);
 
 /* The session of cookie token, or -1 with E_AUTH (none, expired, revoked,
  * user disabled) / E_STORE. */
