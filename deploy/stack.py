@@ -195,6 +195,7 @@ class Stack:
             "@AUTH_RATE@": "1000r/s", "@PAY_RATE@": "1000r/s",
             "@SHOP_EXTRA@": shop_extra, "@SIM_SERVER@": sim_server,
             "@SIM_ORIGIN@": sim_origin,
+            "@HSTS@": getattr(self, "hsts", "max-age=31536000"),
         }
         for k, val in repl.items():
             text = text.replace(k, val)
@@ -403,12 +404,13 @@ class Stack:
             return ""
 
     def all_logs(self):
-        text = ""
-        for name in list(self.logs) + ["run/nginx.error.log",
-                                       "run/nginx.access.log"]:
-            text += self.log_text(name) if name in self.logs else \
-                self._read(os.path.join(self.dir, name))
-        return text
+        """Every log file of the stack: the processes' and each *.log
+        nginx (or anything else) wrote under the stack's directory."""
+        paths = set(self.logs.values())
+        for top, _, files in os.walk(self.dir):
+            paths.update(os.path.join(top, f) for f in files
+                         if f.endswith(".log"))
+        return "".join(self._read(p) for p in sorted(paths))
 
     def _read(self, path):
         try:

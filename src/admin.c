@@ -22,6 +22,7 @@
 #include "log.h"
 #include "sign.h"
 #include "sign_pw.h"
+#include "sign_totp.h"
 #include "store.h"
 #include "store_admin.h"
 #include "util.h"
@@ -76,72 +77,138 @@ admin_audit(struct app *app, const struct admin_audit *a, bool in_txn,
 }
 
 void
-admin_auditf(struct app *app, const struct admin_who *who,
+admin_vauditf(struct app *app, const struct admin_who *who,
     const char *action, const char *target, enum admin_result res,
-    const char *fmt, ...)
+    const char *fmt, va_list ap)
 {
 	struct admin_audit a;
-	struct buf d;
+	char d[ADMIN_DETAIL_MAX + 1];
 	struct err err;
-	va_list ap;
+	size_t keep;
+	int n;
 
-	buf_init(&d, 1024);
-	va_start(ap, fmt);
-	buf_vprintf(&d, fmt, ap);
-	va_end(ap);
+	n = vsnprintf(d, sizeof(d), fmt, ap);
+	if (n < 0)
+		d[0] = '\0';
+	else if ((size_t)n >= sizeof(d)) {
+		/* too long for the column: the start, on a character
+		 * boundary, and how long it was -- never an empty detail */
+		keep = sizeof(d) - 40;
+		while (keep > 0 && ((unsigned char)d[keep] & 0xc0) == 0x80)
+			keep--;
+		snprintf(d + keep, sizeof(d) - keep, "...(truncated, %d bytes)",
+		    n);
+	}
 	a.admin = who ? who->admin : "";
 	a.action = action;
 	a.target = target;
-	a.detail = buf_str(&d);
+	a.detail = d;
 	a.result = res;
 	a.ip = who ? who->ip : "";
 	a.request_id = who ? who->request_id : "";
 	if (admin_audit(app, &a, false, &err) == -1)
 		log_error("admin", "audit_fail", "action=%s msg=\"%s\"", action,
 		    err.msg);
-	buf_cleanup(&d);
+}
+
+void
+admin_auditf(struct app *app, const struct admin_who *who,
+    const char *action, const char *target, enum admin_result res,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	admin_vauditf(app, who, action, target, res, fmt, ap);
+	va_end(ap);
 }
 
 /* --- login ---------------------------------------------------------------- */
 
+/* The lockout key of a (user name, address) pair: SHA-256 hex. */
+static void
+pair_key(const char *user, const char *ip, char out[65])
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	buf_printf(&b, "%s\n%s", user, ip);
+	sign_sha256_hex(b.data, b.len, out);
+	buf_cleanup(&b);
+}
+
 /*
- * Throttle state of one key: -1 on failure, else 0 with *res left OK or
+ * Throttle state of an address (kind "ip", key ip) or of a pair (kind
+ * "pair", key its pair_key): -1 on failure, else 0 with *res left OK or
  * set THROTTLED/LOCKED (and a lockout written when the lock threshold is
- * reached).
+ * reached). *fails and *last: the failures counted.
  */
 static int
 throttle_key(struct store *s, int64_t now, const char *kind, const char *key,
-    int64_t throttle, int64_t lock, struct admin_login *out,
-    struct err *err)
+    const char *user, const char *ip, int64_t throttle, int64_t lock,
+    const char *scope, struct admin_login *out, int64_t *fails,
+    int64_t *last, struct err *err)
 {
-	int64_t until, since = now - ADMIN_FAIL_WINDOW, fails, last;
+	int64_t until, since = now - ADMIN_FAIL_WINDOW;
+	bool pair = strcmp(kind, "pair") == 0;
 
+	*fails = 0, *last = 0;
 	if (store_admin_lockout_get(s, kind, key, &until, err) == -1)
 		return -1;
 	if (until > now) {
 		out->result = ADMIN_LOGIN_LOCKED;
 		out->retry_after = until - now;
+		out->scope = scope;
 		return 0;
 	}
 	if (until > since)
 		since = until;	/* failures before a served lockout are spent */
-	if (store_admin_attempt_fails(s, kind, key, since, &fails, &last,
-	    err) == -1)
+	if ((pair ? store_admin_attempt_fails_pair(s, user, ip, since, fails,
+	    last, err) : store_admin_attempt_fails(s, kind, ip, since, fails,
+	    last, err)) == -1)
 		return -1;
-	if (fails >= lock) {
+	if (*fails >= lock) {
 		if (store_admin_lockout_set(s, kind, key, now + ADMIN_LOCK_SEC,
 		    now, err) == -1)
 			return -1;
 		out->result = ADMIN_LOGIN_LOCKED;
 		out->retry_after = ADMIN_LOCK_SEC;
-		log_warn("admin", "lockout", "kind=%s until=%lld", kind,
+		out->scope = scope;
+		log_warn("admin", "lockout", "scope=%s user=%s until=%lld",
+		    scope, pair ? user : "*",
 		    (long long)(now + ADMIN_LOCK_SEC));
 		return 0;
 	}
-	if (fails >= throttle && now - last < ADMIN_THROTTLE_GAP &&
+	if (*fails >= throttle && now - *last < ADMIN_THROTTLE_GAP &&
 	    out->result == ADMIN_LOGIN_OK) {
 		out->result = ADMIN_LOGIN_THROTTLED;
-		out->retry_after = ADMIN_THROTTLE_GAP - (now - last);
+		out->retry_after = ADMIN_THROTTLE_GAP - (now - *last);
+		out->scope = scope;
+	}
+	return 0;
+}
+
+/*
+ * A user name under attack (ADMIN_USER_GUARD failures from anywhere):
+ * an address that has failed for it (pfails, plast) waits the gap; a
+ * clean address goes on.
+ */
+static int
+throttle_user(struct store *s, int64_t now, const char *user, int64_t pfails,
+    int64_t plast, struct admin_login *out, struct err *err)
+{
+	int64_t fails, last;
+
+	if (out->result != ADMIN_LOGIN_OK || pfails == 0 ||
+	    now - plast >= ADMIN_THROTTLE_GAP)
+		return 0;
+	if (store_admin_attempt_fails(s, "user", user, now -
+	    ADMIN_FAIL_WINDOW, &fails, &last, err) == -1)
+		return -1;
+	if (fails >= ADMIN_USER_GUARD) {
+		out->result = ADMIN_LOGIN_THROTTLED;
+		out->retry_after = ADMIN_THROTTLE_GAP - (now - plast);
+		out->scope = "user";
 	}
 	return 0;
 }
@@ -161,34 +228,72 @@ audit_login(struct app *app, const char *user, const char *ip,
 		    err.msg);
 }
 
+/*
+ * The TOTP step for an enrolled user's code: 0 with *step (> 0) when otp
+ * matches an unused step, 1 when it does not (*out set), 0 with *step 0
+ * when the user is not enrolled.
+ */
+static int
+login_otp(const struct store_admin_user *u, const char *otp, int64_t now,
+    struct admin_login *out, int64_t *step)
+{
+	unsigned char key[TOTP_SECRET_B32_MAX];
+	int n;
+
+	*step = 0;
+	if (u->totp_secret[0] == '\0')
+		return 0;
+	if (otp == NULL || *otp == '\0') {
+		out->result = ADMIN_LOGIN_OTP_REQUIRED;
+		return 1;
+	}
+	n = sign_base32_decode(u->totp_secret, key, sizeof(key));
+	*step = u->totp_last_step;
+	if (n <= 0 || !sign_totp_verify(key, (size_t)n, now, otp, step)) {
+		mem_wipe(key, sizeof(key));
+		out->result = ADMIN_LOGIN_BAD_OTP;
+		return 1;
+	}
+	mem_wipe(key, sizeof(key));
+	return 0;
+}
+
 int
 admin_login(struct app *app, const char *username, const char *password,
-    const char *ip, const char *ua, const char *rid, struct admin_login *out,
-    struct err *err)
+    const char *otp, const char *ip, const char *ua, const char *rid,
+    struct admin_login *out, struct err *err)
 {
 	struct store_admin_user u;
 	struct store *s = app->store;
 	const char *key = admin_username_ok(username) ? username : "-";
-	int64_t now = app_now_s(app), attempt = 0;
+	int64_t now = app_now_s(app), attempt = 0, step = 0;
+	int64_t pfails = 0, plast = 0, ifails, ilast;
 	bool known = false, ok, rehash = false;
-	char sha[65], enc[SIGN_PW_ENCODED_MAX];
+	char sha[65], enc[SIGN_PW_ENCODED_MAX], pk[65], detail[96];
 	struct err e2;
 
 	memset(out, 0, sizeof(*out));
+	memset(&u, 0, sizeof(u));
 	ip = ip ? ip : "";
+	pair_key(key, ip, pk);
 	if (store_begin(s, err) == -1)
 		return -1;
-	/* the user name first: a locked user stays locked from any address */
-	if (throttle_key(s, now, "user", key, ADMIN_USER_THROTTLE,
-	    ADMIN_USER_LOCK, out, err) == -1)
+	/* the address first: a locked address stays locked for any name */
+	if (throttle_key(s, now, "ip", ip, key, ip, ADMIN_IP_THROTTLE,
+	    ADMIN_IP_LOCK, "address", out, &ifails, &ilast, err) == -1)
 		goto fail;
-	if (out->result != ADMIN_LOGIN_LOCKED && throttle_key(s, now, "ip", ip,
-	    ADMIN_IP_THROTTLE, ADMIN_IP_LOCK, out, err) == -1)
+	if (out->result != ADMIN_LOGIN_LOCKED && throttle_key(s, now, "pair",
+	    pk, key, ip, ADMIN_PAIR_THROTTLE, ADMIN_PAIR_LOCK, "user+address",
+	    out, &pfails, &plast, err) == -1)
 		goto fail;
-	if (out->result != ADMIN_LOGIN_LOCKED &&
-	    store_admin_attempt_insert(s, now, key, ip, &attempt, err) == -1)
+	if (throttle_user(s, now, key, pfails, plast, out, err) == -1)
 		goto fail;
+	/* only an attempt whose password is checked counts: retrying while
+	 * throttled guesses nothing and must not hasten a lock */
 	if (out->result == ADMIN_LOGIN_OK) {
+		if (store_admin_attempt_insert(s, now, key, ip, &attempt,
+		    err) == -1)
+			goto fail;
 		if (store_admin_user_get(s, key, &u, &e2) == 0)
 			known = true;
 		else if (e2.code != E_NOTFOUND) {
@@ -199,8 +304,10 @@ admin_login(struct app *app, const char *username, const char *password,
 	if (store_commit(s, err) == -1)
 		return -1;
 	if (out->result != ADMIN_LOGIN_OK) {
-		audit_login(app, key, ip, rid, ADMIN_REFUSED,
-		    out->result == ADMIN_LOGIN_LOCKED ? "locked" : "throttled");
+		snprintf(detail, sizeof(detail), "%s (%s), retry in %lld s",
+		    out->result == ADMIN_LOGIN_LOCKED ? "locked" : "throttled",
+		    out->scope, (long long)out->retry_after);
+		audit_login(app, key, ip, rid, ADMIN_REFUSED, detail);
 		return 0;
 	}
 
@@ -213,11 +320,21 @@ admin_login(struct app *app, const char *username, const char *password,
 		rehash = true;
 	mem_wipe(u.pw_hash, sizeof(u.pw_hash));
 	if (!ok) {
+		mem_wipe(u.totp_secret, sizeof(u.totp_secret));
 		out->result = ADMIN_LOGIN_BAD;
 		audit_login(app, key, ip, rid, ADMIN_REFUSED,
 		    "bad credentials");
 		return 0;
 	}
+	/* the attempt stays a failure until the second factor is right */
+	if (login_otp(&u, otp, now, out, &step) == 1) {
+		mem_wipe(u.totp_secret, sizeof(u.totp_secret));
+		audit_login(app, key, ip, rid, ADMIN_REFUSED,
+		    out->result == ADMIN_LOGIN_OTP_REQUIRED ?
+		    "one-time code required" : "bad one-time code");
+		return 0;
+	}
+	mem_wipe(u.totp_secret, sizeof(u.totp_secret));
 
 	if (sign_random_token(&app->rng, 32, out->token,
 	    sizeof(out->token)) == -1)
@@ -225,14 +342,27 @@ admin_login(struct app *app, const char *username, const char *password,
 	sign_sha256_hex(out->token, strlen(out->token), sha);
 	if (store_begin(s, err) == -1)
 		goto wipe;
+	if (step > 0 && store_admin_user_totp_used(s, u.id, step, &e2) == -1) {
+		/* a concurrent login took this code first */
+		store_rollback(s);
+		mem_wipe(out->token, sizeof(out->token));
+		if (e2.code != E_CONFLICT) {
+			*err = e2;
+			return -1;
+		}
+		out->result = ADMIN_LOGIN_BAD_OTP;
+		audit_login(app, key, ip, rid, ADMIN_REFUSED,
+		    "one-time code already used");
+		return 0;
+	}
 	if (store_admin_attempt_ok(s, attempt, err) == -1 ||
-	    store_admin_attempt_clear(s, key, now - 86400, err) == -1 ||
+	    store_admin_attempt_clear(s, key, ip, now - 86400, err) == -1 ||
 	    (rehash && store_admin_user_set_hash(s, u.id, enc, now,
 	    err) == -1) ||
 	    store_admin_session_insert(s, sha, u.id, now,
 	    now + app->cfg->admin_session_ttl_sec, ip, ua, err) == -1 ||
-	    store_admin_audit_insert(s, now, u.username, "login", "", "",
-	    "ok", ip, rid, err) == -1)
+	    store_admin_audit_insert(s, now, u.username, "login", "",
+	    step > 0 ? "with one-time code" : "", "ok", ip, rid, err) == -1)
 		goto fail_wipe;
 	if (store_commit(s, err) == -1)
 		goto wipe;

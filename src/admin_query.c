@@ -185,11 +185,91 @@ admin_filter_parse(const struct kvlist *q, struct store_admin_filter *f,
 	return 0;
 }
 
+/*
+ * The code point at *p (valid UTF-8 or one byte), advancing *p. Invalid
+ * bytes come back as themselves (>= 0x80), which no rule below matches.
+ */
+static uint32_t
+csv_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	uint32_t c = s[0];
+
+	if (c >= 0xc2 && c <= 0xdf && (s[1] & 0xc0) == 0x80) {
+		*p += 2;
+		return ((c & 0x1f) << 6) | (s[1] & 0x3f);
+	}
+	if (c >= 0xe0 && c <= 0xef && (s[1] & 0xc0) == 0x80 &&
+	    (s[2] & 0xc0) == 0x80) {
+		*p += 3;
+		return ((c & 0x0f) << 12) | ((uint32_t)(s[1] & 0x3f) << 6) |
+		    (s[2] & 0x3f);
+	}
+	*p += 1;
+	return c;
+}
+
+/* White space a spreadsheet may skip before a formula (ASCII and the
+ * Unicode spaces, the BOM included). */
+static bool
+csv_space(uint32_t c)
+{
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0 ||
+	    c == 0x1680 || (c >= 0x2000 && c <= 0x200b) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000 ||
+	    c == 0xfeff;
+}
+
+/* A character that starts a formula or a DDE/separator trick, in ASCII
+ * or its full-width form (U+FF01..U+FF5E mirror U+0021..U+007E). */
+static bool
+csv_trigger(uint32_t c)
+{
+	if (c >= 0xff01 && c <= 0xff5e)
+		c = c - 0xff01 + 0x21;
+	return c == '=' || c == '+' || c == '-' || c == '@' || c == ';' ||
+	    c == '|';
+}
+
+/* A byte after which some reader starts a new cell (its separator or
+ * a line break). */
+static bool
+csv_sep(char c)
+{
+	return c == ',' || c == ';' || c == '|' || c == '\t' || c == '\r' ||
+	    c == '\n';
+}
+
+/*
+ * True when a cell starting at p (the cell's start, or just after a
+ * separator inside it) would run as a formula: its first character after
+ * any white space is a trigger. At the cell's very start a TAB, CR or LF
+ * counts too (OWASP).
+ */
+static bool
+csv_formula_at(const char *p, bool start)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	uint32_t c;
+
+	if (start && (*u == '\t' || *u == '\r' || *u == '\n'))
+		return true;
+	while (*u) {
+		c = csv_next(&u);
+		if (!csv_space(c))
+			return csv_trigger(c);
+	}
+	return false;
+}
+
 int
 admin_csv_cell(struct buf *out, const char *s)
 {
-	bool quote = strpbrk(s, "\",\r\n") != NULL;
-	bool formula = strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0';
+	/* ';' '|' TAB quoted too, and a "'" wherever a reader splitting on
+	 * one of them (a locale's separator, a naive line split) would
+	 * start a cell with a formula inside this one */
+	bool quote = strpbrk(s, "\",;|\t\r\n") != NULL;
+	bool formula = csv_formula_at(s, true);
 	size_t mark = out->len;
 	const char *p;
 
@@ -198,10 +278,14 @@ admin_csv_cell(struct buf *out, const char *s)
 			goto fail;
 		if (formula && buf_addc(out, '\'') == -1)
 			goto fail;
-		for (p = s; *p; p++)
+		for (p = s; *p; p++) {
 			if ((*p == '"' && buf_addc(out, '"') == -1) ||
 			    buf_addc(out, *p) == -1)
 				goto fail;
+			if (csv_sep(*p) && csv_formula_at(p + 1, false) &&
+			    buf_addc(out, '\'') == -1)
+				goto fail;
+		}
 		if (buf_addc(out, '"') == -1)
 			goto fail;
 		return 0;

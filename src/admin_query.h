@@ -48,10 +48,15 @@ int admin_filter_parse(const struct kvlist *q, struct store_admin_filter *f,
     struct err *);
 
 /*
- * Append one CSV cell (RFC 4180): quoted when it holds '"', ',', CR or LF
- * (quotes doubled); a cell starting with = + - @ TAB or CR gets a leading
- * "'" so a spreadsheet shows it as text instead of running a formula.
- * -1 when out's ceiling is hit.
+ * Append one CSV cell (RFC 4180): quoted when it holds '"', ',', ';',
+ * '|', TAB, CR or LF (quotes doubled); OWASP's CSV-injection rule: a cell
+ * starting with TAB, CR or LF, or whose first character after any white
+ * space (ASCII or Unicode, e.g. U+3000) is = + - @ ; | or the full-width
+ * form of one (＝ ＋ － ＠ ； ｜), gets a leading "'" so a spreadsheet
+ * shows it as text instead of running a formula; so does the text after
+ * each , ; | TAB CR LF inside the cell that would start such a cell for a
+ * reader splitting there ("tea;=1" -> "tea;'=1"). -1 when out's ceiling
+ * is hit.
  */
 int admin_csv_cell(struct buf *out, const char *s);
 

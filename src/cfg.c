@@ -139,6 +139,9 @@ static const struct cfg_key cfg_keys[] = {
 	{"status_query_interval_sec", T_INT, F(status_query_interval_sec),
 	    false, "5", 1, 600,
 	    "min seconds between provider queries from status polls"},
+	{"pay_max_open_orders_per_buyer", T_INT,
+	    F(pay_max_open_orders_per_buyer), false, "5", 1, 1000,
+	    "unpaid, unexpired orders one buyer may hold (POST /pay: 429)"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))

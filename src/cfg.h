@@ -68,6 +68,7 @@ struct cfg {
 	bool cookie_secure;		/* false only for plain-http tests */
 	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
 	int64_t status_query_interval_sec;
+	int64_t pay_max_open_orders_per_buyer;
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

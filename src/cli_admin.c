@@ -108,20 +108,22 @@ cli_admin(int argc, char **argv)
 	if (cli_load_cfg(argc, argv, &c, &i) == -1)
 		return 2;
 	if (argc - i != 2) {
-		fprintf(stderr, "usage: h5pay admin -c FILE add|passwd|disable "
-		    "USER\n");
+		fprintf(stderr, "usage: h5pay admin -c FILE add|passwd|disable|"
+		    "totp|totp-off USER\n");
 		cfg_cleanup(&c);
 		return 2;
 	}
 	cmd = argv[i];
 	user = argv[i + 1];
 	if (strcmp(cmd, "add") != 0 && strcmp(cmd, "passwd") != 0 &&
-	    strcmp(cmd, "disable") != 0) {
+	    strcmp(cmd, "disable") != 0 && strcmp(cmd, "totp") != 0 &&
+	    strcmp(cmd, "totp-off") != 0) {
 		fprintf(stderr, "h5pay admin: unknown command %s\n", cmd);
 		cfg_cleanup(&c);
 		return 2;
 	}
-	if (strcmp(cmd, "disable") != 0 && read_password(pw, sizeof(pw)) == -1)
+	if ((strcmp(cmd, "add") == 0 || strcmp(cmd, "passwd") == 0) &&
+	    read_password(pw, sizeof(pw)) == -1)
 		goto out;
 	if (open_store(&c, &s) == -1)
 		goto out;
@@ -129,14 +131,30 @@ cli_admin(int argc, char **argv)
 		r = admin_user_add(s, user, pw, now_s(), &err);
 	else if (strcmp(cmd, "passwd") == 0)
 		r = admin_user_passwd(s, user, pw, now_s(), &err);
-	else
+	else if (strcmp(cmd, "disable") == 0)
 		r = admin_user_disable(s, user, now_s(), &err);
+	else if (strcmp(cmd, "totp-off") == 0)
+		r = admin_user_totp_off(s, user, now_s(), &err);
+	else {
+		/* shown once: the secret is in it; add it to an authenticator
+		 * app (or turn it into a QR code) now */
+		struct buf uri;
+
+		buf_init(&uri, 512);
+		r = admin_user_totp(s, user, now_s(), &uri, &err);
+		if (r == 0)
+			printf("%s\n", buf_str(&uri));
+		mem_wipe(uri.data, uri.len);
+		buf_cleanup(&uri);
+	}
 	if (r == -1) {
 		fprintf(stderr, "h5pay admin %s: %s\n", cmd, err.code ==
 		    E_NOTFOUND ? "no such user" : err.msg);
 		goto out;
 	}
-	printf("admin %s %s: ok\n", cmd, user);
+	/* totp: stdout is the URI alone */
+	fprintf(strcmp(cmd, "totp") == 0 ? stderr : stdout,
+	    "admin %s %s: ok\n", cmd, user);
 	rc = 0;
 out:
 	mem_wipe(pw, sizeof(pw));

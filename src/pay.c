@@ -381,6 +381,16 @@ pay_store_new(struct app *app, const char *openid, const char *appid,
 		return -1;
 	if (store_begin(app->store, err) == -1)
 		return -1;
+	/* a cap on orders one buyer can hold open (issue 12), checked under
+	 * the write lock so parallel requests cannot all pass it */
+	if (store_buyer_open_orders(app->store, openid, now, &id, err) == -1)
+		goto fail;
+	if (id >= app->cfg->pay_max_open_orders_per_buyer) {
+		err_set(err, E_RATE, "%lld unpaid orders open (at most %lld)",
+		    (long long)id,
+		    (long long)app->cfg->pay_max_open_orders_per_buyer);
+		goto fail;
+	}
 	if (pay_price(app, rq, items, &amount, err) == -1)
 		goto fail;
 	for (i = 0; i < rq->n; i++) {

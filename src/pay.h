@@ -76,7 +76,8 @@ int pay_request_check(const struct pay_request *, struct err *);
  * unknown outcome is followed by one query, never by a second create.
  * 0 with *res and *o (the order; buyer_order_cleanup it; o->jsapi is the
  * JSON text of the six invocation parameters when PAY_READY), or -1 with
- * *err (E_INPUT, E_STORE, E_INTERNAL).
+ * *err (E_INPUT, E_STORE, E_INTERNAL; E_RATE when the buyer already
+ * holds cfg->pay_max_open_orders_per_buyer payable orders).
  */
 int pay_create(struct app *, const char *openid, const char *appid,
     const struct pay_request *, enum pay_result *res, struct buyer_order *o,

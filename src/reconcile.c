@@ -154,11 +154,11 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 		rc = -1;
 	log_info("reconcile", "pass", "due=%d queried=%d changed=%d paid=%d "
 	    "closed=%d refunds=%d refunds_applied=%d refunds_changed=%d "
-	    "anomalies=%d errors=%d ms=%lld%s", stats->due,
+	    "anomalies=%d errors=%d ms=%lld db=%s", stats->due,
 	    stats->queried, stats->changed, stats->paid, stats->closed,
 	    stats->refunds, stats->refunds_applied, stats->refunds_changed,
 	    stats->anomalies, stats->errors,
-	    (long long)(app_now_ms(app) - t0), dbfail ? " db=fail" : "");
+	    (long long)(app_now_ms(app) - t0), dbfail ? "fail" : "ok");
 	return rc;
 }
 

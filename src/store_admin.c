@@ -37,8 +37,9 @@ int
 store_admin_user_get(struct store *s, const char *name,
     struct store_admin_user *u, struct err *err)
 {
-	static const char sql[] = "SELECT id, username, pw_hash, disabled "
-	    "FROM admin_users WHERE username = ?1";
+	static const char sql[] = "SELECT id, username, pw_hash, disabled, "
+	    "coalesce(totp_secret, ''), totp_last_step FROM admin_users "
+	    "WHERE username = ?1";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
@@ -51,6 +52,8 @@ store_admin_user_get(struct store *s, const char *name,
 		store_col_copy(st, 1, u->username, sizeof(u->username));
 		store_col_copy(st, 2, u->pw_hash, sizeof(u->pw_hash));
 		u->disabled = sqlite3_column_int(st, 3) != 0;
+		store_col_copy(st, 4, u->totp_secret, sizeof(u->totp_secret));
+		u->totp_last_step = sqlite3_column_int64(st, 5);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -74,6 +77,45 @@ store_admin_user_set_hash(struct store *s, int64_t id, const char *pw_hash,
 	store_bind_text_or_empty(st, 2, pw_hash);
 	sqlite3_bind_int64(st, 3, now);
 	return store_step_done(s, st, E_CONFLICT, "admin_user_set_hash", err);
+}
+
+int
+store_admin_user_set_totp(struct store *s, int64_t id, const char *secret,
+    int64_t now, struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET totp_secret = ?2, "
+	    "totp_last_step = 0, updated_at = ?3 WHERE id = ?1";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (secret)
+		sqlite3_bind_text(st, 2, secret, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, now);
+	return store_step_done(s, st, E_CONFLICT, "admin_user_set_totp", err);
+}
+
+int
+store_admin_user_totp_used(struct store *s, int64_t id, int64_t step,
+    struct err *err)
+{
+	static const char sql[] = "UPDATE admin_users SET totp_last_step = ?2 "
+	    "WHERE id = ?1 AND totp_last_step < ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, step);
+	if (store_step_done(s, st, E_CONFLICT, "admin_user_totp_used",
+	    err) == -1)
+		return -1;
+	if (sqlite3_changes(store_db(s)) != 1)
+		return err_set(err, E_CONFLICT, "TOTP step already used");
+	return 0;
 }
 
 int
@@ -243,17 +285,45 @@ store_admin_attempt_fails(struct store *s, const char *kind, const char *key,
 }
 
 int
-store_admin_attempt_clear(struct store *s, const char *user, int64_t before,
+store_admin_attempt_fails_pair(struct store *s, const char *user,
+    const char *ip, int64_t since, int64_t *count, int64_t *last,
     struct err *err)
 {
+	static const char sql[] = "SELECT count(*), coalesce(max(at), 0) "
+	    "FROM admin_login_attempts WHERE username = substr(?1, 1, 64) "
+	    "AND ip = substr(?2, 1, 64) AND at >= ?3 AND ok = 0";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text_or_empty(st, 1, user);
+	store_bind_text_or_empty(st, 2, ip);
+	sqlite3_bind_int64(st, 3, since);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*last = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "admin_attempt_fails_pair");
+	return 0;
+}
+
+int
+store_admin_attempt_clear(struct store *s, const char *user, const char *ip,
+    int64_t before, struct err *err)
+{
 	static const char sql[] = "DELETE FROM admin_login_attempts WHERE "
-	    "(username = ?1 AND ok = 0) OR at < ?2";
+	    "(username = ?1 AND ip = substr(?3, 1, 64) AND ok = 0) OR at < ?2";
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_empty(st, 1, user);
 	sqlite3_bind_int64(st, 2, before);
+	store_bind_text_or_empty(st, 3, ip);
 	return store_step_done(s, st, E_CONFLICT, "admin_attempt_clear", err);
 }
 

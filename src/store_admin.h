@@ -21,6 +21,8 @@ struct store_admin_user {
 	char username[65];
 	char pw_hash[257];
 	bool disabled;
+	char totp_secret[65];		/* base32; "" when not enrolled */
+	int64_t totp_last_step;		/* last TOTP step accepted */
 };
 
 int store_admin_user_insert(struct store *, const char *name,
@@ -29,6 +31,13 @@ int store_admin_user_get(struct store *, const char *name,
     struct store_admin_user *, struct err *);
 int store_admin_user_set_hash(struct store *, int64_t id,
     const char *pw_hash, int64_t now, struct err *);
+/* Enrol (base32 secret) or remove (NULL) the user's TOTP secret. */
+int store_admin_user_set_totp(struct store *, int64_t id,
+    const char *secret_b32, int64_t now, struct err *);
+/* Record step as the user's last accepted TOTP step; -1 E_CONFLICT when
+ * a step at or past it was already recorded (a concurrent replay). */
+int store_admin_user_totp_used(struct store *, int64_t id, int64_t step,
+    struct err *);
 int store_admin_user_set_disabled(struct store *, int64_t id, bool disabled,
     int64_t now, struct err *);
 
@@ -52,10 +61,15 @@ int store_admin_attempt_ok(struct store *, int64_t id, struct err *);
 int store_admin_attempt_fails(struct store *, const char *kind,
     const char *key, int64_t since, int64_t *count, int64_t *last,
     struct err *);
-/* Forget a user name's failures (after a successful login) and attempts
- * older than `before`. */
+/* Failures of one (user name, address) pair since `since`: count, last. */
+int store_admin_attempt_fails_pair(struct store *, const char *username,
+    const char *ip, int64_t since, int64_t *count, int64_t *last,
+    struct err *);
+/* Forget the failures of a user name from one address (after a
+ * successful login from it) and attempts older than `before`. Failures
+ * from other addresses stay: they are someone else's. */
 int store_admin_attempt_clear(struct store *, const char *username,
-    int64_t before, struct err *);
+    const char *ip, int64_t before, struct err *);
 /* Lockout end of (kind, key), 0 when none. */
 int store_admin_lockout_get(struct store *, const char *kind,
     const char *key, int64_t *until, struct err *);

@@ -93,6 +93,29 @@ store_buyer_order_by_key(struct store *s, const char *openid,
 }
 
 int
+store_buyer_open_orders(struct store *s, const char *openid, int64_t now,
+    int64_t *n, struct err *err)
+{
+	static const char sql[] = "SELECT count(*) FROM orders WHERE "
+	    "openid = ?1 AND state IN ('CREATED', 'PENDING', 'UNKNOWN') AND "
+	    "expires_at > ?2";
+	sqlite3_stmt *st = store_stmt(s, sql, err);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text_or_null(st, 1, openid);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(s, err, "buyer open orders");
+	return 0;
+}
+
+int
 store_buyer_items_each(struct store *s, int64_t order_id,
     buyer_item_each_fn fn, void *ctx, struct err *err)
 {

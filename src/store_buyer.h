@@ -41,6 +41,10 @@ struct buyer_item {
 typedef int (*buyer_order_each_fn)(void *ctx, const struct buyer_order *);
 typedef int (*buyer_item_each_fn)(void *ctx, const struct buyer_item *);
 
+/* Orders of openid that can still be paid (CREATED, PENDING, UNKNOWN,
+ * not expired at now): the count into *n. */
+int store_buyer_open_orders(struct store *, const char *openid,
+    int64_t now, int64_t *n, struct err *);
 void buyer_order_cleanup(struct buyer_order *);
 /* 0 with *o (buyer_order_cleanup it), -1 with E_NOTFOUND / E_STORE. */
 int store_buyer_order_get(struct store *, const char *order_no,

@@ -680,8 +680,12 @@ up_txn_fill(const struct kvlist *l, enum err_code bad, struct useepay_txn *t,
 		return -1;
 	t->status = useepay_status_parse(t->result_code);
 	amount = kvlist_get(l, "amount");
-	if (amount == NULL || parse_i64z(amount, 0, UP_MAX_AMOUNT,
+	if (amount != NULL && parse_i64_canon(amount, 0, UP_MAX_AMOUNT,
 	    &t->amount) == -1)
+		/* "08800" or "+8800": not how UseePay writes a number */
+		return err_set(err, bad, "useepay: amount is not a canonical "
+		    "integer");
+	if (amount == NULL)
 		t->amount = -1;
 	if (t->transaction_id == NULL)
 		return err_set(err, bad, "useepay: transaction without "

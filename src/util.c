@@ -131,6 +131,18 @@ parse_i64z(const char *s, int64_t min, int64_t max, int64_t *out)
 	return parse_i64(s, strlen(s), min, max, out);
 }
 
+int
+parse_i64_canon(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	if (s == NULL)
+		return -1;
+	if (s[0] == '-' && s[1] == '0')
+		return -1;
+	if (s[0] == '0' && s[1] != '\0')
+		return -1;
+	return parse_i64z(s, min, max, out);
+}
+
 bool
 ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 {

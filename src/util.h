@@ -31,6 +31,10 @@ int parse_i64(const char *s, size_t n, int64_t min, int64_t max,
     int64_t *out);
 /* Same for a NUL-terminated string. */
 int parse_i64z(const char *s, int64_t min, int64_t max, int64_t *out);
+/* parse_i64z, and s must be the number's canonical spelling: no leading
+ * zero ("0" itself is fine), no "-0". For signed amounts, where two
+ * spellings of one value would be two messages. */
+int parse_i64_canon(const char *s, int64_t min, int64_t max, int64_t *out);
 
 /* Constant-time equality of two byte strings (length leaks, content not). */
 bool ct_equal(const void *a, size_t alen, const void *b, size_t blen);

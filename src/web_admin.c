@@ -48,25 +48,59 @@ json_str(struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+/*
+ * 429 for a throttled or locked login: which limit, and how long to wait
+ * (Retry-After and "retryAfter" seconds, also in the message).
+ */
+static void
+login_wait(struct resp *w, const struct req *r, const struct admin_login *lg)
+{
+	bool locked = lg->result == ADMIN_LOGIN_LOCKED;
+	const char *who = strcmp(lg->scope, "address") == 0 ?
+	    "from this address" : strcmp(lg->scope, "user") == 0 ?
+	    "for this user" : "for this user from this address";
+	struct json_object *o;
+	char msg[160], ra[32];
+
+	snprintf(msg, sizeof(msg), "Too many failed attempts %s: %s. Try "
+	    "again in %lld s.", who, locked ? "locked for a while" :
+	    "slowed down", (long long)lg->retry_after);
+	/* resp_error_code's fields, and the numbers */
+	o = json_object_new_object();
+	json_object_object_add(o, "error", json_object_new_string(locked ?
+	    "locked" : "throttled"));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "retryAfter",
+	    json_object_new_int64(lg->retry_after));
+	json_object_object_add(o, "scope", json_object_new_string(lg->scope));
+	if (r->request_id && strcmp(r->request_id, "-") != 0)
+		json_object_object_add(o, "requestId",
+		    json_object_new_string(r->request_id));
+	resp_json(w, err_http_status(E_RATE), o);
+	snprintf(ra, sizeof(ra), "%lld", (long long)lg->retry_after);
+	resp_header(w, "Retry-After", ra);
+}
+
 int
 web_admin_login(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
 	struct json_object *in;
 	struct admin_login lg;
-	const char *user, *pass;
-	char cookie[256], ra[32];
+	const char *user, *pass, *otp;
+	char cookie[256];
 	int rc = -1;
 
 	if ((in = req_json(r, err)) == NULL)
 		return -1;
 	user = json_str(in, "username");
 	pass = json_str(in, "password");
+	otp = json_str(in, "otp");		/* optional: TOTP code */
 	if (user == NULL || pass == NULL) {
 		err_set(err, E_INPUT, "username and password required");
 		goto out;
 	}
-	if (admin_login(app, user, pass, r->client_ip, r->user_agent,
+	if (admin_login(app, user, pass, otp, r->client_ip, r->user_agent,
 	    r->request_id, &lg, err) == -1)
 		goto out;
 	rc = 0;
@@ -85,14 +119,17 @@ web_admin_login(struct app *app, struct req *r, struct resp *w,
 		resp_error_code(w, r, E_AUTH, "bad_credentials",
 		    "Wrong user name or password.");
 		break;
+	case ADMIN_LOGIN_OTP_REQUIRED:
+		resp_error_code(w, r, E_AUTH, "otp_required",
+		    "Enter the 6-digit code from your authenticator app.");
+		break;
+	case ADMIN_LOGIN_BAD_OTP:
+		resp_error_code(w, r, E_AUTH, "bad_otp",
+		    "Wrong or already used code.");
+		break;
 	case ADMIN_LOGIN_THROTTLED:
 	case ADMIN_LOGIN_LOCKED:
-		resp_error_code(w, r, E_RATE, lg.result == ADMIN_LOGIN_LOCKED ?
-		    "locked" : "throttled", lg.result == ADMIN_LOGIN_LOCKED ?
-		    "Too many failed attempts: locked for a while." :
-		    "Too many failed attempts: wait before trying again.");
-		snprintf(ra, sizeof(ra), "%lld", (long long)lg.retry_after);
-		resp_header(w, "Retry-After", ra);
+		login_wait(w, r, &lg);
 		break;
 	}
 out:

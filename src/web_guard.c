@@ -99,13 +99,9 @@ web_audit(struct app *app, const struct req *r, const char *action,
 		.ip = r->client_ip,
 		.request_id = r->request_id,
 	};
-	struct buf d;
 	va_list ap;
 
-	buf_init(&d, 1024);
 	va_start(ap, fmt);
-	buf_vprintf(&d, fmt, ap);
+	admin_vauditf(app, &who, action, target, res, fmt, ap);
 	va_end(ap);
-	admin_auditf(app, &who, action, target, res, "%s", buf_str(&d));
-	buf_cleanup(&d);
 }

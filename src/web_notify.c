@@ -10,7 +10,8 @@
  * that commit. What it does not do: any outbound HTTP, any SQL.
  *   bad/missing signature, wrong signType or merchantNo -> 401, nothing
  *       stored, a log line and a counter
- *   malformed body                      -> 400 / 413, nothing stored
+ *   not Content-Type x-www-form-urlencoded -> 415, nothing read
+ *   malformed body, a non-canonical amount -> 400 / 413, nothing stored
  *   verified but unknown order, wrong amount or currency
  *                                       -> anomaly stored, 200
  *   database failure                    -> 500 (UseePay retries)
@@ -45,6 +46,14 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 
 	kvlist_init(&fields);
 	memset(&txn, 0, sizeof(txn));
+	/* UseePay posts a form (§5); anything else is not a notification */
+	if (!req_content_type_is(r, "application/x-www-form-urlencoded")) {
+		log_info("notify", "bad_type", "ip=%s bytes=%zu", r->client_ip,
+		    len);
+		resp_text(w, 415, "text/plain", "FAIL");
+		rc = 0;
+		goto out;
+	}
 	if (useepay_notify_parse(app->cfg, app->keys, body, len, &fields,
 	    &txn, err) == -1) {
 		if (err->code == E_SIG || err->code == E_AUTH) {

@@ -10,10 +10,13 @@
  * session.c, store_session.c).
  *
  * Invariants:
- * - a state is single use and bound to the browser cookie __Host-h5o; the
- *   server-side row is authoritative: a callback without the cookie is
- *   tolerated (WeChat's browser loses cookies), one with another browser's
- *   cookie is refused;
+ * - a state is single use and bound to the browser cookie __Host-h5o; a
+ *   callback never creates or replaces a session unless it carries the
+ *   binder its state (or its cached code) was stored with (login CSRF,
+ *   leaked callback links). Without the cookie (WeChat's webview may drop
+ *   it) the state is spent and a small page restarts the login from this
+ *   browser, its new state bound to a binder that page sets; with another
+ *   browser's cookie the callback is refused;
  * - a failed state or code restarts the login at most once: the restarted
  *   state row carries restarts=1 and the browser a short-lived __Host-h5r
  *   marker; a second failure shows a page, never another redirect
@@ -55,17 +58,25 @@ start_url(struct buf *b, const char *ret, bool restart)
  * style: the CSP forbids both.
  */
 static void
-page(struct resp *w, int status, const char *id, const char *title,
-    const char *text, const char *href, const char *link_text)
+page_full(struct resp *w, int status, const char *id, const char *title,
+    const char *text, const char *href, const char *link_text, bool refresh)
 {
 	struct buf *b = &w->body;
 
 	w->status = status;
 	w->content_type = "text/html; charset=utf-8";
 	buf_reset(b);
+	/* no-referrer: the callback's address holds a code */
 	buf_adds(b, "<!doctype html>\n<html lang=\"zh-CN\"><head>"
 	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
-	    "content=\"width=device-width, initial-scale=1\"><title>");
+	    "content=\"width=device-width, initial-scale=1\">"
+	    "<meta name=\"referrer\" content=\"no-referrer\">");
+	if (refresh && href) {
+		buf_adds(b, "<meta http-equiv=\"refresh\" content=\"0; url=");
+		buf_add_html(b, href);
+		buf_adds(b, "\">");
+	}
+	buf_adds(b, "<title>");
 	buf_add_html(b, title);
 	buf_adds(b, "</title></head>\n<body><main id=\"");
 	buf_add_html(b, id);
@@ -82,6 +93,13 @@ page(struct resp *w, int status, const char *id, const char *title,
 		buf_adds(b, "</a></p>\n");
 	}
 	buf_adds(b, "</main></body></html>\n");
+}
+
+static void
+page(struct resp *w, int status, const char *id, const char *title,
+    const char *text, const char *href, const char *link_text)
+{
+	page_full(w, status, id, title, text, href, link_text, false);
 }
 
 /* A page whose link starts the login again for ret. */
@@ -196,6 +214,61 @@ restart_or_fail(struct app *app, const struct req *r, struct resp *w,
 	buf_cleanup(&loc);
 }
 
+/*
+ * A callback whose state is not bound to this browser (no binder cookie):
+ * never a session. The state is spent (an attacker's link dies here);
+ * unless this login was already restarted, a page sets a fresh binder
+ * and sends this browser through /oauth/start again, so the new state is
+ * bound to a cookie set by this very chain. The code is not exchanged
+ * and not echoed: the page is no-store and sends no Referer.
+ */
+static int
+callback_unbound(struct app *app, const struct req *r, struct resp *w,
+    const char *state, struct err *err)
+{
+	struct store_oauth_state st;
+	char fresh[OAUTH_NONCE_LEN + 1];
+	bool taken = false;
+	struct buf loc;
+
+	if (oauth_state_take(app, state, &st, &taken, err) == -1) {
+		if (err->code != E_NOTFOUND)
+			return -1;
+		restart_or_fail(app, r, w, NULL, "unknown_state");
+		return 0;
+	}
+	if (!taken) {
+		restart_or_fail(app, r, w, &st, st.was_used ? "reused_state" :
+		    "expired_state");
+		return 0;
+	}
+	if (st.restarts > 0 || restart_marked(app, r)) {
+		/* the cookie was lost twice: a person decides, no loop */
+		log_info("oauth", "login_failed", "why=unbound restarted=1");
+		page_retry(w, 400, "oauth-no-cookie", "无法完成登录 / Sign-in "
+		    "could not finish", "浏览器没有保存登录所需的 Cookie。请"
+		    "重新登录。 / Your browser did not keep the cookie this "
+		    "sign-in needs. Please sign in again.", st.ret);
+		return 0;
+	}
+	if (oauth_nonce_new(app, fresh, err) == -1)
+		return -1;
+	log_info("oauth", "login_restart", "why=unbound");
+	buf_init(&loc, 4 * STORE_RET_MAX + 64);
+	start_url(&loc, st.ret, true);
+	session_cookie_set(w, app->cfg, SESSION_COOKIE_OAUTH, fresh,
+	    BINDER_COOKIE_TTL);
+	session_cookie_set(w, app->cfg, SESSION_COOKIE_RESTART, "1",
+	    RESTART_MARKER_TTL);
+	page_full(w, 200, "oauth-restart", "正在登录 / Signing in",
+	    "正在重新登录，请稍候。 / Signing you in again, one moment.",
+	    buf_str(&loc), "继续 / Continue", true);
+	resp_header(w, "Cache-Control", "no-store");
+	buf_cleanup(&loc);
+	mem_wipe(fresh, sizeof(fresh));
+	return 0;
+}
+
 static void
 page_other_browser(struct resp *w, const char *ret)
 {
@@ -242,11 +315,12 @@ callback_cached(struct app *app, const struct req *r, struct resp *w,
 	if (!ct_equal(sh, strlen(sh), c.state_hash, strlen(c.state_hash)))
 		return 0;
 	/*
-	 * Same browser: same binder, or no binder now and none then. A
-	 * cookieless replay of a callback that had one is someone else.
+	 * Only the browser bound to the exchange may reuse it: a leaked
+	 * callback link replayed elsewhere is someone else (bh is never
+	 * empty here; a row stored without a binder matches no one).
 	 */
-	if (!ct_equal(bh, strlen(bh), c.browser_hash,
-	    strlen(c.browser_hash))) {
+	if (c.browser_hash[0] == '\0' || !ct_equal(bh, strlen(bh),
+	    c.browser_hash, strlen(c.browser_hash))) {
 		log_info("oauth", "refused", "why=cached_other_browser");
 		page_other_browser(w, c.ret);
 		return 1;
@@ -294,6 +368,8 @@ web_oauth_callback(struct app *app, struct req *r, struct resp *w,
 		restart_or_fail(app, r, w, NULL, "bad_state");
 		return 0;
 	}
+	if (binder == NULL)
+		return callback_unbound(app, r, w, state, err);
 	if (oauth_code_valid(code)) {
 		rc = callback_cached(app, r, w, code, state, bh, err);
 		if (rc != 0)
@@ -310,9 +386,8 @@ web_oauth_callback(struct app *app, struct req *r, struct resp *w,
 		    "expired_state");
 		return 0;
 	}
-	/* the row is authoritative; a lost cookie is tolerated, a
-	 * different one is another browser (login CSRF) */
-	if (binder && !ct_equal(bh, strlen(bh), st.browser_hash,
+	/* a different binder is another browser (login CSRF) */
+	if (!ct_equal(bh, strlen(bh), st.browser_hash,
 	    strlen(st.browser_hash))) {
 		log_info("oauth", "refused", "why=other_browser");
 		page_other_browser(w, st.ret);

@@ -68,6 +68,14 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 			log_info("pay", "bad_input", "msg=\"%s\"", err->msg);
 			return 0;
 		}
+		if (err->code == E_RATE) {	/* the open-order cap */
+			pay_fail(w, r, 429, "too_many_open_orders", "Too many "
+			    "unpaid orders: pay one or wait until they expire "
+			    "before starting another.", NULL);
+			log_info("pay", "open_order_cap", "msg=\"%s\"",
+			    err->msg);
+			return 0;
+		}
 		return -1;
 	}
 	switch (res) {

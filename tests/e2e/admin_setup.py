@@ -2,6 +2,7 @@
 run by it against the stack run_e2e.py started (E2E_* environment).
 
     admin_setup.py user NAME            create an admin (password on stdin)
+    admin_setup.py totp NAME            enrol NAME for TOTP, print the URI
     admin_setup.py sim                  print the simulator's base URL
     admin_setup.py paid-order SUBJECT ITEM AMOUNT
         a buyer's order paid through h5pay-sim: the order row (as /pay
@@ -105,6 +106,14 @@ def main(argv):
                             argv[2]], input=sys.stdin.read(), text=True,
                            capture_output=True, timeout=60)
         sys.stderr.write(p.stderr)
+        return p.returncode
+    if len(argv) == 3 and argv[1] == "totp":
+        p = subprocess.run([os.path.join(os.environ["E2E_BUILD"], "h5pay"),
+                            "admin", "-c", os.environ["E2E_CFG"], "totp",
+                            argv[2]], text=True, capture_output=True,
+                           timeout=60)
+        sys.stderr.write(p.stderr)
+        sys.stdout.write(p.stdout)
         return p.returncode
     if len(argv) == 2 and argv[1] == "sim":
         print(sim_base())

@@ -40,6 +40,23 @@ function money(v) {
 	return (v / 100).toFixed(2);
 }
 
+/* RFC 6238 TOTP (SHA-1, 30 s, 6 digits) of a base32 secret at time t. */
+function totp(b32, t) {
+	const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+	let bits = '';
+	for (const ch of b32)
+		bits += A.indexOf(ch).toString(2).padStart(5, '0');
+	const key = Buffer.from(bits.match(/.{8}/g).map((b) =>
+	    parseInt(b, 2)));
+	const msg = Buffer.alloc(8);
+	msg.writeBigUInt64BE(BigInt(Math.floor(t / 30)));
+	const mac = require('node:crypto').createHmac('sha1', key)
+	    .update(msg).digest();
+	const o = mac[mac.length - 1] & 15;
+	return String((mac.readUInt32BE(o) & 0x7fffffff) % 1000000)
+	    .padStart(6, '0');
+}
+
 function setup(args, input) {
 	return execFileSync('/usr/bin/python3',
 	    [path.join(__dirname, 'admin_setup.py')].concat(args),
@@ -67,6 +84,7 @@ run([
 		assert.match(setup(['sim']), /^https:\/\/127\.0\.0\.1:/,
 		    'the simulator must run for this test');
 		setup(['user', USER], PASS + '\n');
+		setup(['user', 'e2eotp'], PASS + '\n');
 		hostileNo = JSON.parse(setup(['paid-order', SUBJECT, ITEM,
 		    '1000'])).orderNo;
 	}],
@@ -223,6 +241,43 @@ run([
 		    (await fetch('/admin/api/session')).status);
 		assert.equal(st, 401);
 		assertClean(c.problems, 'admin pages');
+		await t.close(c);
+	}],
+	['too many failures: the page shows the wait; a second factor asks ' +
+	    'for the code', async (t) => {
+		const c = await t.open('admin-limits');
+		const p = c.page;
+		await p.goto(env.base + '/admin/');
+		await p.fill('#username', 'nobody-here');
+		for (let i = 0; i < 4; i++) {
+			await p.fill('#password', 'wrong-' + i);
+			await p.click('#login-btn');
+			await p.waitForSelector('#status:not(:empty)');
+			if (i < 3)
+				await p.waitForSelector('#status:has-text(' +
+				    '"Wrong user name")');
+		}
+		await p.waitForSelector('#status:has-text("Try again in")');
+		assert.match(await p.innerText('#status'),
+		    /Try again in ([1-9]|[12][0-9]|30) s\./);
+		assert.ok(await p.locator('#login-btn').isDisabled(),
+		    'the button waits too');
+		await shot(p, '10-login-throttled');
+
+		const u2 = 'e2eotp', uri = setup(['totp', u2]).trim();
+		const secret = /[?&]secret=([A-Z2-7]+)/.exec(uri)[1];
+		await p.reload();
+		assert.ok(!(await p.locator('#otp').isVisible()));
+		await p.fill('#username', u2);
+		await p.fill('#password', PASS);
+		await p.click('#login-btn');
+		await p.locator('#otp').waitFor({ state: 'visible' });
+		assert.match(await p.innerText('#status'), /6-digit code/);
+		await shot(p, '11-login-otp');
+		await p.fill('#otp', totp(secret, Date.now() / 1000));
+		await p.click('#login-btn');
+		await p.waitForURL(/\/admin\/dashboard\.html$/);
+		assertClean(c.problems, 'admin login pages');
 		await t.close(c);
 	}],
 ]);

@@ -7,13 +7,17 @@ Orders are inserted into the stack's database with sqlite3 (as in
 test_notify.py); payments and refunds go through the simulator and come
 back as signed notifications to /notify.
 """
+import base64
 import csv
 import hashlib
+import hmac
+import http.client
 import io
 import json
 import os
 import sqlite3
 import statistics
+import struct
 import subprocess
 import threading
 import time
@@ -194,45 +198,140 @@ class AdminTest(harness.StackTest):
         self.assertNotEqual(admin_cli(self.stack, "disable", "nobody")
                             .returncode, 0)
 
+    def login_from(self, src, user, password, otp=None):
+        """POST /admin/api/login from the loopback address src (the
+        stack's nginx sees it as $remote_addr)."""
+        body = {"username": user, "password": password}
+        if otp is not None:
+            body["otp"] = otp
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", self.stack.shop_port, timeout=30,
+            context=self.stack.ssl_context(), source_address=(src, 0))
+        try:
+            conn.request("POST", "/admin/api/login", body=json.dumps(body),
+                         headers={"Content-Type": "application/json"})
+            r = conn.getresponse()
+            return harness.Response(r.status, r.getheaders(), r.read())
+        finally:
+            conn.close()
+
     def test_wrong_password_throttled_then_locked(self):
+        # issue 12 item 5: the limits are per (user, address) and per
+        # address; each 429 says how long to wait and is audited
         codes = []
-        for i in range(14):
-            r = Admin(self.stack).login("carol", "wrong-%d" % i,
-                                        expect=None)
+        for i in range(6):
+            r = self.login_from("127.0.0.3", "carol", "wrong-%d" % i)
             codes.append((r.status, r.json()["error"]))
             if r.status == 429:
-                self.assertTrue(int(r.header("Retry-After")) > 0)
-        self.assertEqual(codes[0], (401, "bad_credentials"))
-        self.assertIn((429, "throttled"), codes)
-        self.assertEqual(codes[-1], (429, "locked"))
-        first429 = [c[0] for c in codes].index(429)
-        self.assertTrue(all(c[0] == 401 for c in codes[:first429]))
-        self.assertTrue(all(c[0] == 429 for c in codes[first429:]))
-        # locked: even the right password is refused, nothing created
+                wait = int(r.header("Retry-After"))
+                self.assertTrue(0 < wait <= 30, wait)
+                self.assertEqual(r.json()["retryAfter"], wait)
+                self.assertEqual(r.json()["scope"], "user+address")
+                self.assertIn("Try again in %d s" % wait,
+                              r.json()["message"])
+        self.assertEqual(codes[:3], [(401, "bad_credentials")] * 3)
+        self.assertEqual(codes[3:], [(429, "throttled")] * 3)
+        # five more failures, 31 s apart (back-dated): the pair is locked
+        now = int(time.time())
+        with self.db() as c:
+            c.execute("UPDATE admin_login_attempts SET at = at - 200 "
+                      "WHERE username = 'carol'")
+            for k in range(4):
+                c.execute("INSERT INTO admin_login_attempts (at, username, "
+                          "ip, ok) VALUES (?, 'carol', '127.0.0.3', 0)",
+                          (now - 160 + 31 * k,))
+        r = self.login_from("127.0.0.3", "carol", "wrong-again")
+        self.assertEqual((r.status, r.json()["error"]), (401,
+                                                         "bad_credentials"))
         n = self.q("SELECT count(*) FROM admin_sessions")[0][0]
-        r = Admin(self.stack).login("carol", self.pw, expect=None)
+        r = self.login_from("127.0.0.3", "carol", self.pw)
         self.assertEqual((r.status, r.json()["error"]), (429, "locked"))
+        self.assertTrue(880 <= r.json()["retryAfter"] <= 900)
+        self.assertEqual(int(r.header("Retry-After")), r.json()["retryAfter"])
         self.assertEqual(self.q("SELECT count(*) FROM admin_sessions")[0][0],
                          n)
-        # the lockout is per user name: another user still logs in
-        Admin(self.stack).login("alice", self.pw)
-        self.assertTrue(self.q("SELECT count(*) FROM admin_audit WHERE "
-                               "admin = 'carol' AND result = 'refused'")
-                        [0][0] >= 14)
+        # the merchant, from an address that has not failed, logs in
+        self.assertEqual(self.login_from("127.0.0.4", "carol",
+                                         self.pw).status, 200)
+        # and another user from the locked address too
+        self.assertEqual(self.login_from("127.0.0.3", "alice",
+                                         self.pw).status, 200)
+        details = [d for (d,) in self.q(
+            "SELECT detail FROM admin_audit WHERE admin = 'carol' AND "
+            "result = 'refused'")]
+        self.assertIn("bad credentials", details)
+        self.assertTrue(any(d.startswith("throttled (user+address), retry "
+                                         "in ") for d in details), details)
+        self.assertTrue(any(d.startswith("locked (user+address), retry in ")
+                            for d in details), details)
+        self.assertIn("evt=lockout scope=user+address user=carol",
+                      self.stack.log_text("h5payd"))
+
+    def test_stranger_cannot_lock_the_merchant_out(self):
+        # issue 12 item 5, the attack as found: ~8 wrong passwords (here
+        # 12) for `admin` from one address used to lock it for 15 minutes
+        for i in range(12):
+            r = self.login_from("127.0.0.5", "dave", "guess-%d" % i)
+            self.assertIn(r.status, (401, 429))
+        r = self.login_from("127.0.0.6", "dave", self.pw)
+        self.assertEqual(r.status, 200, r)
+
+    def test_totp_second_factor(self):
+        out = admin_cli(self.stack, "totp", "frank")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        uri = out.stdout.strip()
+        self.assertTrue(uri.startswith("otpauth://totp/h5pay:frank?secret="),
+                        uri)
+        q = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)
+        self.assertEqual((q["issuer"], q["algorithm"], q["digits"],
+                          q["period"]), (["h5pay"], ["SHA1"], ["6"], ["30"]))
+        secret = base64.b32decode(q["secret"][0] + "=" *
+                                  (-len(q["secret"][0]) % 8))
+        self.assertEqual(len(secret), 20)
+
+        def totp(t):
+            mac = hmac.new(secret, struct.pack(">Q", int(t) // 30),
+                           hashlib.sha1).digest()
+            o = mac[-1] & 15
+            v = struct.unpack(">I", mac[o:o + 4])[0] & 0x7fffffff
+            return "%06d" % (v % 1000000)
+
+        r = self.login_from("127.0.0.7", "frank", self.pw)
+        self.assertEqual((r.status, r.json()["error"]), (401, "otp_required"))
+        self.assertIsNone(r.header("Set-Cookie"))
+        r = self.login_from("127.0.0.8", "frank", self.pw,
+                            otp=totp(time.time() + 300))
+        self.assertEqual((r.status, r.json()["error"]), (401, "bad_otp"))
+        code = totp(time.time())
+        r = self.login_from("127.0.0.9", "frank", self.pw, otp=code)
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("__Host-h5a=", r.header("Set-Cookie"))
+        # a code works once
+        r = self.login_from("127.0.0.10", "frank", self.pw, otp=code)
+        self.assertEqual((r.status, r.json()["error"]), (401, "bad_otp"))
+        self.assertEqual(self.q("SELECT detail FROM admin_audit WHERE "
+                                "admin = 'frank' AND result = 'ok' ORDER BY "
+                                "id DESC LIMIT 1")[0][0],
+                         "with one-time code")
+        self.assertEqual(admin_cli(self.stack, "totp-off", "frank")
+                         .returncode, 0)
+        self.assertEqual(self.login_from("127.0.0.11", "frank",
+                                         self.pw).status, 200)
 
     def test_unknown_user_same_answer_similar_time(self):
-        def timed(user, pw):
+        def timed(user, pw, src):
             t = time.monotonic()
-            r = Admin(self.stack).login(user, pw, expect=None)
+            r = self.login_from(src, user, pw)
             return time.monotonic() - t, r
 
         known, unknown = [], []
         for i in range(4):
+            src = "127.0.1.%d" % (i + 1)    # under the pair throttle
             for u in ("dave", "erin"):
-                dt, r = timed(u, "nope-%d" % i)
+                dt, r = timed(u, "nope-%d" % i, src)
                 self.assertEqual(r.status, 401)
                 known.append((dt, r.json()["error"], r.json()["message"]))
-                dt, r = timed("ghost%d%s" % (i, u), "nope-%d" % i)
+                dt, r = timed("ghost%d%s" % (i, u), "nope-%d" % i, src)
                 self.assertEqual(r.status, 401)
                 unknown.append((dt, r.json()["error"], r.json()["message"]))
         self.assertEqual({k[1:] for k in known}, {u[1:] for u in unknown})
@@ -426,6 +525,42 @@ class AdminTest(harness.StackTest):
         for cell in rows[1]:
             self.assertFalse(cell[:1] in ("=", "+", "-", "@", "\t", "\r"),
                              cell)
+
+    def test_csv_cells_owasp_rule(self):
+        # issue 12 item 9: these cell starts were exported as they were
+        oid = "oCsvInj" + uuid.uuid4().hex[:12]
+        hostile = [" =1+1", "\n=1+1", "\uff1d1+1", ";cmd", "|cmd",
+                   "\u3000@SUM(A1)", "\t-2", "\uff0bx", "tea;=1+1"]
+        nos = {self.insert_order(subject=h, openid=oid): h for h in hostile}
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        r = a.get("/admin/api/orders.csv?openid=" + oid)
+        self.assertEqual(r.status, 200)
+        rows = {x[0]: x for x in csv.reader(io.StringIO(r.text))}
+        inner = {"\n=1+1": "'\n'=1+1", "\t-2": "'\t'-2",
+                 "tea;=1+1": "tea;'=1+1"}    # a "'" where a cell could start
+        for no, h in nos.items():
+            self.assertEqual(rows[no][6], inner.get(h, "'" + h), h)
+        # a reader splitting on ';' or '|' finds no cell starting a formula
+        for sep in (";", "|"):
+            for row in csv.reader(io.StringIO(r.text), delimiter=sep):
+                for c in row:
+                    self.assertFalse(c.lstrip(" \t\r\n\u3000")[:1] in
+                                     ("=", "+", "-", "@", "\uff1d"),
+                                     (sep, c))
+
+    def test_long_csv_query_audited_truncated(self):
+        # issue 12 item 9: a long export query left an empty audit detail
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        junk = "A" * 3000
+        r = a.get("/admin/api/orders.csv?state=PAID&x=" + junk)
+        self.assertEqual(r.status, 200)
+        d = self.q("SELECT detail FROM admin_audit WHERE action = "
+                   "'export_csv' ORDER BY id DESC LIMIT 1")[0][0]
+        self.assertTrue(d.startswith("state=PAID&x=AAAA"), d[:40])
+        self.assertRegex(d, r"\.\.\.\(truncated, 3013 bytes\)$")
+        self.assertLessEqual(len(d.encode()), 1024)
 
     def test_csv_streams_many_rows(self):
         oid = "oCsv" + uuid.uuid4().hex[:12]

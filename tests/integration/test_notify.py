@@ -280,6 +280,38 @@ class NotifyTest(harness.StackTest):
                      "notifications WHERE transaction_id = ?", unknown)
         self.assertEqual(row, [(1, "anomaly", 1)])
 
+    def test_2_non_canonical_amount_refused(self):
+        # issue 12 item 9: a correctly signed "08800" for an 8800 order
+        # was taken as 8800 (and paid it); canonical numbers only
+        no = self.new_orders(1, amount=8800)[0]
+        before = self.q("SELECT COUNT(*) FROM notifications")[0][0]
+        for bad in ("08800", "008800", "8800.0", "+8800", " 8800", "-0"):
+            st, body = self.post(signed_body(notify_fields(no, bad)))
+            self.assertEqual(st, 400, (bad, body))
+        self.assertEqual(self.q("SELECT COUNT(*) FROM notifications")[0][0],
+                         before)
+        self.assertEqual(self.state(no), "PENDING")
+        st, _ = self.post(signed_body(notify_fields(no, "8800")))
+        self.assertEqual(st, 200)
+        self.assertEqual(self.state(no), "PAID")
+
+    def test_2_content_type_required(self):
+        # issue 12 item 9: /notify took any Content-Type as a form
+        no = self.new_orders(1)[0]
+        body = signed_body(notify_fields(no, 1000))
+        for ct in (None, "text/plain", "application/json",
+                   "multipart/form-data; boundary=x",
+                   "application/x-www-form-urlencodedx"):
+            h = {} if ct is None else {"Content-Type": ct}
+            r = self.stack.post("/notify", body=body, headers=h)
+            self.assertEqual(r.status, 415, (ct, r))
+        self.assertEqual(self.state(no), "PENDING")
+        r = self.stack.post("/notify", body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded; "
+                            "charset=UTF-8"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(self.state(no), "PAID")
+
     def test_2_malformed_body(self):
         st, _ = self.post(b"a=%zz&sign=1")
         self.assertEqual(st, 400)

@@ -329,6 +329,36 @@ class PayTest(PayTestBase):
         self.assertEqual(r3.status, 200, r3)
         self.assertNotEqual(r3.json()["orderNo"], r1.json()["orderNo"])
 
+    def test_open_order_cap_per_buyer(self):
+        # issue 12 item 9: one buyer could make the shop create any number
+        # of open orders at UseePay; pay_max_open_orders_per_buyer (5)
+        items = [{"sku": "mooncake-box", "qty": 1}]
+        b = Buyer(self.stack).login()
+        keys = [secrets.token_hex(16) for _ in range(5)]
+        nos = []
+        for k in keys:
+            r = b.pay(items, k)
+            self.assertEqual(r.status, 200, r)
+            nos.append(r.json()["orderNo"])
+        before, calls = self.count_orders(), self.provider_calls()
+        r = b.pay(items)
+        self.assertEqual(r.status, 429, r)
+        self.assertEqual(r.json()["error"], "too_many_open_orders")
+        self.assertIn("unpaid orders", r.json()["message"])
+        self.assertEqual(self.count_orders(), before)        # nothing made
+        self.assertEqual(self.provider_calls(), calls)       # nor sent
+        # a retried key of an open order still answers (idempotent)
+        r = b.pay(items, keys[0])
+        self.assertEqual((r.status, r.json()["orderNo"]), (200, nos[0]))
+        # another buyer is not affected
+        self.assertEqual(Buyer(self.stack).login().pay(items).status, 200)
+        # an order past its expiry no longer counts
+        with self.db() as c:
+            c.execute("UPDATE orders SET expires_at = 1 WHERE order_no = ?",
+                      (nos[0],))
+        self.assertEqual(b.pay(items).status, 200)
+        self.assertEqual(b.pay(items).status, 429)
+
     def test_concurrent_double_submit_one_order(self):
         b = Buyer(self.stack).login()
         key = secrets.token_hex(16)

@@ -200,6 +200,7 @@ fx_init(enum pool pool)
 	fx.cfg.session_ttl_sec = 3600;
 	fx.cfg.cookie_secure = true;
 	fx.cfg.max_body_bytes = 65536;
+	fx.cfg.pay_max_open_orders_per_buyer = 5;
 	fx.keys.sign_type = SIGN_MD5;
 	fx.keys.md5_key = (char *)FX_KEY;
 	fx.http.send = fx_send;

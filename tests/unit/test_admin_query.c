@@ -147,6 +147,7 @@ test_csv(void)
 	csv1("cr\rx", "\"cr\rx\"");
 	/* formula injection: neutralised with a leading quote, as text */
 	csv1("=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\"");
+	csv1("=1|=2", "\"'=1|'=2\"");
 	csv1("+1+1", "\"'+1+1\"");
 	csv1("-2+3", "\"'-2+3\"");
 	csv1("@SUM(A1)", "\"'@SUM(A1)\"");
@@ -154,6 +155,32 @@ test_csv(void)
 	csv1("\rx", "\"'\rx\"");
 	csv1("<script>alert(1)</script>", "<script>alert(1)</script>");
 	csv1("a=b", "a=b");
+	/* issue 12 item 9: leading white space, line breaks, full-width
+	 * forms, ';' and '|' (OWASP's rule in full) */
+	csv1(" =1+1", "\"' =1+1\"");
+	/* ... and after the TAB / LF, where a TAB-splitting or line-based
+	 * reader starts the next cell */
+	csv1("  \t@x", "\"'  \t'@x\"");
+	csv1("\n=1+1", "\"'\n'=1+1\"");
+	csv1("\xef\xbc\x9d" "1+1", "\"'\xef\xbc\x9d" "1+1\"");	/* ＝ */
+	csv1("\xef\xbc\x8b" "1", "\"'\xef\xbc\x8b" "1\"");	/* ＋ */
+	csv1("\xe3\x80\x80=1", "\"'\xe3\x80\x80=1\"");	/* U+3000 */
+	csv1("\xc2\xa0-1", "\"'\xc2\xa0-1\"");		/* NBSP */
+	csv1(";cmd", "\"';cmd\"");
+	csv1("|cmd", "\"'|cmd\"");
+	csv1("\xef\xbd\x9c" "x", "\"'\xef\xbd\x9c" "x\"");	/* ｜ */
+	/* separators inside a cell: quoted, and a cell a reader splitting
+	 * there would see starts as text */
+	csv1("tea;=1+1", "\"tea;'=1+1\"");
+	csv1("a,b;c", "\"a,b;c\"");
+	csv1("x, -1", "\"x,' -1\"");
+	csv1("l1\n@x", "\"l1\n'@x\"");
+	csv1("tea|x", "\"tea|x\"");
+	csv1("a\tb", "\"a\tb\"");
+	/* not a trigger: text, full-width letters, a space before text */
+	csv1(" tea", " tea");
+	csv1("\xef\xbc\xa1", "\xef\xbc\xa1");			/* Ａ */
+	csv1("\xe6\x9c\x88\xe9\xa5\xbc", "\xe6\x9c\x88\xe9\xa5\xbc");
 	/* the ceiling: nothing half-written */
 	buf_init(&b, 8);
 	T_EQ_INT(admin_csv_cell(&b, "abc"), 0);

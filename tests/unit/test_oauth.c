@@ -604,9 +604,12 @@ test_callback_happy_refresh_and_me(void)
 	T_EQ_INT(c.w.status, 403);
 	T_OK(set_cookie(&c.w, "__Host-h5s", tok2, sizeof(tok2)) == NULL);
 	call_done(&c);
-	/* ... or without any cookie (the first had one) */
+	/* ... or without any cookie (a leaked link, issue 12 item 2): the
+	 * code cache is not reused, the login restarts from this browser */
 	call(&c, "GET", "/oauth/callback", qs, NULL);
-	T_EQ_INT(c.w.status, 403);
+	T_EQ_INT(c.w.status, 302);
+	T_EQ_STR(header(&c.w, "Location"), "/oauth/start?ret=%2Fshop%2F&"
+	    "restart=1");
 	T_OK(set_cookie(&c.w, "__Host-h5s", tok2, sizeof(tok2)) == NULL);
 	call_done(&c);
 	T_EQ_INT(t_fake.n, 1);
@@ -704,16 +707,54 @@ test_callback_refusals(void)
 	call_done(&c);
 	T_EQ_INT(t_fake.n, 0);
 
-	/* a lost cookie is tolerated: the state row is authoritative */
+	/*
+	 * A lost cookie (or an attacker's link, issue 12 item 1): no
+	 * session, no exchange; the state is spent and a no-store page
+	 * with a fresh binder restarts the login from this browser.
+	 */
 	start("ret=%2F", NULL, state, binder);
 	snprintf(qs, sizeof(qs), "code=C5&state=%s", state);
-	fake_reply(&t_fake, 200, OK_ANSWER);
 	call(&c, "GET", "/oauth/callback", qs, NULL);
-	T_EQ_INT(c.w.status, 302);
-	T_EQ_STR(header(&c.w, "Location"), "/");
-	T_OK(set_cookie(&c.w, "__Host-h5s", v, sizeof(v)) != NULL);
+	T_EQ_INT(c.w.status, 200);
+	T_OK(strstr(buf_str(&c.w.body), "oauth-restart"));
+	T_OK(strstr(buf_str(&c.w.body), "url=/oauth/start?ret=%2F&amp;"
+	    "restart=1\""));
+	T_OK(strstr(buf_str(&c.w.body), "C5") == NULL);
+	T_OK(strstr(buf_str(&c.w.body), "no-referrer"));
+	T_EQ_STR(header(&c.w, "Cache-Control"), "no-store");
+	T_OK(set_cookie(&c.w, "__Host-h5s", v, sizeof(v)) == NULL);
+	T_OK(set_cookie(&c.w, "__Host-h5r", v, sizeof(v)) != NULL);
+	T_OK(set_cookie(&c.w, "__Host-h5o", v, sizeof(v)) != NULL);
+	T_OK(oauth_nonce_valid(v));
 	call_done(&c);
-	T_EQ_INT(t_fake.n, 1);
+	T_EQ_INT(t_fake.n, 0);
+	/* the restart, with the page's binder, is bound and logs in */
+	{
+		char b2[64], st2[64];
+
+		str_lcpy(b2, v, sizeof(b2));
+		snprintf(cookie, sizeof(cookie), "__Host-h5r=1; __Host-h5o=%s",
+		    b2);
+		start("ret=%2F&restart=1", cookie, st2, NULL);
+		fake_reply(&t_fake, 200, OK_ANSWER);
+		snprintf(qs, sizeof(qs), "code=C5b&state=%s", st2);
+		call(&c, "GET", "/oauth/callback", qs, cookie);
+		T_EQ_INT(c.w.status, 302);
+		T_EQ_STR(header(&c.w, "Location"), "/");
+		T_OK(set_cookie(&c.w, "__Host-h5s", v, sizeof(v)) != NULL);
+		call_done(&c);
+		T_EQ_INT(t_fake.n, 1);
+		/* the cookie lost again on a restarted login: a page */
+		start("ret=%2F&restart=1", NULL, st2, NULL);
+		snprintf(qs, sizeof(qs), "code=C5c&state=%s", st2);
+		call(&c, "GET", "/oauth/callback", qs, NULL);
+		T_EQ_INT(c.w.status, 400);
+		T_OK(strstr(buf_str(&c.w.body), "oauth-no-cookie"));
+		T_OK(strstr(buf_str(&c.w.body), "http-equiv") == NULL);
+		T_OK(set_cookie(&c.w, "__Host-h5s", v, sizeof(v)) == NULL);
+		call_done(&c);
+		T_EQ_INT(t_fake.n, 1);
+	}
 
 	/* reused state with another code (WeChat's double call): restart */
 	snprintf(qs, sizeof(qs), "code=C6&state=%s", state);
@@ -741,25 +782,27 @@ static void
 test_callback_upstream_outcomes(void)
 {
 	struct call c;
-	char state[64], qs[256], v[128];
+	char state[64], binder[64], cookie[128], qs[256], v[128];
 
 	/* 40163 without a cache entry: restart */
-	start("ret=%2F", NULL, state, NULL);
+	start("ret=%2F", NULL, state, binder);
+	snprintf(cookie, sizeof(cookie), "__Host-h5o=%s", binder);
 	fake_init(&t_fake);
 	fake_reply(&t_fake, 200, "{\"errcode\":40163,\"errmsg\":\"used\"}");
 	snprintf(qs, sizeof(qs), "code=U1&state=%s", state);
-	call(&c, "GET", "/oauth/callback", qs, NULL);
+	call(&c, "GET", "/oauth/callback", qs, cookie);
 	T_EQ_INT(c.w.status, 302);
 	T_EQ_STR(header(&c.w, "Location"), "/oauth/start?ret=%2F&restart=1");
 	call_done(&c);
 
 	/* snapshot user: a page, no session */
-	start("ret=%2F", NULL, state, NULL);
+	start("ret=%2F", NULL, state, binder);
+	snprintf(cookie, sizeof(cookie), "__Host-h5o=%s", binder);
 	fake_init(&t_fake);
 	fake_reply(&t_fake, 200, "{\"openid\":\"oSnap_0123456789abc\","
 	    "\"is_snapshotuser\":1,\"access_token\":\"T\"}");
 	snprintf(qs, sizeof(qs), "code=U2&state=%s", state);
-	call(&c, "GET", "/oauth/callback", qs, NULL);
+	call(&c, "GET", "/oauth/callback", qs, cookie);
 	T_EQ_INT(c.w.status, 403);
 	T_OK(strstr(buf_str(&c.w.body), "oauth-snapshot"));
 	T_OK(strstr(buf_str(&c.w.body), "使用完整服务"));
@@ -767,24 +810,26 @@ test_callback_upstream_outcomes(void)
 	call_done(&c);
 
 	/* 40125: configuration page */
-	start("ret=%2F", NULL, state, NULL);
+	start("ret=%2F", NULL, state, binder);
+	snprintf(cookie, sizeof(cookie), "__Host-h5o=%s", binder);
 	fake_init(&t_fake);
 	fake_reply(&t_fake, 200, "{\"errcode\":40125,\"errmsg\":\"invalid "
 	    "appsecret\"}");
 	snprintf(qs, sizeof(qs), "code=U3&state=%s", state);
-	call(&c, "GET", "/oauth/callback", qs, NULL);
+	call(&c, "GET", "/oauth/callback", qs, cookie);
 	T_EQ_INT(c.w.status, 500);
 	T_OK(strstr(buf_str(&c.w.body), "oauth-config"));
 	T_OK(strstr(buf_str(&c.w.body), SECRET) == NULL);
 	call_done(&c);
 
 	/* -1 then success: logged in after one retry */
-	start("ret=%2F", NULL, state, NULL);
+	start("ret=%2F", NULL, state, binder);
+	snprintf(cookie, sizeof(cookie), "__Host-h5o=%s", binder);
 	fake_init(&t_fake);
 	fake_reply(&t_fake, 200, "{\"errcode\":-1,\"errmsg\":\"busy\"}");
 	fake_reply(&t_fake, 200, OK_ANSWER);
 	snprintf(qs, sizeof(qs), "code=U4&state=%s", state);
-	call(&c, "GET", "/oauth/callback", qs, NULL);
+	call(&c, "GET", "/oauth/callback", qs, cookie);
 	T_EQ_INT(c.w.status, 302);
 	T_OK(set_cookie(&c.w, "__Host-h5s", v, sizeof(v)) != NULL);
 	T_EQ_INT(t_fake.n, 2);

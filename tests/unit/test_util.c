@@ -39,6 +39,21 @@ test_parse_i64_ok(void)
 	T_EQ_INT(v, 123);
 	T_EQ_INT(parse_i64z("77", 0, 100, &v), 0);
 	T_EQ_INT(v, 77);
+	/* canonical spelling only (issue 12: a signed "08800") */
+	T_EQ_INT(parse_i64_canon("8800", 0, 100000, &v), 0);
+	T_EQ_INT(v, 8800);
+	T_EQ_INT(parse_i64_canon("0", 0, 10, &v), 0);
+	T_EQ_INT(v, 0);
+	T_EQ_INT(parse_i64_canon("-5", -10, 10, &v), 0);
+	T_EQ_INT(parse_i64_canon("08800", 0, 100000, &v), -1);
+	T_EQ_INT(parse_i64_canon("00", 0, 100000, &v), -1);
+	T_EQ_INT(parse_i64_canon("-0", -10, 10, &v), -1);
+	T_EQ_INT(parse_i64_canon("-05", -10, 10, &v), -1);
+	T_EQ_INT(parse_i64_canon("+1", 0, 10, &v), -1);
+	T_EQ_INT(parse_i64_canon(" 1", 0, 10, &v), -1);
+	T_EQ_INT(parse_i64_canon("", 0, 10, &v), -1);
+	T_EQ_INT(parse_i64_canon(NULL, 0, 10, &v), -1);
+	T_EQ_INT(v, -5);	/* untouched by the refusals */
 }
 
 static void

@@ -142,7 +142,8 @@ test_pay_cases(void)
 			 * the buyer's openid; the parameters passed through */
 			T_EQ_STR(kvlist_get(&fx.last, "amount"), "2400");
 			T_EQ_STR(kvlist_get(&fx.last, "currency"), "HKD");
-			T_OK(strstr(kvlist_get(&fx.last, "payerInfo"),
+			T_OK(kvlist_get(&fx.last, "payerInfo") != NULL &&
+			    strstr(kvlist_get(&fx.last, "payerInfo"),
 			    FX_OPENID) != NULL);
 			T_OK(strstr(fx_body(),
 			    "\"package\":\"prepay_id=wx42\"") != NULL);
