@@ -10,6 +10,7 @@
 
 /* --- requests we receive (req.c, web_notify.c) */
 #define LIM_NOTIFY_BODY (16 * 1024)	/* a UseePay notification body */
+#define LIM_NOTIFY_ROWS_PER_ORDER 200	/* notification rows kept per order */
 #define LIM_RESP_BODY (8 * 1024 * 1024)	/* a response body we build */
 #define LIM_COOKIE_HEADER 8192		/* the Cookie header */
 #define LIM_QUERY 8192			/* a query string */

@@ -2,9 +2,11 @@
  * notify.c - a verified UseePay notification (docs/protocol.md §5) into
  * the database, with group commit.
  *
- * Applying one: in the caller's write transaction, store it (raw body and
- * its SHA-256; a byte-identical redelivery is stored as a duplicate that
- * points at the first copy and changes nothing), find its order (pay:
+ * Applying one: in the caller's write transaction, store it (raw body, its
+ * SHA-256 and its meaning: the hash of the verified fields that identify
+ * the delivery; a redelivery of the same meaning, whatever its bytes, only
+ * counts on the first row and changes nothing; at most
+ * LIM_NOTIFY_ROWS_PER_ORDER rows per order), find its order (pay:
  * transactionId; refund: originalTransactionId, with transactionId as our
  * refund number), apply it through order_apply() like every other source,
  * record what came of it. A verified notification for nothing of ours is
@@ -33,10 +35,12 @@
 #include <string.h>
 
 #include "buf.h"
+#include "lim.h"
 #include "log.h"
 #include "notify.h"
 #include "order.h"
 #include "store.h"
+#include "sign.h"
 #include "store_notify.h"
 
 const char *
@@ -114,6 +118,42 @@ notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
 	return 0;
 }
 
+/*
+ * What identifies a delivery (docs/protocol.md §5): the verified fields
+ * that say which transaction reached which result for how much. Padding,
+ * field order, encoding or a new signature do not change it; each value
+ * is length-prefixed so no two field lists share a string. 64 hex.
+ */
+void
+notify_meaning(const struct useepay_txn *t, char out[65])
+{
+	const char *f[] = {t->transaction_type, t->transaction_id,
+	    t->original_transaction_id, t->reference, t->result_code,
+	    t->error_code, t->currency};
+	struct buf b;
+	size_t i;
+
+	buf_init(&b, 1024);
+	buf_adds(&b, "h5pay-notify-meaning-v1");
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		buf_printf(&b, "|%zu:%s", f[i] ? strlen(f[i]) : 0,
+		    f[i] ? f[i] : "");
+	buf_printf(&b, "|amount:%lld", (long long)t->amount);
+	sign_sha256_hex(b.data, b.len, out);
+	buf_cleanup(&b);
+}
+
+/* The order a notification is about (pay: transactionId; refund:
+ * originalTransactionId). */
+static const char *
+notify_order_no(const struct useepay_txn *t)
+{
+	if (t->transaction_type != NULL &&
+	    strcmp(t->transaction_type, "refund") == 0)
+		return t->original_transaction_id;
+	return t->transaction_id;
+}
+
 int
 notify_apply_tx(struct store *st, int64_t now, const char *body,
     size_t len, const char *sha, const struct useepay_txn *t,
@@ -129,18 +169,18 @@ notify_apply_tx(struct store *st, int64_t now, const char *body,
 		.transaction_id = t->transaction_id,
 		.result_code = t->result_code,
 	};
+	char meaning[65];
 	struct err e2;
-	int64_t nid, first;
+	int64_t nid = 0, first, rows = 0;
 
 	memset(oo, 0, sizeof(*oo));
 	*res = NOTIFY_NOOP;
-	if (store_notification_find(st, sha, &first, &e2) == 0) {
-		/* applied (or not) when the first copy committed */
-		n.body = NULL;
-		n.body_len = 0;
-		n.duplicate_of = first;
-		if (store_notification_insert(st, &n, "duplicate", &nid,
-		    err) == -1)
+	notify_meaning(t, meaning);
+	n.meaning_sha256 = meaning;
+	if (store_notification_find(st, meaning, sha, &first, &e2) == 0) {
+		/* the same delivery again: applied (or not) when the first
+		 * copy committed; it only counts */
+		if (store_notification_redelivered(st, first, now, err) == -1)
 			return -1;
 		*res = NOTIFY_DUPLICATE;
 		return 0;
@@ -148,6 +188,16 @@ notify_apply_tx(struct store *st, int64_t now, const char *body,
 	if (e2.code != E_NOTFOUND) {
 		*err = e2;
 		return -1;
+	}
+	if (store_notification_count_order(st, notify_order_no(t), &rows,
+	    err) == -1)
+		return -1;
+	if (rows >= LIM_NOTIFY_ROWS_PER_ORDER) {
+		/* applied like any other, but not kept: a genuine order has
+		 * a handful of distinct notifications, never this many */
+		log_warn("notify", "rows_capped", "txn=%s rows=%lld",
+		    t->transaction_id, (long long)rows);
+		return notify_apply(st, now, 0, sha, t, res, oo, err);
 	}
 	if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
 	    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||

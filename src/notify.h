@@ -21,22 +21,28 @@ struct store;
 enum notify_outcome {
 	NOTIFY_APPLIED = 0,	/* the order (or refund) changed */
 	NOTIFY_NOOP,		/* nothing to change: already there */
-	NOTIFY_DUPLICATE,	/* byte-identical to one already stored */
+	NOTIFY_DUPLICATE,	/* the same meaning as one already stored */
 	NOTIFY_ANOMALY,		/* verified, unusable: anomaly stored */
 	NOTIFY_IGNORED		/* a transactionType we do not handle */
 };
 
 const char *notify_outcome_name(enum notify_outcome);
 
+/* The hash (64 hex) of what identifies a verified notification: type,
+ * transaction ids, reference, result, error code, amount, currency. */
+void notify_meaning(const struct useepay_txn *, char out[65]);
+
 /*
  * A verified notification (docs/protocol.md §5): in ONE write transaction
- * store it (raw body, its SHA-256; a byte-identical redelivery is stored as a
- * duplicate and changes nothing), find its order (pay: transactionId; refund:
- * originalTransactionId + transactionId as refund number), apply it through
- * order_apply(), record what came of it; commit. body_sha256 is computed by
- * the caller before (outside the lock). 0 once committed: only then may the
- * caller acknowledge. -1 with E_STORE (nothing stored; the provider must
- * retry).
+ * store it (raw body, its SHA-256 and its meaning, notify_meaning(); a
+ * redelivery of the same meaning, whatever its bytes, only counts on the
+ * first row and changes nothing; an order keeps at most
+ * LIM_NOTIFY_ROWS_PER_ORDER rows), find its order (pay: transactionId;
+ * refund: originalTransactionId + transactionId as refund number), apply
+ * it through order_apply(), record what came of it; commit. body_sha256 is
+ * computed by the caller before (outside the lock). 0 once committed: only
+ * then may the caller acknowledge. -1 with E_STORE (nothing stored; the
+ * provider must retry).
  */
 int notify_process(struct store *, int64_t now, const char *body,
     size_t len, const char *body_sha256, const struct useepay_txn *,

@@ -115,6 +115,7 @@ struct notification {
 	const char *body_sha256;	/* 64 hex */
 	bool verified;
 	const char *transaction_type, *transaction_id, *result_code;
+	const char *meaning_sha256;	/* 64 hex: what identifies it */
 	int64_t duplicate_of;		/* 0 = first of its hash */
 };
 

@@ -35,27 +35,59 @@ store_anomaly_insert(struct store *s, int64_t order_id,
 	return store_step_done(s, st, E_STORE, "anomaly insert", err);
 }
 
+static int
+id_row(sqlite3_stmt *st, void *dst, struct err *err)
+{
+	(void)err;
+	*(int64_t *)dst = sqlite3_column_int64(st, 0);
+	return 0;
+}
+
 int
-store_notification_find(struct store *s, const char *sha, int64_t *id,
+store_notification_find(struct store *s, const char *meaning,
+    const char *sha, int64_t *id, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "SELECT id FROM notifications WHERE "
+	    "meaning_sha256 = ?1 UNION ALL SELECT id FROM notifications "
+	    "WHERE body_sha256 = ?2 AND duplicate_of IS NULL LIMIT 1", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, meaning, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+	return store_step_row(s, st, id_row, id, "notification", err);
+}
+
+int
+store_notification_redelivered(struct store *s, int64_t id, int64_t now,
     struct err *err)
 {
 	sqlite3_stmt *st;
-	int rc;
 
-	st = store_stmt(s, "SELECT id FROM notifications "
-	    "WHERE body_sha256 = ? AND duplicate_of IS NULL", err);
+	st = store_stmt(s, "UPDATE notifications SET redeliveries = "
+	    "redeliveries + 1, last_received_at = ? WHERE id = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, sha, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return err_set(err, E_NOTFOUND, "new notification");
-	return store_fail(s, err, "notification find");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return store_step_done(s, st, E_STORE, "notification redelivered",
+	    err);
+}
+
+int
+store_notification_count_order(struct store *s, const char *order_no,
+    int64_t *n, struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "SELECT count(*) FROM notifications WHERE "
+	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, order_no ? order_no : "", -1,
+	    SQLITE_TRANSIENT);
+	return store_step_row(s, st, id_row, n, "notification count", err);
 }
 
 int
@@ -66,8 +98,8 @@ store_notification_insert(struct store *s, const struct notification *n,
 
 	st = store_stmt(s, "INSERT INTO notifications (received_at, body, "
 	    "body_sha256, verified, transaction_type, transaction_id, "
-	    "result_code, outcome, duplicate_of) VALUES (?,?,?,?,?,?,?,?,?)",
-	    err);
+	    "result_code, outcome, duplicate_of, meaning_sha256) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?)", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, n->received_at);
@@ -83,6 +115,7 @@ store_notification_insert(struct store *s, const struct notification *n,
 	store_bind_text_or_null(st, 7, n->result_code);
 	sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
 	store_bind_id(st, 9, n->duplicate_of);
+	store_bind_text_or_null(st, 10, n->meaning_sha256);
 	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));

@@ -20,10 +20,18 @@ struct store;
 int store_anomaly_insert(struct store *, int64_t order_id,
     int64_t notification_id, int64_t refund_id, const char *kind,
     const char *source, const char *detail, int64_t now, struct err *);
-/* The first notification stored with this body hash: 0 and *id, or -1
- * with E_NOTFOUND. */
-int store_notification_find(struct store *, const char *body_sha256,
-    int64_t *id, struct err *);
+/* The first notification of this meaning (or, for a row stored before
+ * meanings were kept, of this body hash): 0 and *id, or -1 with
+ * E_NOTFOUND. */
+int store_notification_find(struct store *, const char *meaning_sha256,
+    const char *body_sha256, int64_t *id, struct err *);
+/* Count one more delivery of notification id (received at now). */
+int store_notification_redelivered(struct store *, int64_t id, int64_t now,
+    struct err *);
+/* How many notification rows the order order_no has (0 for none or no
+ * such order). */
+int store_notification_count_order(struct store *, const char *order_no,
+    int64_t *n, struct err *);
 int store_notification_insert(struct store *, const struct notification *,
     const char *outcome, int64_t *id, struct err *);
 int store_notification_finish(struct store *, int64_t id, const char *outcome,

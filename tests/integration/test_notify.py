@@ -197,13 +197,43 @@ class NotifyTest(harness.StackTest):
             self.assertEqual(state, "PAID")
             self.assertEqual(paid_events, 1)
             self.assertEqual(has_paid_at, 1)
-        # every delivery is recorded once; all but the first of each are
-        # duplicates of it
-        n = self.q("SELECT COUNT(*), SUM(outcome = 'duplicate'), "
+        # every delivery is counted once: one row per order (the first),
+        # all the others redeliveries on it, not rows
+        n = self.q("SELECT COUNT(*), SUM(redeliveries), "
                    "SUM(outcome = 'applied') FROM notifications WHERE "
                    "transaction_id IN (%s)" % ",".join("?" * len(nos)), *nos)
-        self.assertEqual(n[0], (len(bodies), len(bodies) - len(nos),
+        self.assertEqual(n[0], (len(nos), len(bodies) - len(nos),
                                 len(nos)))
+
+    def test_1b_replayed_variants_are_counted_not_stored(self):
+        # the security issue, item 3: a genuine body padded with blank
+        # fields, reordered or re-encoded verifies like the original; it
+        # must be recognised by its meaning and cost no row
+        (no,) = self.new_orders(1, amount=777)
+        f = notify_fields(no, 777)
+        f["sign"] = sign_md5(f)
+        genuine = urllib.parse.urlencode(f).encode()
+        variants = [genuine]
+        for i in range(40):
+            g = dict(f)
+            for k in range(i % 7 + 1):     # blank fields are not signed
+                g["pad%d_%d" % (i, k)] = " " * (k + 1)
+            items = list(g.items())
+            random.Random(i).shuffle(items)
+            body = urllib.parse.urlencode(items)
+            if i % 2:                       # %20 instead of +
+                body = urllib.parse.urlencode(items,
+                                              quote_via=urllib.parse.quote)
+            variants.append(body.encode())
+        p = Poster(self.stack)
+        for b in variants:
+            self.assertEqual(p.post(b), (200, b"OK"))
+        p.close()
+        rows = self.q("SELECT COUNT(*), SUM(redeliveries), MAX(outcome) "
+                      "FROM notifications WHERE transaction_id = ?", no)
+        self.assertEqual(rows[0], (1, len(variants) - 1, "applied"))
+        self.assertEqual(self.q("SELECT state FROM orders WHERE order_no "
+                                "= ?", no)[0][0], "PAID")
 
     # -- acceptance 2 ------------------------------------------------------
     def test_2_forged_refused(self):

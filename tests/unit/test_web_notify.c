@@ -17,6 +17,8 @@ enum body_kind {
 	B_SIGNED,		/* fields below, signed with FX_KEY */
 	B_FORGED,		/* the same, signed with another key */
 	B_TAMPERED,		/* signed, then amount changed */
+	B_PADDED,		/* signed, then blank fields added (still
+				   verifies: blank fields are not signed) */
 	B_RAW			/* raw: the literal text */
 };
 
@@ -58,18 +60,21 @@ static const struct notify_case cases[] = {
 	    "HKD", "succeed", "MD5", NULL, 0, 200, "OK", "PENDING", 1, 1},
 	{"genuine succeed: 200 OK after commit, PAID", "POST", B_SIGNED, ORDER,
 	    "1000", "HKD", "succeed", "MD5", NULL, 0, 200, "OK", "PAID", 2, 1},
-	{"the same body again: 200, a duplicate, nothing changes", "POST",
-	    B_SIGNED, ORDER, "1000", "HKD", "succeed", "MD5", NULL, 0, 200,
-	    "OK", "PAID", 3, 1},
+	{"the same body again: 200, counted, no row, nothing changes",
+	    "POST", B_SIGNED, ORDER, "1000", "HKD", "succeed", "MD5", NULL, 0,
+	    200, "OK", "PAID", 2, 1},
+	{"padded with blank fields: the same delivery, counted, no row",
+	    "POST", B_PADDED, ORDER, "1000", "HKD", "succeed", "MD5", NULL, 0,
+	    200, "OK", "PAID", 2, 1},
 	{"a later failed for a paid order: 200, conflict anomaly", "POST",
 	    B_SIGNED, ORDER, "1000", "HKD", "failed", "MD5", NULL, 0, 200,
-	    "OK", "PAID", 4, 2},
+	    "OK", "PAID", 3, 2},
 	{"succeed for a closed order: PAID with an anomaly", "POST", B_SIGNED,
 	    ORDER_CLOSED, "1000", "HKD", "succeed", "MD5", NULL, 0, 200, "OK",
-	    "PAID", 5, 3},
+	    "PAID", 4, 3},
 	{"verified but not ours: 200, unknown_order anomaly", "POST", B_SIGNED,
 	    "H5NOSUCHORDER", "1000", "HKD", "succeed", "MD5", NULL, 0, 200,
-	    "OK", NULL, 6, 4},
+	    "OK", NULL, 5, 4},
 };
 
 /* The notification form body of c (docs/protocol.md §5) into out. */
@@ -101,6 +106,10 @@ make_body(const struct notify_case *c, struct buf *out)
 	    &err) == 0);
 	kvlist_adds(&l, "sign", buf_str(&sig));
 	buf_cleanup(&sig);
+	if (c->kind == B_PADDED) {
+		kvlist_adds(&l, "echoParam", "");
+		kvlist_adds(&l, "reserved", "");
+	}
 	T_OK(form_encode(out, &l) == 0);
 	kvlist_cleanup(&l);
 	if (c->kind == B_TAMPERED) {
@@ -152,15 +161,51 @@ test_notify_cases(void)
 		T_EQ_INT(fx_q_int("SELECT count(*) FROM anomalies", NULL),
 		    c->anomalies);
 	}
-	/* the duplicate row points at the first copy and stores no body */
-	T_EQ_INT(fx_q_int("SELECT count(*) FROM notifications WHERE "
-	    "duplicate_of IS NOT NULL AND body IS NULL", NULL), 1);
+	/* the two redeliveries are counted on the genuine first row */
+	T_EQ_INT(fx_q_int("SELECT redeliveries FROM notifications WHERE "
+	    "transaction_id = ? AND result_code = 'succeed' AND outcome = "
+	    "'applied'", ORDER), 2);
 	T_EQ_STR(fx_q_text("SELECT kind FROM anomalies ORDER BY id LIMIT 1",
 	    NULL), "amount_mismatch");
 	T_EQ_INT(fx_q_int("SELECT count(*) FROM order_events WHERE "
 	    "new_state = 'PAID' AND source = 'notify'", NULL), 2);
 	/* the notify pool never calls the provider */
 	T_EQ_INT(fx.calls, 0);
+	buf_cleanup(&body);
+	fx_cleanup();
+}
+
+/* An order keeps at most LIM_NOTIFY_ROWS_PER_ORDER notification rows: a
+ * new genuine one past it is applied, not stored. */
+static void
+test_rows_capped(void)
+{
+	const struct notify_case c = {"cap", "POST", B_SIGNED, ORDER, "1000",
+	    "HKD", "succeed", "MD5", NULL, 0, 200, "OK", "PAID", 0, 0};
+	struct buf body;
+	char sql[512];
+
+	fx_init(POOL_NOTIFY);
+	fx_exec("INSERT INTO orders (order_no, openid, appid, amount, currency,"
+	    " subject, state, expires_at, created_at, updated_at) VALUES "
+	    "('" ORDER "', '" FX_OPENID "', '" FX_APPID "', 1000, 'HKD', 'Tea',"
+	    " 'PENDING', 1800000900, 1800000000, 1800000000)");
+	snprintf(sql, sizeof(sql), "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL "
+	    "SELECT i + 1 FROM k WHERE i < %d) INSERT INTO notifications "
+	    "(received_at, body, body_sha256, verified, transaction_type, "
+	    "transaction_id, result_code, order_id, outcome) SELECT 1, CAST('x' || "
+	    "i AS BLOB), printf('%%064d', i), 1, 'pay', '" ORDER "', 'pending', 1, "
+	    "'noop' FROM k", LIM_NOTIFY_ROWS_PER_ORDER);
+	fx_exec(sql);
+	buf_init(&body, 4096);
+	make_body(&c, &body);
+	fx_call("POST", "/notify", "application/x-www-form-urlencoded",
+	    body.data, body.len, NULL);
+	T_EQ_INT(fx.w.status, 200);
+	T_EQ_STR(fx_q_text("SELECT state FROM orders WHERE order_no = ?",
+	    ORDER), "PAID");
+	T_EQ_INT(fx_q_int("SELECT count(*) FROM notifications", NULL),
+	    LIM_NOTIFY_ROWS_PER_ORDER);
 	buf_cleanup(&body);
 	fx_cleanup();
 }
@@ -187,6 +232,7 @@ int
 main(void)
 {
 	T_RUN(test_notify_cases);
+	T_RUN(test_rows_capped);
 	T_RUN(test_pools);
 	return t_done();
 }
