@@ -39,6 +39,7 @@
 #include "log.h"
 #include "notify.h"
 #include "order.h"
+#include "order_query.h"
 #include "store.h"
 #include "sign.h"
 #include "store_notify.h"
@@ -64,15 +65,7 @@ notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
 	struct err e2;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
-	in.source = OSRC_NOTIFY;
-	in.status = t->status;
-	in.result_code = t->result_code;
-	in.error_code = t->error_code;
-	in.error_msg = t->error_msg;
-	in.reference = t->reference;
-	in.amount = t->amount;
-	in.currency = t->currency;
+	order_input_from_txn(&in, OSRC_NOTIFY, OIN_PAY_STATUS, t, NULL);
 	in.msg_sha256 = sha;
 	in.notification_id = nid;
 	if (t->transaction_type == NULL ||
