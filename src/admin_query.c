@@ -116,9 +116,7 @@ admin_sort_parse(const char *s, enum store_admin_sort *so)
 static bool
 alnum_max(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	return n <= max && str_is_alnum(s, n);
+	return valid_token(s, strlen(s), 1, max, "");
 }
 
 /* Empty arguments mean "not given" (a form's blank field). */

@@ -78,21 +78,7 @@ oauth_nonce_valid(const char *s)
 bool
 oauth_code_valid(const char *s)
 {
-	size_t i, n;
-
-	if (s == NULL)
-		return false;
-	n = strlen(s);
-	if (n == 0 || n > OAUTH_CODE_MAX)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || c == '-' || c == '_'))
-			return false;
-	}
-	return true;
+	return s != NULL && valid_token(s, strlen(s), 1, OAUTH_CODE_MAX, "-_");
 }
 
 /* public_base_url without its trailing slashes: length to use. */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "valid.h"
 
 static void
 oom(void)
@@ -160,17 +161,7 @@ ct_equal(const void *a, size_t alen, const void *b, size_t blen)
 bool
 str_is_alnum(const char *s, size_t n)
 {
-	size_t i;
-
-	if (n == 0)
-		return false;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			(c >= 'A' && c <= 'Z')))
-			return false;
-	}
-	return true;
+	return valid_token(s, n, 1, n, "");
 }
 
 size_t

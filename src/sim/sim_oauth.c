@@ -66,9 +66,7 @@ auth_error(struct resp *w, int errcode, const char *msg)
 static bool
 alnum_upto(const char *s, size_t max)
 {
-	size_t n = strlen(s);
-
-	return n <= max && str_is_alnum(s, n);
+	return valid_token(s, strlen(s), 1, max, "");
 }
 
 /* https://host[:port]/... ; host[:port] into host (empty when invalid). */
