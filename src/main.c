@@ -38,6 +38,7 @@
 #include "route.h"
 #include "serve.h"
 #include "store.h"
+#include "store_backup.h"
 #include "util.h"
 
 #define MAX_CHILDREN 512
@@ -222,6 +223,19 @@ migrate(void)
 		log_error("main", "migrate", "msg=\"%s\"", err.msg);
 	store_close(s);	/* closed before any fork */
 	return rc;
+}
+
+static int
+inuse_lock(void)
+{
+	struct err err;
+	int fd;
+
+	if (store_inuse_lock(sup.cfg.db_path, false, &fd, &err) == -1) {
+		log_error("main", "db_inuse", "msg=\"%s\"", err.msg);
+		return -1;
+	}
+	return 0;	/* fd stays open for the life of the process */
 }
 
 static struct child *
@@ -549,7 +563,9 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, &sup.oldmask);
 	if ((sup.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		return 1;
-	if (migrate() == -1 || open_sockets() == -1)
+	/* held (shared, inherited by the workers) until the last of us
+	 * exits: `h5pay restore` refuses to replace the file under us */
+	if (inuse_lock() == -1 || migrate() == -1 || open_sockets() == -1)
 		return 1;
 
 	fill_pools();
