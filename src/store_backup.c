@@ -112,9 +112,10 @@ check_db(sqlite3 *db, int *version, struct err *err)
 	    check_pragma(db, "PRAGMA foreign_key_check", false, err) == -1)
 		return -1;
 	*version = 0;
+	/* no schema_version table: version 0, the caller decides */
 	if (sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(version), 0) FROM "
 	    "schema_version", -1, &st, NULL) != SQLITE_OK)
-		return 0;	/* no such table: not ours, the caller decides */
+		return 0;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*version = sqlite3_column_int(st, 0);

@@ -210,3 +210,24 @@ def assert_acked_paid(tc, path, acked):
 def h5pay_bin():
     from harness import BUILD
     return os.path.join(BUILD, "h5pay")
+
+
+def start_h5payd_env(stack, env):
+    """(Re)start h5payd with extra environment (e.g. LD_PRELOAD)."""
+    from harness import BUILD, wait_for
+    stack.spawn("h5payd", [os.path.join(BUILD, "h5payd"), "-c",
+                           stack.cfg_path], env=env)
+    wait_for(lambda: os.path.exists(stack.values["listen_web"]) and
+             os.path.exists(stack.values["listen_notify"]),
+             what="h5payd sockets")
+
+
+def post_each(stack, orders, amount=1000):
+    """One delivery per order, one at a time: [(order_no, status)]."""
+    p = Poster(stack)
+    out = []
+    for no in orders:
+        st, data = p.post(notify_body(no, amount))
+        out.append((no, st if st != 200 or data == b"OK" else -1))
+    p.close()
+    return out
