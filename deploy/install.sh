@@ -22,7 +22,8 @@ install -d -m 0700 -o h5pay -g h5pay /etc/h5pay/secrets /var/lib/h5pay \
 		/etc/h5pay/h5pay.conf
 install -d /etc/nginx/h5pay /usr/share/h5pay/html
 install -m 0644 nginx/fastcgi_h5pay.conf nginx/security_headers.conf \
-	nginx/h5pay-locations.conf /etc/nginx/h5pay/
+	nginx/h5pay-locations.conf nginx/h5pay-metrics-locations.conf \
+	/etc/nginx/h5pay/
 [ -f /etc/nginx/sites-available/h5pay ] ||
 	install -m 0644 nginx/h5pay.conf /etc/nginx/sites-available/h5pay
 cp -r nginx/html/. /usr/share/h5pay/html/

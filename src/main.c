@@ -34,6 +34,7 @@
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "reconcile.h"
 #include "route.h"
 #include "serve.h"
@@ -399,6 +400,9 @@ reap(void)
 			continue;
 		}
 		int idx = pool_index(k.pool);
+
+		/* pool_index() is in enum metrics_pool's order */
+		metrics_worker_restart((enum metrics_pool)idx);
 		if (WIFSIGNALED(status))
 			log_error("main", "worker_died", "pool=%s pid=%d "
 			    "signal=%d", pool_name(k.pool), (int)pid,
@@ -567,6 +571,10 @@ main(int argc, char **argv)
 	 * exits: `h5pay restore` refuses to replace the file under us */
 	if (inuse_lock() == -1 || migrate() == -1 || open_sockets() == -1)
 		return 1;
+	/* shared by every child of every generation (GET /metrics) */
+	if (metrics_init() == -1)
+		log_warn("main", "metrics", "msg=\"no shared memory; metrics "
+		    "off\"");
 
 	fill_pools();
 	if (wait_ready(sup.gen) == -1)

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "metrics.h"
 #include "order.h"
 #include "store.h"
 
@@ -88,6 +89,7 @@ order_notify_submit(struct store *st, struct notify_job *job)
 {
 	struct notify_job *batch, *j;
 	struct err err;
+	int64_t us0;
 	int n;
 
 	job->done = false;
@@ -102,6 +104,7 @@ order_notify_submit(struct store *st, struct notify_job *job)
 		}
 		nb_leader = true;
 		pthread_mutex_unlock(&nb_mu);
+		us0 = metrics_now_us();
 		/* the lock first: whoever queues meanwhile joins this batch */
 		err_clear(&err);
 		if (store_begin(st, &err) == -1)
@@ -118,6 +121,7 @@ order_notify_submit(struct store *st, struct notify_job *job)
 			batch_fail(batch, &err);
 		else
 			batch_run(st, batch, n);
+		metrics_notify_batch(n, metrics_now_us() - us0);
 		pthread_mutex_lock(&nb_mu);
 		for (j = batch; j != NULL; j = j->next)
 			j->done = true;

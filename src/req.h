@@ -39,6 +39,7 @@ struct req {
 
 	const char *path_tail;	/* for prefix routes: path after the prefix */
 	const struct session *session;	/* R_BUYER: set by route_dispatch */
+	int route_index;	/* route_dispatch: the matched route, or -1 */
 	size_t max_body;
 };
 
