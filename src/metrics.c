@@ -20,7 +20,7 @@
 #include "route.h"
 #include "util.h"
 
-#define M_ROUTES 64		/* route slots; the last: none matched */
+#define M_ROUTES 128		/* route slots; the last: none matched */
 #define M_NB 13			/* finite latency buckets */
 #define M_BATCH_NB 7		/* finite batch-size buckets */
 

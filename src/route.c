@@ -17,7 +17,7 @@
 const struct route route_table[] = {
 	{"GET", "/healthz", web_health_get, R_WEB},
 	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
-	/* loopback-only scrape (nginx/h5pay-metrics.conf), web_metrics.c */
+	/* loopback-only scrape (nginx/h5pay-metrics-locations.conf) */
 	{"GET", "/metrics", web_metrics_get, R_NOTIFY},
 	{"POST", "/admin/api/login", web_admin_login, R_WEB},
 	{"GET", "/admin/api/session", web_admin_session, R_WEB | R_ADMIN},
