@@ -34,10 +34,12 @@
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "reconcile.h"
 #include "route.h"
 #include "serve.h"
 #include "store.h"
+#include "store_backup.h"
 #include "util.h"
 
 #define MAX_CHILDREN 512
@@ -224,6 +226,19 @@ migrate(void)
 	return rc;
 }
 
+static int
+inuse_lock(void)
+{
+	struct err err;
+	int fd;
+
+	if (store_inuse_lock(sup.cfg.db_path, false, &fd, &err) == -1) {
+		log_error("main", "db_inuse", "msg=\"%s\"", err.msg);
+		return -1;
+	}
+	return 0;	/* fd stays open for the life of the process */
+}
+
 static struct child *
 spawn(enum pool pool)
 {
@@ -385,6 +400,9 @@ reap(void)
 			continue;
 		}
 		int idx = pool_index(k.pool);
+
+		/* pool_index() is in enum metrics_pool's order */
+		metrics_worker_restart((enum metrics_pool)idx);
 		if (WIFSIGNALED(status))
 			log_error("main", "worker_died", "pool=%s pid=%d "
 			    "signal=%d", pool_name(k.pool), (int)pid,
@@ -549,8 +567,14 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, &sup.oldmask);
 	if ((sup.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		return 1;
-	if (migrate() == -1 || open_sockets() == -1)
+	/* held (shared, inherited by the workers) until the last of us
+	 * exits: `h5pay restore` refuses to replace the file under us */
+	if (inuse_lock() == -1 || migrate() == -1 || open_sockets() == -1)
 		return 1;
+	/* shared by every child of every generation (GET /metrics) */
+	if (metrics_init() == -1)
+		log_warn("main", "metrics", "msg=\"no shared memory; metrics "
+		    "off\"");
 
 	fill_pools();
 	if (wait_ready(sup.gen) == -1)

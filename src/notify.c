@@ -37,6 +37,7 @@
 #include "buf.h"
 #include "lim.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "order.h"
 #include "order_query.h"
@@ -277,6 +278,7 @@ notify_submit(struct store *st, struct notify_job *job)
 {
 	struct notify_job *batch, *j;
 	struct err err;
+	int64_t us0;
 	int n;
 
 	job->done = false;
@@ -291,6 +293,7 @@ notify_submit(struct store *st, struct notify_job *job)
 		}
 		nb_leader = true;
 		pthread_mutex_unlock(&nb_mu);
+		us0 = metrics_now_us();
 		/* the lock first: whoever queues meanwhile joins this batch */
 		err_clear(&err);
 		if (store_begin(st, &err) == -1)
@@ -307,6 +310,7 @@ notify_submit(struct store *st, struct notify_job *job)
 			batch_fail(batch, &err);
 		else
 			batch_run(st, batch, n);
+		metrics_notify_batch(n, metrics_now_us() - us0);
 		pthread_mutex_lock(&nb_mu);
 		for (j = batch; j != NULL; j = j->next)
 			j->done = true;

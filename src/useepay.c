@@ -34,8 +34,9 @@
 #include "form.h"
 #include "httpc.h"
 #include "keys.h"
-#include "log.h"
 #include "lim.h"
+#include "log.h"
+#include "metrics.h"
 #include "sign.h"
 #include "useepay.h"
 #include "util.h"
@@ -710,6 +711,8 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	struct httpc_resp rs;
 	struct buf body, url;
 	size_t blen = strlen(c->useepay_base_url);
+	int64_t us0 = 0;
+	bool sent = false;
 	int rc = -1;
 
 	buf_init(&body, LIM_USEEPAY_REQUEST);
@@ -735,6 +738,8 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	rq.content_type = "application/x-www-form-urlencoded";
 	rq.body = buf_str(&body);
 	rq.body_len = body.len;
+	us0 = metrics_now_us();
+	sent = true;
 	if (httpc_send(a->httpc, &rq, &rs, err) == -1)
 		goto out;
 	if (rs.status != 200) {
@@ -750,6 +755,10 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	}
 	rc = 0;
 out:
+	if (sent)
+		metrics_provider(MP_USEEPAY, kvlist_get(fields,
+		    "transactionType"), rc == 0 ? MO_OK : err->code ==
+		    E_UNKNOWN ? MO_UNKNOWN : MO_ERROR, metrics_now_us() - us0);
 	httpc_resp_cleanup(&rs);
 	buf_cleanup(&url);
 	buf_cleanup(&body);
