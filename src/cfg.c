@@ -142,6 +142,15 @@ static const struct cfg_key cfg_keys[] = {
 	{"pay_max_open_orders_per_buyer", T_INT,
 	    F(pay_max_open_orders_per_buyer), false, "5", 1, 1000,
 	    "unpaid, unexpired orders one buyer may hold (POST /pay: 429)"},
+
+	{"shop_name", T_STR, F(shop_name), false, "H5 Shop", 0, 64,
+	    "the shop's name on its pages (GET /api/products)"},
+	{"shop_logo_url", T_STR, F(shop_logo_url), false,
+	    "/shop/img/logo.svg", 0, 256,
+	    "the shop's logo: a same-origin path (pages ignore anything else)"},
+	{"merchant_timezone", T_STR, F(merchant_timezone), false,
+	    "Asia/Hong_Kong", 0, 64,
+	    "IANA time zone the shop and admin pages show times in"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
