@@ -180,6 +180,23 @@ async function assertTargets(page, what) {
 	assert.deepEqual(small, [], (what || 'page') + ': small tap targets');
 }
 
+/*
+ * A README screenshot (the viewport only): into E2E_OUT as docs-NAME.png,
+ * and with H5PAY_DOCS_IMG=1 also to docs/img/NAME.png of the source tree
+ * (tests/e2e/update_screenshots.sh). Each must stay under 150 KB.
+ */
+async function docShot(page, name) {
+	const buf = await page.screenshot({ fullPage: false });
+	assert.ok(buf.length < 150 * 1024, name + ': ' + buf.length +
+	    ' bytes, over 150 KB');
+	fs.writeFileSync(path.join(env.out, 'docs-' + name + '.png'), buf);
+	if (process.env.H5PAY_DOCS_IMG === '1') {
+		const dir = path.join(__dirname, '..', '..', 'docs', 'img');
+		fs.mkdirSync(dir, { recursive: true });
+		fs.writeFileSync(path.join(dir, name + '.png'), buf);
+	}
+}
+
 function assertClean(problems, what) {
 	assert.deepEqual(problems, [], (what || 'page') +
 	    ': errors or CSP violations');
@@ -238,4 +255,4 @@ async function run(steps) {
 }
 
 module.exports = { env, open, close, shot, run, assertClean, assert,
-    axe, assertFits, assertTargets, WECHAT_UA, PLAIN_UA };
+    axe, assertFits, assertTargets, docShot, WECHAT_UA, PLAIN_UA };

@@ -17,15 +17,17 @@
  * on its button (M1), a lockout that says how long (M3), an ended session
  * that says so and returns to its page (M4), the order detail fitting a
  * phone (M8), zh-HK and zh-CN (M9), axe-core on every page.
- * Screenshots in E2E_OUT at each step, phone and laptop sizes.
+ * Screenshots in E2E_OUT at each step, phone and laptop sizes; the
+ * README's three (shop list, payment result, admin order) are taken here
+ * (H5PAY_DOCS_IMG=1 writes them to docs/img: update_screenshots.sh).
  */
 'use strict';
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { env, run, shot, assert, assertClean, axe, assertFits, WECHAT_UA } =
-    require('./lib');
+const { env, run, shot, assert, assertClean, axe, assertFits, docShot,
+    WECHAT_UA } = require('./lib');
 
 const USER = 'e2eadmin';
 const PASS = 'e2e-Passw0rd-' + process.pid;
@@ -99,6 +101,7 @@ run([
 		await p.goto(env.base + '/shop/');
 		const card = p.locator('.card[data-sku="tea-oolong"]');
 		await card.waitFor();
+		await docShot(p, 'shop-list');
 		await card.locator('button.add').click();
 		await card.locator('button.add').click();
 		await p.goto(env.base + '/shop/checkout.html');
@@ -120,6 +123,7 @@ run([
 		paid = minor(await p.locator('#amount').innerText());
 		assert.ok(paid > 10000, 'paid ' + paid);
 		await shot(p, '00-buyer-paid');
+		await docShot(p, 'shop-paid');
 		assertClean(c.problems, 'buyer pages');
 		await t.close(c);
 	}],
@@ -205,6 +209,9 @@ run([
 		    'HK$' + money(paid - 10000)), 'refundable');
 		assert.match(await p.innerText('#timeline li[data-from="PAID"]' +
 		    '[data-to="PARTIALLY_REFUNDED"]'), /^Partially refunded /);
+		await p.locator('#timeline').scrollIntoViewIfNeeded();
+		await p.evaluate(() => window.scrollTo(0, 0));
+		await docShot(p, 'admin-order');
 		await shot(p, '06-detail-refunded');
 		/* M1: the dialog again: nothing kept from that refund */
 		await p.click('#refund-btn');

@@ -152,6 +152,15 @@ var H5A = (function () {
 		REFUNDED: 'Refunded', SUCCEEDED: 'Succeeded',
 		PROCESSING: 'Processing'
 	};
+	/* refund states: [en, zh-HK, zh-CN] */
+	var RF = {
+		PENDING: ['In progress', '處理中', '处理中'],
+		PROCESSING: ['In progress', '處理中', '处理中'],
+		SUCCEEDED: ['Succeeded', '退款成功', '退款成功'],
+		FAILED: ['Failed', '退款失敗', '退款失败'],
+		UNKNOWN: ['Awaiting the provider', '等待支付機構回覆',
+		    '等待支付机构回复']
+	};
 	var SYM = { HKD: 'HK$', CNY: '¥', USD: 'US$', MOP: 'MOP$',
 	    TWD: 'NT$', SGD: 'S$', EUR: '€', GBP: '£' };
 	var lang = pick();
@@ -228,8 +237,9 @@ var H5A = (function () {
 
 	/* Only a path inside /admin/ is a return target. */
 	function adminPath(p) {
-		return typeof p === 'string' && /^\/admin\/[A-Za-z0-9_.\/-]*(\?[A-Za-z0-9_.=&%-]*)?$/
-		    .test(p) && p.indexOf('//') < 0;
+		var re = /^\/admin\/[A-Za-z0-9_.\/-]*(\?[A-Za-z0-9_.=&%-]*)?$/;
+		return typeof p === 'string' && re.test(p) &&
+		    p.indexOf('//') < 0;
 	}
 
 	/*
@@ -414,10 +424,17 @@ var H5A = (function () {
 		s.className = bad ? 'status bad' : 'status';
 	}
 
-	/* A state badge: the words in this language, the code kept. */
-	function badge(state) {
+	/* A refund's state in words. */
+	function refundWord(state) {
+		var w = RF[state];
+		return w ? w[LANGS.indexOf(lang)] : state;
+	}
+
+	/* A state badge (an order's, or a refund's): the words in this
+	 * language, the code kept in data-state. */
+	function badge(state, refund) {
 		return el('span', { cls: 'badge ' + state, 'data-state': state,
-		    text: T(state) });
+		    text: refund ? refundWord(state) : T(state) });
 	}
 
 	/* deferred scripts run once the document is parsed: translate now,
@@ -426,6 +443,7 @@ var H5A = (function () {
 
 	return { el: el, clear: clear, api: api, money: money, when: when,
 	    day: day, nav: nav, status: status, csrf: csrf, T: T,
-	    badge: badge, adminPath: adminPath, langSwitch: langSwitch,
+	    badge: badge, refundWord: refundWord, adminPath: adminPath,
+	    langSwitch: langSwitch,
 	    lang: function () { return lang; } };
 })();

@@ -71,7 +71,7 @@
 			return E('tr', { 'data-refund': r.refundNo }, [
 			    E('td', { text: r.refundNo }),
 			    E('td', { text: H5A.when(r.createdAt) }),
-			    E('td', {}, [H5A.badge(r.state)]),
+			    E('td', {}, [H5A.badge(r.state, true)]),
 			    E('td', { cls: 'num', text: H5A.money(r.amount,
 				r.currency) }),
 			    E('td', { text: r.reason }),
@@ -199,7 +199,8 @@
 		    .then(function (r) {
 			dlg.close();
 			H5A.status(T('Refund {0}: {1}', r.refundNo,
-			    T(r.refundState)) + (r.errorMsg ? ' (' + r.errorCode +
+			    H5A.refundWord(r.refundState)) +
+			    (r.errorMsg ? ' (' + r.errorCode +
 			    ' ' + r.errorMsg + ')' : '') + (r.refundState ===
 			    'UNKNOWN' ? ' - ' + T('the provider did not answer; ' +
 			    'the amount stays reserved until it does') : ''),
