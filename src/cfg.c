@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "tz.h"
 #include "lim.h"
 #include "log.h"
 #include "util.h"
@@ -428,6 +429,10 @@ static int
 cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 {
 	size_t i;
+
+	if (!tz_valid(c->merchant_timezone))
+		return err_set(err, E_INPUT, "merchant_timezone: \"%.64s\" is "
+		    "not a time zone of this system", c->merchant_timezone);
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];

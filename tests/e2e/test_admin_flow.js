@@ -236,8 +236,10 @@ run([
 		assert.match(csv.ct, /^text\/csv/);
 		const lines = csv.text.split('\r\n');
 		const line = lines.find((l) => l.startsWith(orderNo + ','));
-		assert.ok(line.includes(',PARTIALLY_REFUNDED,' + paid +
-		    ',HKD,10000,'), line);
+		/* amounts in currency units, times with their offset */
+		assert.ok(line.includes(',PARTIALLY_REFUNDED,' + money(paid) +
+		    ',HKD,100.00,'), line);
+		assert.match(line, /^H5\w+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00,/);
 		const hl = lines.find((l) => l.startsWith(hostileNo + ','));
 		assert.match(hl, /,<script>window\.pwned=1<\/script>Tea order,/);
 

@@ -9,6 +9,7 @@ back as signed notifications to /notify.
 """
 import base64
 import csv
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -582,6 +583,18 @@ class AdminTest(harness.StackTest):
         self.assertEqual(len(rows), 1 + 1203)
         self.assertEqual(len({x[0] for x in rows[1:]}), 1203)
         self.assertEqual(rows[1][6], 's,"0"')
+        # issue 13: amounts in currency units, times in merchant_timezone
+        # (the default, Asia/Hong_Kong) with their offset, no BOM unless
+        # asked
+        self.assertEqual(rows[0][3], "amount")
+        self.assertEqual((rows[1][3], rows[1][4], rows[2][3]),
+                         ("0.10", "HKD", "0.11"))
+        hk = datetime.datetime.fromtimestamp(
+            now, datetime.timezone(datetime.timedelta(hours=8)))
+        self.assertEqual(rows[1][1], hk.strftime("%Y-%m-%dT%H:%M:%S+08:00"))
+        self.assertFalse(r.body.startswith(b"\xef\xbb\xbf"))
+        r = a.get("/admin/api/orders.csv?bom=1&openid=" + oid)
+        self.assertTrue(r.body.startswith(b"\xef\xbb\xbforder_no,"))
         self.assertTrue(self.q("SELECT count(*) FROM admin_audit WHERE "
                                "action = 'export_csv'")[0][0] >= 1)
 
@@ -654,7 +667,7 @@ class AdminTest(harness.StackTest):
             a.get("/admin/api/orders.csv?order_no=" + no).text)))
         row = dict(zip(rows[0], rows[1]))
         self.assertEqual((row["state"], row["refunded_amount"]),
-                         ("PARTIALLY_REFUNDED", "300"))
+                         ("PARTIALLY_REFUNDED", "3.00"))
         st = a.get("/admin/api/stats").json()
         self.assertGreaterEqual(st["today"]["refundAmount"], 300)
         self.assertGreaterEqual(st["today"]["paidAmount"], 1000)

@@ -58,6 +58,8 @@ var H5A = (function () {
 		'smallest first': ['金額由小到大', '金额从小到大'],
 		'Search': ['搜尋', '搜索'],
 		'Export CSV': ['匯出 CSV', '导出 CSV'],
+		'For Excel (UTF-8 BOM)': ['供 Excel 使用（UTF-8 BOM）',
+		    '供 Excel 使用（UTF-8 BOM）'],
 		'Created': ['建立時間', '创建时间'],
 		'Amount': ['金額', '金额'],
 		'Refunded': ['已退款', '已退款'],

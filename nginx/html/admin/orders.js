@@ -101,8 +101,10 @@
 	    function () { load(null); });
 	document.getElementById('csv').addEventListener('click', function () {
 		try {
-			location.href = '/admin/api/orders.csv?' +
-			    params().toString();
+			var q = params();
+			if (document.getElementById('csv-bom').checked)
+				q.set('bom', '1');
+			location.href = '/admin/api/orders.csv?' + q.toString();
 		} catch (e) {
 			H5A.status(e.message, true);
 		}
