@@ -7,7 +7,8 @@
  *	GET  /admin/api/orders/{no}		detail (items, timeline, ...)
  *	POST /admin/api/orders/{no}/query	(R_CSRF) provider query now
  *	POST /admin/api/orders/{no}/refund	(R_CSRF) full/partial refund
- *	GET  /admin/api/stats?from=&to=		per day figures
+ *	GET  /admin/api/stats?from=&to=		per day figures (days of
+ *		merchant_timezone)
  *
  * Handlers parse, call one domain function and render: "query now" is
  * order_query_apply() (order_query.c) then refund_query_open() for the
@@ -548,8 +549,10 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 {
 	struct json_object *days, *today, *o;
 	const char *cur = app->cfg->useepay_currency;
-	int64_t now = app_now_s(app), t0 = now - now % 86400;
-	int64_t from = t0 - 29 * 86400, to = t0 + 86400;
+	/* days of merchant_timezone, at today's offset for the whole range */
+	int64_t now = app_now_s(app), off = tz_offset(now);
+	int64_t d0 = (now + off) - (now + off) % 86400, t0 = d0 - off;
+	int64_t from = d0 - 29 * 86400, to = d0 + 86400;
 	const char *v;
 
 	if ((v = req_query(r, "from")) != NULL && *v &&
@@ -560,10 +563,12 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 			return err_set(err, E_INPUT, "to: YYYY-MM-DD");
 		to += 86400;
 	}
-	if (store_admin_stats(app->store, from, to, cur, now, &days,
+	from -= off;
+	to -= off;
+	if (store_admin_stats_tz(app->store, from, to, off, cur, now, &days,
 	    err) == -1)
 		return -1;
-	if (store_admin_stats(app->store, t0, t0 + 86400, cur, now,
+	if (store_admin_stats_tz(app->store, t0, t0 + 86400, off, cur, now,
 	    &today, err) == -1) {
 		json_object_put(days);
 		return -1;

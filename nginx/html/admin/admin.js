@@ -12,8 +12,8 @@
  * before any server value is on the page.
  *
  * Times are shown in the merchant's time zone (merchant_timezone, from
- * GET /api/products "shop".timeZone) with the date. The server still
- * files days (filters, dashboard, CSV) by UTC date; the pages say so.
+ * GET /api/products "shop".timeZone) with the date; the server files days
+ * (filters, dashboard, CSV) by the same zone.
  */
 'use strict';
 
@@ -111,7 +111,8 @@ var H5A = (function () {
 		'Show': ['顯示', '显示'],
 		'Paid amount per day': ['每日收款', '每日收款'],
 		'Day': ['日期', '日期'],
-		'Days are UTC dates.': ['日期按 UTC 計算。', '日期按 UTC 计算。'],
+		'Dates and times are in the shop\'s time zone.': [
+		    '日期及時間按商店所在時區。', '日期和时间按商店所在时区。'],
 		'Recent admin actions': ['最近的後台操作', '最近的后台操作'],
 		'When': ['時間', '时间'],
 		'Who': ['操作人', '操作人'],
@@ -324,9 +325,9 @@ var H5A = (function () {
 		    p.minute + ':' + p.second;
 	}
 
-	/* A server day (UTC midnight) as YYYY-MM-DD. */
+	/* A server day (a midnight of merchant_timezone) as YYYY-MM-DD. */
 	function day(t) {
-		return new Date(t * 1000).toISOString().slice(0, 10);
+		return when(t).slice(0, 10);
 	}
 
 	/* The merchant's time zone, once per tab (public shop endpoint). */
