@@ -186,6 +186,8 @@ async function assertTargets(page, what) {
  * (tests/e2e/update_screenshots.sh). Each must stay under 150 KB.
  */
 async function docShot(page, name) {
+	await page.waitForFunction(() => Array.from(document.images)
+	    .every((i) => i.complete));
 	const buf = await page.screenshot({ fullPage: false });
 	assert.ok(buf.length < 150 * 1024, name + ': ' + buf.length +
 	    ' bytes, over 150 KB');

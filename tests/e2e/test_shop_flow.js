@@ -66,6 +66,12 @@ run([
 		await p.locator('.card[data-sku="tea-oolong"]').waitFor();
 		assert.equal(await p.locator('#wechat-notice').isVisible(),
 		    false);
+		/* each demo product has its own picture, served by nginx */
+		const img = p.locator('.card[data-sku="tea-oolong"] img');
+		assert.equal(await img.getAttribute('src'),
+		    '/shop/img/tea-oolong.svg');
+		assert.ok(await img.evaluate((i) => i.complete &&
+		    i.naturalWidth > 0), 'product image loaded');
 		await shot(p, 'pay-1-list');
 		await addToCart(p, 'tea-oolong', 2);
 		await addToCart(p, 'cup-celadon', 1);

@@ -464,9 +464,10 @@ steps.push(['#4 outside WeChat: said at once, no login bounce, QR code ' +
 	}
 }]);
 
-steps.push(['#1 a dead order is dropped; a 409 makes a fresh order in ' +
-    'the same tap', async (t) => {
-	const c = await t.open('dead', WECHAT_UA, { width: 320 });
+for (const width of [320, 390]) {
+steps.push(['@' + width + ' #1 a dead order is dropped; a 409 makes a ' +
+    'fresh order in the same tap', async (t) => {
+	const c = await t.open('dead', WECHAT_UA, { width });
 	const rec = await stub(c.context, { pay: [{ status: 409, body: {
 	    error: 'order_not_payable', state: 'FAILED' } }] });
 	await bridge(c.context);
@@ -491,13 +492,14 @@ steps.push(['#1 a dead order is dropped; a 409 makes a fresh order in ' +
 	assert.notEqual(rec.pays[1].idempotencyKey, rec.pays[0].idempotencyKey);
 	assert.equal(await p.evaluate(() => window.__invokes.length), 1);
 	assert.doesNotMatch(await text(p, '#msg'), /失效/);
-	await shot(p, '320-checkout-fresh-order');
+	await shot(p, width + '-checkout-fresh-order');
 	assertClean(c.problems, 'dead order');
 	await t.close(c);
 }]);
 
-steps.push(['#10 offline: said so, not "busy"', async (t) => {
-	const c = await t.open('offline', WECHAT_UA, { width: 390 });
+steps.push(['@' + width + ' #10 offline: said so, not "busy"',
+    async (t) => {
+	const c = await t.open('offline', WECHAT_UA, { width });
 	const rec = await stub(c.context);
 	await bridge(c.context);
 	await storage(c.context, { local: CART2 });
@@ -510,15 +512,15 @@ steps.push(['#10 offline: said so, not "busy"', async (t) => {
 	await p.locator('#msg[data-state="offline"]').waitFor();
 	assert.match(await text(p, '#msg'), /离线/);
 	assert.doesNotMatch(await text(p, '#msg'), /繁忙/);
-	await shot(p, '390-checkout-offline');
+	await shot(p, width + '-checkout-offline');
 	await c.context.setOffline(false);
 	assertClean(c.problems, 'offline');
 	await t.close(c);
 }]);
 
-steps.push(['#9 no bridge in WeChat: "not available", no order made',
-    async (t) => {
-	const c = await t.open('nobridge', WECHAT_UA, { width: 390 });
+steps.push(['@' + width + ' #9 no bridge in WeChat: "not available", ' +
+    'no order made', async (t) => {
+	const c = await t.open('nobridge', WECHAT_UA, { width });
 	const rec = await stub(c.context);
 	await storage(c.context, { local: CART2 });
 	const p = c.page;
@@ -531,9 +533,10 @@ steps.push(['#9 no bridge in WeChat: "not available", no order made',
 	assert.match(await text(p, '#msg'), /尚未创建订单/);
 	assert.equal(rec.pays.length, 0, 'no order before the bridge');
 	assert.equal(await p.locator('#pay').isDisabled(), false);
-	await shot(p, '390-checkout-no-bridge');
+	await shot(p, width + '-checkout-no-bridge');
 	assertClean(c.problems, 'no bridge');
 	await t.close(c);
 }]);
+}
 
 run(steps);
