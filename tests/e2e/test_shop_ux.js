@@ -329,7 +329,8 @@ for (const width of [320, 390]) {
 		const p = c.page;
 		await p.goto(env.base + '/shop/result.html?order=' + NO_PEND);
 		await p.locator('#msg[data-state="awaiting"]').waitFor();
-		assert.equal(await text(p, '#state'), '等待支付');
+		/* the headline and the status row say the same */
+		assert.equal(await text(p, '#state'), '待支付');
 		assert.equal(await text(p, '#order-state'), '待支付');
 		assert.equal(await p.locator('#pay').isVisible(), true);
 		await page(p, 'result-pending', width);

@@ -144,7 +144,7 @@
 		'res.paid': ['支付成功', '支付成功', 'Payment successful'],
 		'res.confirming': ['正在確認支付結果…', '正在确认支付结果…',
 		    'Confirming your payment…'],
-		'res.awaiting': ['等待支付', '等待支付', 'Awaiting payment'],
+		'res.awaiting': ['待支付', '待支付', 'Awaiting payment'],
 		'res.failed': ['支付失敗', '支付失败', 'Payment failed'],
 		'res.failed.msg': ['本次支付未成功，你沒有被扣款。可返回購物車重新下單。',
 		    '本次支付未成功，您未被扣款。可返回购物车重新下单。',
