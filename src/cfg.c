@@ -148,7 +148,7 @@ static const struct cfg_key cfg_keys[] = {
 	    "the shop's name on its pages (GET /api/products)"},
 	{"shop_logo_url", T_STR, F(shop_logo_url), false,
 	    "/shop/img/logo.svg", 0, 256,
-	    "the shop's logo: a same-origin path (pages ignore anything else)"},
+	    "the shop's logo: a path on this site"},
 	{"merchant_timezone", T_STR, F(merchant_timezone), false,
 	    "Asia/Hong_Kong", 0, 64,
 	    "IANA time zone the shop and admin pages show times in"},
@@ -433,6 +433,10 @@ cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 	if (!tz_valid(c->merchant_timezone))
 		return err_set(err, E_INPUT, "merchant_timezone: \"%.64s\" is "
 		    "not a time zone of this system", c->merchant_timezone);
+	if (c->shop_logo_url[0] != '/' || c->shop_logo_url[1] == '/' ||
+	    c->shop_logo_url[1] == '\\')
+		return err_set(err, E_INPUT, "shop_logo_url: a path on this "
+		    "site, e.g. /shop/img/logo.svg");
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];
