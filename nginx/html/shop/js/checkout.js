@@ -54,7 +54,7 @@
 		if (forOrder)
 			p = { key: forOrder.key, sig: sig, items: items,
 			    orderNo: forOrder.orderNo,
-			    expiresAt: forOrder.expiresAt };
+			    expiresAt: forOrder.expiresAt, earlier: true };
 		if (!p || p.sig !== sig || p.dead ||
 		    (p.expiresAt && nowSec() >= p.expiresAt - 10))
 			p = fresh(sig);

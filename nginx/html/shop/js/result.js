@@ -126,12 +126,14 @@
 		}
 	}
 
-	/* Paid (or refunded): forget the attempt and empty its cart. */
+	/* Paid (or refunded): forget the attempt and empty its cart (not
+	 * when it paid an earlier order: the cart is another one). */
 	function done(o) {
 		var p = H.payGet();
 		if (p && p.orderNo === o.orderNo) {
 			H.payPut(null);
-			H.cartClear();
+			if (!p.earlier)
+				H.cartClear();
 		}
 	}
 
