@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 	cmake make gcc pkg-config libfcgi-dev libcurl4-openssl-dev libssl-dev \
-	libsqlite3-dev libjson-c-dev nginx-light openssl ca-certificates
+	libsqlite3-dev libjson-c-dev nginx-light openssl ca-certificates tzdata
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build-release -j"$(nproc)"
 id h5pay >/dev/null 2>&1 || adduser --system --group --home /var/lib/h5pay \

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "tz.h"
 #include "lim.h"
 #include "log.h"
 #include "util.h"
@@ -142,6 +143,15 @@ static const struct cfg_key cfg_keys[] = {
 	{"pay_max_open_orders_per_buyer", T_INT,
 	    F(pay_max_open_orders_per_buyer), false, "5", 1, 1000,
 	    "unpaid, unexpired orders one buyer may hold (POST /pay: 429)"},
+
+	{"shop_name", T_STR, F(shop_name), false, "H5 Shop", 0, 64,
+	    "the shop's name on its pages (GET /api/products)"},
+	{"shop_logo_url", T_STR, F(shop_logo_url), false,
+	    "/shop/img/logo.svg", 0, 256,
+	    "the shop's logo: a path on this site"},
+	{"merchant_timezone", T_STR, F(merchant_timezone), false,
+	    "Asia/Hong_Kong", 0, 64,
+	    "IANA time zone the shop and admin pages show times in"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -419,6 +429,14 @@ static int
 cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 {
 	size_t i;
+
+	if (!tz_valid(c->merchant_timezone))
+		return err_set(err, E_INPUT, "merchant_timezone: \"%.64s\" is "
+		    "not a time zone of this system", c->merchant_timezone);
+	if (c->shop_logo_url[0] != '/' || c->shop_logo_url[1] == '/' ||
+	    c->shop_logo_url[1] == '\\')
+		return err_set(err, E_INPUT, "shop_logo_url: a path on this "
+		    "site, e.g. /shop/img/logo.svg");
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];

@@ -69,6 +69,11 @@ struct cfg {
 	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
 	int64_t status_query_interval_sec;
 	int64_t pay_max_open_orders_per_buyer;
+
+	/* what the pages show */
+	char *shop_name;
+	char *shop_logo_url;		/* a same-origin path */
+	char *merchant_timezone;	/* IANA name, e.g. Asia/Hong_Kong */
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

@@ -40,6 +40,7 @@
 #include "serve.h"
 #include "store.h"
 #include "store_backup.h"
+#include "tz.h"
 #include "util.h"
 
 #define MAX_CHILDREN 512
@@ -104,6 +105,14 @@ load_config(struct cfg *c, struct keys **k)
 	}
 	if (keys_load(k, c, &err) == -1) {
 		fprintf(stderr, "h5payd: %s\n", err.msg);
+		cfg_cleanup(c);
+		return -1;
+	}
+	/* the supervisor is single-threaded here; workers inherit the zone */
+	if (tz_use(c->merchant_timezone, &err) == -1) {
+		fprintf(stderr, "h5payd: %s\n", err.msg);
+		keys_free(*k);
+		*k = NULL;
 		cfg_cleanup(c);
 		return -1;
 	}
