@@ -30,7 +30,8 @@
 struct cli_up_opts {
 	const char *cmd;		/* pay | query | refund */
 	const char *cfg_path;
-	const char *order, *refund, *openid, *subject, *echo;
+	const char *order, *refund, *openid, *subject, *echo, *ip,
+	    *reserved;
 	int64_t amount;
 };
 
@@ -39,7 +40,7 @@ cli_up_usage(void)
 {
 	fprintf(stderr,
 	    "usage: h5pay useepay pay -c FILE --order NO --amount N "
-	    "--openid OID [--subject S] [--echo E]\n"
+	    "--openid OID [--subject S] [--echo E] [--ip A] [--reserved R]\n"
 	    "       h5pay useepay query -c FILE --order NO\n"
 	    "       h5pay useepay refund -c FILE --refund NO --order NO "
 	    "--amount N [--echo E]\n"
@@ -108,6 +109,10 @@ cli_up_parse(int argc, char **argv, struct cli_up_opts *o)
 			o->subject = v;
 		else if (strcmp(a, "--echo") == 0)
 			o->echo = v;
+		else if (strcmp(a, "--ip") == 0)
+			o->ip = v;
+		else if (strcmp(a, "--reserved") == 0)
+			o->reserved = v;
 		else if (strcmp(a, "--amount") == 0) {
 			if (parse_i64z(v, 1, INT64_MAX, &o->amount) == -1) {
 				fprintf(stderr, "h5pay useepay: bad --amount\n");
@@ -166,6 +171,8 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 			.openid = o->openid,
 			.expiration_min = (int)c->useepay_expiration_min,
 			.echo = o->echo,
+			.buyer_ip = o->ip,
+			.reserved = o->reserved,
 		};
 		struct useepay_pay_res r;
 		struct json_object *js;
@@ -207,7 +214,7 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 		struct useepay_refund_req rq = {
 			.refund_no = o->refund, .order_no = o->order,
 			.amount = o->amount, .currency = c->useepay_currency,
-			.echo = o->echo,
+			.echo = o->echo, .reserved = o->reserved,
 		};
 		struct useepay_refund_res r;
 

@@ -36,6 +36,7 @@ struct httpc_curl {
 	CURL *h;
 	bool allow_plain;
 	size_t max_body;	/* cfg http_max_response_bytes */
+	long timeout_ms;	/* cfg http_timeout_ms: the default */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -186,6 +187,8 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	} else
 		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ?
+	    rq->timeout_ms : c->timeout_ms);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &sink);
 	/* early refusal when the announced Content-Length is too big */
 	curl_easy_setopt(c->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink.max);
@@ -245,6 +248,7 @@ httpc_curl_new(const struct cfg *cfg, struct err *err)
 	hc->impl = c;
 	c->allow_plain = cfg->http_allow_plain;
 	c->max_body = (size_t)cfg->http_max_response_bytes;
+	c->timeout_ms = (long)cfg->http_timeout_ms;
 	if ((h = c->h = curl_easy_init()) == NULL) {
 		err_set(err, E_INTERNAL, "%s: curl_easy_init failed", __func__);
 		goto fail;

@@ -296,7 +296,7 @@ pay_existing(struct app *app, const char *openid, const char *key,
     enum pay_result *res, struct buyer_order *o, struct err *err)
 {
 	int64_t deadline = mono_ms() + app->cfg->http_connect_timeout_ms +
-	    app->cfg->http_timeout_ms + PAY_WAIT_EXTRA_MS;
+	    app->cfg->useepay_pay_timeout_ms + PAY_WAIT_EXTRA_MS;
 	enum order_query_verdict v = OQ_NOT_ASKED;
 
 	for (;;) {
@@ -463,6 +463,7 @@ pay_create(struct app *app, const char *openid, const char *appid,
 	preq.subject = cur.subject;
 	preq.openid = openid;
 	preq.expiration_min = (int)app->cfg->useepay_expiration_min;
+	preq.buyer_ip = rq->client_ip;
 	memset(&in, 0, sizeof(in));
 	in.source = OSRC_PAY;
 	in.amount = -1;

@@ -60,6 +60,9 @@ struct useepay_pay_req {
 	const char *openid;		/* payerInfo.sub_openid */
 	int expiration_min;		/* 1..20 */
 	const char *echo;		/* echoParam; NULL = omit */
+	const char *buyer_ip;		/* userInfo.ip; NULL/"" or not an
+					   IP address = no userInfo */
+	const char *reserved;		/* reserved (<=256); NULL = omit */
 };
 
 struct useepay_jsapi {			/* redirectParam, passed through */
@@ -101,6 +104,7 @@ struct useepay_refund_req {
 	int64_t amount;
 	const char *currency;
 	const char *echo;		/* NULL = omit */
+	const char *reserved;		/* NULL = omit */
 };
 
 struct useepay_refund_res {
@@ -155,12 +159,50 @@ int useepay_refund_build(const struct cfg *, const struct keys *,
     const struct useepay_refund_req *, struct kvlist *out, struct err *);
 
 /*
- * Decode a synchronous answer (docs/protocol.md §2): one JSON object whose
- * values are all strings, into *out in the object's order (caller inits and
- * cleans), then verify its signature over every field with the configured
- * sign type (§3). -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
+ * Decode a synchronous answer (docs/protocol.md §2): one JSON object, into
+ * *out in the object's order (caller inits and cleans; values per
+ * useepay_json_fields),
+ * then verify its signature over every field with the configured sign
+ * type (§3), then apply the field-boundary rule (useepay_fold_check).
+ * -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
  */
 int useepay_response_decode(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *out, struct err *);
+
+/*
+ * useepay_json.c: one JSON object (p[0..n), strict, valid UTF-8) into *out
+ * as the fields its signature covers (§3): a string member as its decoded
+ * value, null as absent, any other member (object, array, number,
+ * boolean) as its JSON text exactly as received. Caller inits and cleans
+ * *out (it may hold some fields after a failure). -1 with E_UPSTREAM
+ * naming `what` (not one object, a repeated or empty key, a NUL in a
+ * string, nesting over LIM_UP_JSON_DEPTH, a member over
+ * LIM_UP_JSON_VALUE, more than LIM_FORM_FIELDS members).
+ */
+#define LIM_UP_JSON_DEPTH 32
+#define LIM_UP_JSON_VALUE (64 * 1024)
+int useepay_json_fields(const char *p, size_t n, const char *what,
+    struct kvlist *out, struct err *err);
+
+/*
+ * The field-boundary rule (security): UseePay's canonical string has no
+ * escaping, so "errorCode=0000&errorMsg=Success" sent as ONE value of
+ * errorCode signs like the two fields it came from. A verified message is
+ * therefore refused (-1, E_SIG; useepay_response_decode reports it as
+ * E_UPSTREAM_SIG) when
+ *   - a token field (merchantNo, transactionId, originalTransactionId,
+ *     reference, transactionType, amount, currency, resultCode, errorCode,
+ *     signType, version: none can hold them per §2/§4) holds '&' or '=';
+ *   - notify: any other field (errorMsg, echoParam, reserved, unknown
+ *     ones; not sign) holds "&NAME=" with NAME a field of the spec: a
+ *     fold that swallowed a field we read. Free text such as "A & B",
+ *     "x=1" or "e&c=h" stays accepted: a fold that swallows only fields
+ *     we never read changes nothing we store but the body (its row is
+ *     applied like the genuine one: the state machine is idempotent).
+ * JSON answers (notify = false) skip the second test: their JSON text
+ * fields (redirectParam's package=prepay_id=..., transactionInfo) hold
+ * '&'/'=' legitimately and members are delimited by JSON, not '&'.
+ */
+int useepay_fold_check(const struct kvlist *, bool notify, struct err *);
 
 #endif

@@ -86,7 +86,14 @@ struct sim_faults {
 	int64_t oauth_errcode_count;
 	char oauth_auto_user[65];	/* authorize: 302 as this user */
 	bool refund_fail;		/* refunds end failed, not succeed */
+	/* answer shapes UseePay may send (docs/simulator.md "profiles"):
+	 * "" plain strings; "settlement": transactionInfo text carries a
+	 * settlement list, numbers and booleans; "nested": transactionInfo
+	 * is a JSON object in the answer, plus non-string members */
+	char profile[32];
 };
+/* The profile names control_faults accepts (NULL-terminated). */
+extern const char *const sim_profiles[];
 
 /* ---- the shared context ---------------------------------------------- */
 
