@@ -51,6 +51,7 @@ httpc_resp_init(struct httpc_resp *rs, size_t max_body)
 {
 	rs->status = 0;
 	rs->content_type[0] = '\0';
+	rs->date[0] = '\0';
 	buf_init(&rs->body, max_body ? max_body : 1);
 }
 
@@ -158,6 +159,7 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	buf_reset(&rs->body);
 	rs->status = 0;
 	rs->content_type[0] = '\0';
+	rs->date[0] = '\0';
 	sink.body = &rs->body;
 	sink.max = c->max_body < rs->body.max ? c->max_body : rs->body.max;
 	sink.toobig = false;
@@ -210,6 +212,14 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	if (curl_easy_getinfo(c->h, CURLINFO_CONTENT_TYPE, &ctype) ==
 	    CURLE_OK && ctype != NULL)
 		str_lcpy(rs->content_type, ctype, sizeof(rs->content_type));
+	{
+		/* the server's clock, for h5pay doctor's skew check */
+		struct curl_header *hd;
+
+		if (curl_easy_header(c->h, "Date", 0, CURLH_HEADER, -1, &hd) ==
+		    CURLHE_OK && hd->value != NULL)
+			str_lcpy(rs->date, hd->value, sizeof(rs->date));
+	}
 	ret = 0;
 out:
 	/* the handle must not keep pointers to the caller's memory */

@@ -32,6 +32,7 @@ struct httpc_req {
 struct httpc_resp {
 	long status;			/* HTTP status */
 	char content_type[128];
+	char date[64];			/* the Date header, or "" */
 	struct buf body;		/* capped; httpc_resp_init sets it up */
 };
 

@@ -146,6 +146,15 @@ sign_key_bits(sign_key *k)
 	return k == NULL ? 0 : EVP_PKEY_get_bits(k);
 }
 
+bool
+sign_key_same_public(sign_key *a, sign_key *b)
+{
+	bool same = a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+
+	ERR_clear_error();
+	return same;
+}
+
 void
 sign_key_free(sign_key *k)
 {

@@ -35,6 +35,9 @@ typedef struct evp_pkey_st sign_key;
 sign_key *sign_key_load_private(const char *path, struct err *);
 sign_key *sign_key_load_public(const char *path, struct err *);
 int sign_key_bits(sign_key *);	/* modulus bits; 0 for NULL */
+/* True when both keys have the same public key (a private key counts
+ * as its public half): h5pay doctor's "is this UseePay's key?". */
+bool sign_key_same_public(sign_key *, sign_key *);
 void sign_key_free(sign_key *);	/* NULL ok */
 
 /*

@@ -1070,12 +1070,44 @@ out:
  * notifications (§5)
  */
 
+/* The self-test's signature: the configured type, our own key. */
+static int
+up_selftest_verify(const struct cfg *c, const struct keys *k,
+    const struct kvlist *l, struct err *err)
+{
+	int rc;
+
+	if (k == NULL || k->sign_type != c->useepay_sign_type)
+		return err_set(err, E_INTERNAL, "useepay: keys do not match "
+		    "the configured sign type");
+	if (c->useepay_sign_type == SIGN_MD5)
+		rc = k->md5_key ? sign_verify_md5(l, k->md5_key, err) :
+		    err_set(err, E_SIG, "useepay: no MD5 key");
+	else
+		rc = sign_verify_rsa(l, k->merchant_priv, err);
+	if (rc == -1 && err->code != E_SIG && err->code != E_INTERNAL)
+		err->code = E_INPUT;
+	return rc;
+}
+
+int
+useepay_selftest_build(const struct cfg *c, const struct keys *k,
+    const char *id, struct kvlist *l, struct err *err)
+{
+	if (up_check_id("transactionId", id, err) == -1 ||
+	    up_add_common(c, l, USEEPAY_SELFTEST_TYPE, err) == -1)
+		return -1;
+	kvlist_adds(l, "transactionId", id);
+	kvlist_adds(l, "errorMsg", "h5pay doctor self-test; changes no order");
+	return up_sign_append(c, k, l, err);
+}
+
 int
 useepay_notify_parse(const struct cfg *c, const struct keys *k,
     const char *body, size_t len, struct kvlist *fields,
     struct useepay_txn *txn, struct err *err)
 {
-	const char *st, *mno;
+	const char *st, *mno, *tt;
 	struct err tmp;
 
 	if (err == NULL)
@@ -1087,6 +1119,15 @@ useepay_notify_parse(const struct cfg *c, const struct keys *k,
 		    len);
 	if (form_decode(body, len, fields, err) == -1)
 		return -1;
+	/* h5pay doctor's self-test: signed with OUR key (we do not hold
+	 * UseePay's private key); an unknown type, so it changes no order */
+	tt = kvlist_get(fields, "transactionType");
+	if (tt != NULL && strcmp(tt, USEEPAY_SELFTEST_TYPE) == 0 &&
+	    kvlist_count(fields, "transactionType") == 1) {
+		if (up_selftest_verify(c, k, fields, err) == -1)
+			return -1;
+		goto verified;
+	}
 	/* a sign type we hold a key for: the configured one (another type
 	 * only during a configured switch, keys.h) */
 	st = kvlist_get(fields, "signType");
@@ -1094,8 +1135,10 @@ useepay_notify_parse(const struct cfg *c, const struct keys *k,
 	    k == NULL || !up_can_verify(k, st))
 		return err_set(err, E_SIG, "useepay: notify signType is not "
 		    "%s", up_sign_type_name(c->useepay_sign_type));
-	if (up_verify(c, k, fields, E_SIG, E_INPUT, err) == -1 ||
-	    useepay_fold_check(fields, true, err) == -1)
+	if (up_verify(c, k, fields, E_SIG, E_INPUT, err) == -1)
+		return -1;
+verified:
+	if (useepay_fold_check(fields, true, err) == -1)
 		return -1;
 	mno = kvlist_get(fields, "merchantNo");
 	if (mno == NULL || strcmp(mno, c->useepay_merchant_no) != 0)

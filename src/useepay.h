@@ -140,6 +140,17 @@ int useepay_notify_parse(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *fields,
     struct useepay_txn *txn, struct err *);
 
+/*
+ * h5pay doctor's self-test notification (issue 10): a notification of
+ * transactionType USEEPAY_SELFTEST_TYPE for transactionId `id`, signed like
+ * a request (MD5 key, or our RSA private key: we do not hold UseePay's).
+ * useepay_notify_parse verifies that type with our own key; being an
+ * unknown type it is stored and answered 200 and changes no order.
+ */
+#define USEEPAY_SELFTEST_TYPE "h5payDoctorTest"
+int useepay_selftest_build(const struct cfg *, const struct keys *,
+    const char *id, struct kvlist *out, struct err *);
+
 /* --- pure building blocks (the calls above use them; tests and tools too) */
 
 /*

@@ -89,7 +89,12 @@ struct sim_faults {
 	/* answer shapes UseePay may send (docs/simulator.md "profiles"):
 	 * "" plain strings; "settlement": transactionInfo text carries a
 	 * settlement list, numbers and booleans; "nested": transactionInfo
-	 * is a JSON object in the answer, plus non-string members */
+	 * is a JSON object in the answer, plus non-string members;
+	 * "wrong_key": answers signed with a key that is not UseePay's;
+	 * "unsigned_refusal": every /api call refused unsigned (what
+	 * UseePay answers a wrong key or merchant number); "no_allowlist":
+	 * HTTP 403, unsigned (the server's IP is not allow-listed);
+	 * "bad_clock": answers dated two hours in the past */
 	char profile[32];
 };
 /* The profile names control_faults accepts (NULL-terminated). */

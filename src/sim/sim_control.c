@@ -20,7 +20,8 @@
 #include "valid.h"
 
 const char *const sim_profiles[] = {
-	"", "settlement", "nested", NULL,
+	"", "settlement", "nested", "wrong_key", "unsigned_refusal",
+	"no_allowlist", "bad_clock", NULL,
 };
 
 void

@@ -127,9 +127,29 @@ gw_send(struct gw *g)
 	const char *s;
 	size_t i;
 
-	if (g->sign_type && sim_sign(g->sim, &g->out, g->sign_type,
+	if (g->sign_type && strcmp(g->f.profile, "wrong_key") == 0) {
+		/* a valid signature, but not with UseePay's key */
+		struct buf sig;
+
+		buf_init(&sig, 4096);
+		kvlist_adds(&g->out, "signType", g->sign_type);
+		if ((strcmp(g->sign_type, "MD5") == 0 ? sign_md5(&g->out,
+		    "NOT-THE-MERCHANT-KEY", &sig, &err) : sign_rsa(&g->out,
+		    g->sim->wechat_priv, &sig, &err)) == 0)
+			kvlist_add(&g->out, "sign", 4, sig.data, sig.len);
+		buf_cleanup(&sig);
+	} else if (g->sign_type && sim_sign(g->sim, &g->out, g->sign_type,
 	    &err) == -1)
 		log_error("sim", "sign_fail", "msg=\"%s\"", err.msg);
+	if (strcmp(g->f.profile, "bad_clock") == 0) {
+		char date[64];
+		time_t t = (time_t)(app_now_ms(g->app) / 1000) - 7200;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		resp_header(g->w, "Date", date);
+	}
 	for (i = 0; i < g->out.n; i++) {
 		struct kv *e = &g->out.v[i];
 
@@ -783,6 +803,23 @@ sim_api_post(struct app *app, struct req *r, struct resp *w, struct err *err)
 			    "than once", g.in.v[i].key);
 			goto out;
 		}
+	/* profiles: the gateway refuses before looking at anything */
+	if (strcmp(g.f.profile, "unsigned_refusal") == 0 ||
+	    strcmp(g.f.profile, "no_allowlist") == 0) {
+		bool ip = g.f.profile[0] == 'n';
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "resultCode",
+		    json_object_new_string("failed"));
+		json_object_object_add(o, "errorCode", json_object_new_string(
+		    ip ? "1012" : EC_SIGN));
+		json_object_object_add(o, "errorMsg", json_object_new_string(
+		    ip ? "IP is not in the allow-list" :
+		    "signature verification failed"));
+		resp_json(w, ip ? 403 : 200, o);
+		log_info("sim", "api_refused", "profile=%s", g.f.profile);
+		goto out;
+	}
 	/* the signature first: nothing else is trusted before it */
 	st = kvlist_get(&g.in, "signType");
 	if (st && ((strcmp(st, "MD5") == 0 && g.sim->md5_key) ||

@@ -1365,6 +1365,59 @@ test_optional_fields_and_timeouts(void)
 	fake_httpc_cleanup(&f);
 }
 
+/* h5pay doctor's self-test notification: signed with our own key (MD5
+ * key, or the merchant RSA key), parsed as a verified unknown type; one
+ * signed with anything else is refused. */
+static void
+test_selftest_notification(void)
+{
+	int rsa;
+
+	for (rsa = 0; rsa < 2; rsa++) {
+		struct cfg c = tcfg;
+		struct keys *k = rsa ? &krsa : &kmd5;
+		struct kvlist l, fields;
+		struct useepay_txn txn;
+		struct buf body;
+		struct err err;
+
+		c.useepay_sign_type = rsa ? SIGN_RSA : SIGN_MD5;
+		kvlist_init(&l);
+		T_EQ_INT(useepay_selftest_build(&c, k, "DOCTOR0011", &l, &err),
+		    0);
+		buf_init(&body, 8192);
+		T_EQ_INT(form_encode(&body, &l), 0);
+		kvlist_init(&fields);
+		T_EQ_INT(useepay_notify_parse(&c, k, body.data, body.len,
+		    &fields, &txn, &err), 0);
+		T_EQ_STR(s_or_null(txn.transaction_type), USEEPAY_SELFTEST_TYPE);
+		T_EQ_STR(s_or_null(txn.transaction_id), "DOCTOR0011");
+		useepay_txn_cleanup(&txn);
+		kvlist_cleanup(&fields);
+		/* UseePay's key is not ours: a self-test signed with it
+		 * (RSA) or with another MD5 key is refused */
+		buf_reset(&body);
+		kvlist_cleanup(&l);
+		kvlist_init(&l);
+		{
+			struct keys other = *k;
+
+			other.md5_key = "SOMEONE-ELSE";
+			other.merchant_priv = provider_priv;
+			T_EQ_INT(useepay_selftest_build(&c, &other, "DOCTOR0012",
+			    &l, &err), 0);
+		}
+		T_EQ_INT(form_encode(&body, &l), 0);
+		kvlist_init(&fields);
+		T_EQ_INT(useepay_notify_parse(&c, k, body.data, body.len,
+		    &fields, &txn, &err), -1);
+		T_EQ_INT(err.code, E_SIG);
+		kvlist_cleanup(&fields);
+		buf_cleanup(&body);
+		kvlist_cleanup(&l);
+	}
+}
+
 static void
 test_status_names(void)
 {
@@ -1399,6 +1452,7 @@ main(void)
 	T_RUN(test_notify_fold);
 	T_RUN(test_key_rotation);
 	T_RUN(test_optional_fields_and_timeouts);
+	T_RUN(test_selftest_notification);
 	teardown();
 	return t_done();
 }
