@@ -5,7 +5,8 @@
  *
  * It loads the configuration and keys like h5payd, talks through the real
  * libcurl client, and prints ONE JSON object on stdout:
- *   {"outcome": "ok"|"failed"|"unknown"|"bad_signature"|"malformed"|
+ *   {"outcome": "ok"|"failed"|"refused_unsigned"|"unknown"|
+ *    "bad_signature"|"malformed"|
  *    "too_big", "resultCode", "errorCode", "errorMsg", "reference",
  *    "jsapi": {...} (pay) | "transaction": {...} (query), "message"}
  * Exit status: 0 when the outcome is known (ok, failed), 3 when it is not
@@ -229,7 +230,8 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 		}
 	}
 	if (rc == 0) {
-		cli_up_str(out, "outcome", oc == UP_OK ? "ok" : "failed");
+		cli_up_str(out, "outcome", oc == UP_OK ? "ok" : oc ==
+		    UP_REFUSED ? "refused_unsigned" : "failed");
 		return 0;
 	}
 	cli_up_str(out, "outcome", cli_up_outcome(err.code));

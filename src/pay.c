@@ -476,6 +476,15 @@ pay_create(struct app *app, const char *openid, const char *appid,
 		in.reference = pr.reference;
 		in.result_code = pr.result_code;
 		in.status = pr.status;
+	} else if (rc == 0 && pr.outcome == UP_REFUSED) {
+		/* issue 10 item 3: refused unsigned: nothing was created, a
+		 * merchant configuration error (useepay.c logged the alert);
+		 * FAILED with the reason and an anomaly, never UNKNOWN */
+		in.kind = OIN_CREATE_FAILED;
+		in.refused_unsigned = true;
+		in.error_code = pr.error_code ? pr.error_code : "REFUSED";
+		in.error_msg = pr.error_msg ? pr.error_msg :
+		    "refused unsigned (merchant configuration)";
 	} else if (rc == 0 && pr.outcome == UP_FAILED) {
 		in.kind = OIN_CREATE_FAILED;
 		in.result_code = pr.result_code;

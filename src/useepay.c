@@ -775,12 +775,62 @@ up_call_timeout(const struct cfg *c, const char *type)
 }
 
 /*
+ * Issue 10 item 3: UseePay refuses a wrong merchant number or key with an
+ * unsigned answer [inferred from its error pages; no signature can be made
+ * without knowing who we are], and a gateway in front of it answers an IP
+ * that is not allow-listed with 401/403. Both say the request was refused
+ * before anything was created: a merchant configuration error, not an
+ * unknown outcome. True for HTTP 401/403, or for an answer (HTTP 200/400)
+ * that is a JSON object without a sign whose errorCode is not 0000 and
+ * whose resultCode (if any) is "failed"; then *reply gets errorCode and
+ * errorMsg only (unverified: diagnostics, never a transaction's outcome).
+ * HTTP 5xx and everything else stay unknown.
+ */
+static bool
+up_unsigned_refusal(const struct httpc_resp *rs, struct kvlist *reply)
+{
+	struct kvlist raw;
+	struct err e;
+	const char *ec = NULL, *em = NULL, *sig, *res;
+	char code[24];
+	bool yes = false;
+
+	kvlist_init(&raw);
+	if ((rs->status == 200 || rs->status == 400 || rs->status == 401 ||
+	    rs->status == 403) && useepay_json_fields(rs->body.data ?
+	    rs->body.data : "", rs->body.len, "answer", &raw, &e) == 0) {
+		sig = kvlist_get(&raw, "sign");
+		res = kvlist_get(&raw, "resultCode");
+		ec = kvlist_get(&raw, "errorCode");
+		em = kvlist_get(&raw, "errorMsg");
+		yes = (sig == NULL || sig[0] == '\0') && ec != NULL &&
+		    ec[0] != '\0' && strcmp(ec, UP_SUCCESS) != 0 &&
+		    (res == NULL || strcmp(res, "failed") == 0);
+	}
+	if (!yes && (rs->status == 401 || rs->status == 403))
+		yes = true;
+	if (yes) {
+		if (ec == NULL || ec[0] == '\0') {
+			snprintf(code, sizeof(code), "HTTP%ld", rs->status);
+			ec = code;
+		}
+		kvlist_adds(reply, "errorCode", ec);
+		if (em != NULL && em[0] != '\0')
+			kvlist_adds(reply, "errorMsg", em);
+	}
+	kvlist_cleanup(&raw);
+	return yes;
+}
+
+/*
  * POST the signed fields to {base}/api (§2) and decode + verify the
- * answer into *reply. Errors per useepay.h.
+ * answer into *reply. Errors per useepay.h; an unsigned refusal
+ * (up_unsigned_refusal) is 0 with *refused set and only errorCode and
+ * errorMsg in *reply.
  */
 static int
 up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
-    struct err *err)
+    bool *refused, struct err *err)
 {
 	const struct cfg *c = a->cfg;
 	struct httpc_req rq;
@@ -820,6 +870,18 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	sent = true;
 	if (httpc_send(a->httpc, &rq, &rs, err) == -1)
 		goto out;
+	*refused = false;
+	if (up_unsigned_refusal(&rs, reply)) {
+		*refused = true;
+		log_error("useepay", "refused_unsigned", "type=%s http=%ld "
+		    "code=%.16s msg=\"%.128s\" hint=\"merchant configuration: "
+		    "merchant number, key or IP allow-list (h5pay doctor)\"",
+		    kvlist_get(fields, "transactionType"), rs.status,
+		    kvlist_get(reply, "errorCode"), kvlist_get(reply,
+		    "errorMsg") ? kvlist_get(reply, "errorMsg") : "");
+		rc = 0;
+		goto out;
+	}
 	if (rs.status != 200) {
 		err_set(err, E_UPSTREAM, "useepay: HTTP %ld", rs.status);
 		goto out;
@@ -906,6 +968,7 @@ useepay_pay(struct app *a, const struct useepay_pay_req *rq,
 	const char *rp;
 	struct err tmp;
 	char amount[32];
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -914,8 +977,16 @@ useepay_pay(struct app *a, const struct useepay_pay_req *rq,
 	kvlist_init(&fields);
 	kvlist_init(&reply);
 	if (useepay_pay_build(a->cfg, a->keys, rq, &fields, err) == -1 ||
-	    up_call(a, &fields, &reply, err) == -1)
+	    up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		rc = 0;
+		goto out;
+	}
 	/* §4: verified; now about our order? */
 	snprintf(amount, sizeof(amount), "%" PRId64, rq->amount);
 	if (up_expect(&reply, "transactionId", rq->order_no, E_UPSTREAM,
@@ -964,6 +1035,7 @@ useepay_query(struct app *a, const char *order_no,
 	struct kvlist fields, reply, info;
 	const char *ti;
 	struct err tmp;
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -974,8 +1046,16 @@ useepay_query(struct app *a, const char *order_no,
 	kvlist_init(&reply);
 	kvlist_init(&info);
 	if (useepay_query_build(a->cfg, a->keys, order_no, &fields, err) ==
-	    -1 || up_call(a, &fields, &reply, err) == -1)
+	    -1 || up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		rc = 0;
+		goto out;
+	}
 	if (up_expect(&reply, "merchantNo", a->cfg->useepay_merchant_no,
 	    E_UPSTREAM, err) == -1 ||
 	    up_take_result(&reply, NULL, &res->error_code, &res->error_msg,
@@ -1031,6 +1111,7 @@ useepay_refund(struct app *a, const struct useepay_refund_req *rq,
 	struct kvlist fields, reply;
 	struct err tmp;
 	char amount[32];
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -1039,8 +1120,17 @@ useepay_refund(struct app *a, const struct useepay_refund_req *rq,
 	kvlist_init(&fields);
 	kvlist_init(&reply);
 	if (useepay_refund_build(a->cfg, a->keys, rq, &fields, err) == -1 ||
-	    up_call(a, &fields, &reply, err) == -1)
+	    up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		res->status = UPS_FAILED;
+		rc = 0;
+		goto out;
+	}
 	snprintf(amount, sizeof(amount), "%" PRId64, rq->amount);
 	if (up_expect(&reply, "transactionId", rq->refund_no, E_UPSTREAM,
 	    err) == -1 ||

@@ -7,6 +7,7 @@
  * outcome is known; res->outcome says which:
  *   UP_OK       signature verified, the provider accepted (errorCode 0000)
  *   UP_FAILED   signature verified, the provider refused: error_code/msg
+ *   UP_REFUSED  refused unsigned / HTTP 401 or 403 (see the enum)
  * and returns -1 with *err when it is not:
  *   E_UNKNOWN   timeout / transport failure: the caller must QUERY, never
  *               re-create (docs/protocol.md §4)
@@ -33,7 +34,10 @@ struct app;
 struct cfg;
 struct keys;
 
-enum useepay_outcome { UP_OK = 0, UP_FAILED = 1 };
+/* UP_REFUSED (issue 10): refused unsigned or with HTTP 401/403 before
+ * anything was created: a merchant configuration error (merchant number,
+ * key, IP allow-list); error_code/error_msg are unverified diagnostics. */
+enum useepay_outcome { UP_OK = 0, UP_FAILED = 1, UP_REFUSED = 2 };
 
 /* A transaction's status as the provider reports it
  * (docs/protocol.md §5, §8). */

@@ -94,7 +94,9 @@ struct sim_faults {
 	 * "unsigned_refusal": every /api call refused unsigned (what
 	 * UseePay answers a wrong key or merchant number); "no_allowlist":
 	 * HTTP 403, unsigned (the server's IP is not allow-listed);
-	 * "bad_clock": answers dated two hours in the past */
+	 * "bad_clock": answers dated two hours in the past; "no_amount":
+	 * payment notifications without amount and currency (optional in
+	 * UseePay's docs) */
 	char profile[32];
 };
 /* The profile names control_faults accepts (NULL-terminated). */

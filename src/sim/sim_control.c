@@ -21,7 +21,7 @@
 
 const char *const sim_profiles[] = {
 	"", "settlement", "nested", "wrong_key", "unsigned_refusal",
-	"no_allowlist", "bad_clock", NULL,
+	"no_allowlist", "bad_clock", "no_amount", NULL,
 };
 
 void

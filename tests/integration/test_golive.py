@@ -251,6 +251,78 @@ class GoLiveSimTest(harness.StackTest):
         self.assertLess(time.monotonic() - t0, 2.8)
 
 
+    def reconcile(self):
+        p = subprocess.run([H5PAY, "reconcile", "-c", self.stack.cfg_path],
+                           capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return p.stdout
+
+    def events(self, no):
+        return self.q("SELECT source, old_state, new_state FROM order_events "
+                      "e JOIN orders o ON o.id = e.order_id WHERE "
+                      "order_no = ? ORDER BY e.id", no)
+
+    def anomalies(self, no):
+        return [k for (k,) in self.q(
+            "SELECT kind FROM anomalies a JOIN orders o ON o.id = "
+            "a.order_id WHERE order_no = ? ORDER BY a.id", no)]
+
+    # -- item 2: a succeed without amount/currency ----------------------------
+    def test_paid_without_amount_confirmed_by_query(self):
+        no = self.create()
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("UPDATE orders SET next_check_at = ? WHERE "
+                      "order_no = ?", (int(time.time()) + 3600, no))
+        c.close()
+        self.stack.sim_control("faults", profile="no_amount")
+        self.stack.sim_control("pay", transactionId=no)
+        harness.wait_for(lambda: self.q(
+            "SELECT count(*) FROM notifications WHERE transaction_id = ?",
+            no)[0][0] == 1, what="the notification without amount")
+        # not a bare anomaly: the order waits for a query, due now
+        self.assertEqual(self.state(no), "PENDING")
+        self.assertEqual(self.anomalies(no), [])
+        self.assertLessEqual(self.q("SELECT next_check_at FROM orders "
+                                    "WHERE order_no = ?", no)[0][0],
+                             int(time.time()))
+        self.stack.sim_control("reset")
+        self.assertIn("paid=1", self.reconcile())
+        self.assertEqual(self.state(no), "PAID")
+        self.assertEqual(self.events(no), [("reconciler", "PENDING", "PAID")])
+        self.assertEqual(self.anomalies(no), [])
+
+    # -- item 3: refused unsigned / unresolved -----------------------------------
+    def test_pay_refused_unsigned_fails_the_order(self):
+        b = Buyer(self.stack).login()
+        self.stack.sim_control("faults", profile="unsigned_refusal")
+        r = b.pay([{"sku": "tea-oolong", "qty": 1}])
+        self.assertEqual(r.status, 502, r)
+        self.assertEqual(r.json()["error"], "payment_refused")
+        no = self.q("SELECT order_no FROM orders ORDER BY id DESC "
+                    "LIMIT 1")[0][0]
+        self.assertEqual(self.state(no), "FAILED")
+        self.assertEqual(self.anomalies(no), ["provider_refused"])
+        self.assertEqual(self.q("SELECT error_code FROM orders WHERE "
+                                "order_no = ?", no), [("1003",)])
+        self.assertIn("evt=refused_unsigned", self.stack.log_text("h5payd"))
+
+    def test_unresolvable_unknown_order_ends(self):
+        no = self.create()
+        gone = int(time.time()) - 86400 - 700
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("UPDATE orders SET state = 'UNKNOWN', expires_at = ?, "
+                      "next_check_at = 0 WHERE order_no = ?", (gone, no))
+        c.close()
+        # every answer carries a wrong signature: no query can resolve it
+        self.stack.sim_control("faults", bad_sign_count=5)
+        self.reconcile()
+        self.assertEqual(self.state(no), "CLOSED")
+        self.assertEqual(self.anomalies(no), ["unresolved"])
+        self.assertEqual(self.events(no), [("reconciler", "UNKNOWN",
+                                            "CLOSED")])
+
 @unittest.skipUnless(HAVE_SIM, "h5pay-sim not built")
 class GoLiveKeysTest(unittest.TestCase):
     """Keys as merchants get them, and rotation without downtime: h5payd
