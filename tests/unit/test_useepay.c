@@ -1189,17 +1189,19 @@ test_notify_fold(void)
 	for (pass = 0; pass < 4; pass++) {
 		kvlist_init(&l);
 		for (p = genuine; *p; p += 2) {
+			/* pass 1: errorCode=0000&errorMsg=Success folded into
+			 * errorCode; pass 2: errorMsg swallowing merchantNo */
+			if ((pass == 1 && strcmp(p[0], "errorMsg") == 0) ||
+			    (pass == 2 && strcmp(p[0], "merchantNo") == 0))
+				continue;
 			if (pass == 1 && strcmp(p[0], "errorCode") == 0) {
-				/* errorCode=0000&errorMsg=Success folded */
 				kvlist_adds(&l, "errorCode",
 				    "0000&errorMsg=Success");
-				p += 2;
 				continue;
 			}
 			if (pass == 2 && strcmp(p[0], "errorMsg") == 0) {
 				kvlist_adds(&l, "errorMsg", "Success&"
 				    "merchantNo=" MERCHANT);
-				p += 2;
 				continue;
 			}
 			if (pass == 3 && strcmp(p[0], "errorMsg") == 0) {
@@ -1225,6 +1227,7 @@ test_notify_fold(void)
 			T_EQ_INT(useepay_notify_parse(&tcfg, &kmd5, body.data,
 			    body.len, &fields, &txn, &err), -1);
 			T_EQ_INT(err.code, E_SIG);
+			T_OK(strstr(err.msg, "folded") != NULL);
 		}
 		kvlist_cleanup(&fields);
 		buf_cleanup(&body);
