@@ -17,6 +17,7 @@ import urllib.parse
 import uuid
 
 import harness
+from test_admin import Admin, admin_cli
 from test_pay import Buyer
 
 HAVE_SIM = os.path.exists(os.path.join(harness.BUILD, "h5pay-sim"))
@@ -322,6 +323,57 @@ class GoLiveSimTest(harness.StackTest):
         self.assertEqual(self.anomalies(no), ["unresolved"])
         self.assertEqual(self.events(no), [("reconciler", "UNKNOWN",
                                             "CLOSED")])
+
+    # -- item 6: refunds stuck UNKNOWN are bounded --------------------------------
+    def test_stuck_refund_bounded_released_by_a_verified_query(self):
+        no = self.create()
+        self.stack.sim_control("pay", transactionId=no)
+        harness.wait_for(lambda: self.state(no) == "PAID", what="paid")
+        # a refund UseePay has, whose answer and notification we lost
+        # 8 days ago
+        self.stack.sim_control("faults", notify_drop_count=1)
+        rno = "F" + uuid.uuid4().hex[:24]
+        r = self.stack.sim_api({
+            "version": "1.0", "merchantNo": harness.TEST_MERCHANT,
+            "transactionType": "refund", "transactionId": rno,
+            "originalTransactionId": no, "amount": "300", "currency": "HKD",
+            "notifyUrl": "https://127.0.0.1:%d/notify" % self.stack.shop_port})
+        self.assertEqual(r.json()["errorCode"], "0000", r.json())
+        old = int(time.time()) - 8 * 86400
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("INSERT INTO refunds (refund_no, order_id, amount, "
+                      "currency, state, admin, created_at, updated_at, "
+                      "next_check_at) SELECT ?, id, 300, 'HKD', 'UNKNOWN', "
+                      "'admin', ?, ?, 0 FROM orders WHERE order_no = ?",
+                      (rno, old, old, no))
+        c.close()
+        # no query can verify: after the bound it is no longer queried,
+        # keeps its reservation and is shown as an anomaly
+        self.stack.sim_control("faults", bad_sign_count=5)
+        self.reconcile()
+        self.stack.sim_control("reset")
+        self.assertEqual(self.q("SELECT state, next_check_at > ? FROM "
+                                "refunds WHERE refund_no = ?",
+                                int(time.time()) + 86400 * 365, rno),
+                         [("UNKNOWN", 1)])
+        self.assertEqual(self.anomalies(no), ["unresolved"])
+        self.reconcile()            # not due: not released, no new anomaly
+        self.assertEqual(self.q("SELECT state FROM refunds WHERE "
+                                "refund_no = ?", rno), [("UNKNOWN",)])
+        self.assertEqual(self.anomalies(no), ["unresolved"])
+        # a verified query (the admin's "query now") resolves it
+        r = admin_cli(self.stack, "add", "golive", password="s3cret-Passw0rd")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a = Admin(self.stack)
+        a.login("golive", "s3cret-Passw0rd")
+        r = a.post("/admin/api/orders/%s/query" % no)
+        self.assertEqual(r.status, 200, r)
+        harness.wait_for(lambda: self.q(
+            "SELECT state FROM refunds WHERE refund_no = ?", rno)[0][0] !=
+            "UNKNOWN", what="the verified refund status")
+        self.assertIn(self.q("SELECT state FROM refunds WHERE refund_no = ?",
+                             rno)[0][0], ("PENDING", "SUCCEEDED"))
 
 @unittest.skipUnless(HAVE_SIM, "h5pay-sim not built")
 class GoLiveKeysTest(unittest.TestCase):
