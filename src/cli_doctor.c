@@ -584,6 +584,10 @@ cli_doctor(int argc, char **argv)
 		return 1;
 	}
 	doc_config_mode(&d, path);
+	if (c.http_allow_plain || !c.cookie_secure)
+		doc_line(&d, DOC_WARN, "config", "%s is a test setting; fix: "
+		    "remove it from a production config", c.http_allow_plain ?
+		    "http_allow_plain = yes" : "cookie_secure = no");
 	memset(&a, 0, sizeof(a));
 	if (keys_load(&keys, &c, &err) == -1) {
 		doc_line(&d, DOC_FAIL, "keys", "%s; fix: keys may be PEM, "
