@@ -841,6 +841,7 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	bool sent = false;
 	int rc = -1;
 
+	*refused = false;
 	buf_init(&body, LIM_USEEPAY_REQUEST);
 	buf_init(&url, 2048);
 	httpc_resp_init(&rs, (size_t)c->http_max_response_bytes);
@@ -870,7 +871,6 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	sent = true;
 	if (httpc_send(a->httpc, &rq, &rs, err) == -1)
 		goto out;
-	*refused = false;
 	if (up_unsigned_refusal(&rs, reply)) {
 		*refused = true;
 		log_error("useepay", "refused_unsigned", "type=%s http=%ld "
@@ -897,8 +897,9 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 out:
 	if (sent)
 		metrics_provider(MP_USEEPAY, kvlist_get(fields,
-		    "transactionType"), rc == 0 ? MO_OK : err->code ==
-		    E_UNKNOWN ? MO_UNKNOWN : MO_ERROR, metrics_now_us() - us0);
+		    "transactionType"), rc == 0 && !*refused ? MO_OK :
+		    rc == -1 && err->code == E_UNKNOWN ? MO_UNKNOWN :
+		    MO_ERROR, metrics_now_us() - us0);
 	httpc_resp_cleanup(&rs);
 	buf_cleanup(&url);
 	buf_cleanup(&body);
