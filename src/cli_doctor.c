@@ -496,7 +496,8 @@ doc_mp_verify(struct doc *d, struct app *a, const char *dir)
 	if (!doc_mp_find(dir, name, sizeof(name))) {
 		doc_line(d, DOC_WARN, "mp verify", "no MP_verify_*.txt in %s; "
 		    "fix: download it from the Official Account console "
-		    "(设置与开发 → 公众号设置 → 功能设置 → 网页授权域名) into %s",
+		    "(设置与开发 → 公众号设置 → 功能设置 → 网页授权域名) "
+		    "into %s",
 		    dir, dir);
 		return;
 	}

@@ -82,7 +82,8 @@ refund_query_apply(struct app *app, const char *refund_no,
 			goto fail;
 		if (c.next_check_at != REFUND_GAVE_UP)
 			log_warn("refund", "gave_up", "refund=%s verdict=%s",
-			    c.refund_no, order_query_verdict_name(res->verdict));
+			    c.refund_no,
+			    order_query_verdict_name(res->verdict));
 		next = REFUND_GAVE_UP;
 		res->gave_up = true;
 	}

@@ -1417,7 +1417,8 @@ test_selftest_notification(void)
 		kvlist_init(&fields);
 		T_EQ_INT(useepay_notify_parse(&c, k, body.data, body.len,
 		    &fields, &txn, &err), 0);
-		T_EQ_STR(s_or_null(txn.transaction_type), USEEPAY_SELFTEST_TYPE);
+		T_EQ_STR(s_or_null(txn.transaction_type),
+		    USEEPAY_SELFTEST_TYPE);
 		T_EQ_STR(s_or_null(txn.transaction_id), "DOCTOR0011");
 		useepay_txn_cleanup(&txn);
 		kvlist_cleanup(&fields);
@@ -1431,8 +1432,8 @@ test_selftest_notification(void)
 
 			other.md5_key = "SOMEONE-ELSE";
 			other.merchant_priv = provider_priv;
-			T_EQ_INT(useepay_selftest_build(&c, &other, "DOCTOR0012",
-			    &l, &err), 0);
+			T_EQ_INT(useepay_selftest_build(&c, &other,
+			    "DOCTOR0012", &l, &err), 0);
 		}
 		T_EQ_INT(form_encode(&body, &l), 0);
 		kvlist_init(&fields);
