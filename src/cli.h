@@ -26,5 +26,6 @@ int cli_product(int argc, char **argv);	/* cli_product.c */
 /* cli_backup.c */
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
+int cli_doctor(int argc, char **argv);	/* cli_doctor.c */
 
 #endif

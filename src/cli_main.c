@@ -37,6 +37,8 @@ static const struct {
 	    "--public-key PEM) < body"},
 	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
 	    "call, JSON out"},
+	{"doctor", cli_doctor, "-c FILE [--mp-verify-dir DIR]   go-live "
+	    "checks, PASS/WARN/FAIL"},
 };
 
 static int

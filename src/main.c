@@ -564,6 +564,9 @@ main(int argc, char **argv)
 	if (load_config(&sup.cfg, &sup.keys) == -1)
 		return 1;
 	if (test_only) {
+		if (sup.keys->warn[0] != '\0')
+			fprintf(stderr, "h5payd: warning: %s\n",
+			    sup.keys->warn);
 		printf("h5payd: configuration %s is valid\n", sup.cfg_path);
 		return 0;
 	}

@@ -44,6 +44,7 @@
 #include "store.h"
 #include "sign.h"
 #include "store_notify.h"
+#include "store_order.h"
 
 const char *
 notify_outcome_name(enum notify_outcome o)
@@ -79,6 +80,16 @@ notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
 		in.refund_no = t->transaction_id;
 		order_no = t->original_transaction_id;
 	} else {
+		/* issue 10: another type (sale, authorizationVoid, a
+		 * chargeback notice...) is kept verified and answered 200;
+		 * shown with the order it names, if it names one */
+		struct order o;
+
+		order_no = t->original_transaction_id ?
+		    t->original_transaction_id : t->transaction_id;
+		if (order_no != NULL && store_order_get(st, order_no, &o,
+		    &e2) == 0)
+			oo->order_id = o.id;
 		*res = NOTIFY_IGNORED;
 		return 0;
 	}

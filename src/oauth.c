@@ -272,6 +272,7 @@ exchange_once(struct app *app, const char *code, struct oauth_user *u,
 		goto out;
 	}
 	rq.url = url.data;
+	rq.timeout_ms = (long)c->wechat_oauth_timeout_ms;
 	u->attempts++;
 	us0 = metrics_now_us();
 	if (httpc_send(app->httpc, &rq, &rs, err) == -1) {

@@ -21,6 +21,7 @@
  *     diagnostics and are only capped, so an odd code never turns a known
  *     answer into an unknown one.
  */
+#include <arpa/inet.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -50,11 +51,13 @@
 #define UP_MAX_AMOUNT INT64_C(999999999999)	/* 12 digits */
 #define UP_MAX_NOTIFY_URL 512
 #define UP_MAX_ECHO 256
+#define UP_MAX_RESERVED 256
+#define UP_MAX_TERMINAL_TYPE 16
 #define UP_MAX_SUBJECT 128
 #define UP_MAX_OPENID 128
 #define UP_MAX_REFERENCE 32
 #define UP_MAX_RESULT_CODE 32
-#define UP_MAX_TXN_TYPE 16
+#define UP_MAX_TXN_TYPE 64		/* §2: documented up to 64 */
 #define UP_MAX_ERROR_CODE 16		/* spec: 4; a longer one is kept */
 #define UP_MAX_ERROR_MSG 256		/* longer: truncated */
 #define UP_MAX_SIGN 1024
@@ -302,12 +305,22 @@ up_json_text(const char *const *kv, size_t npairs)
 	return s;
 }
 
+/* An IPv4 or IPv6 address in text form (userInfo.ip). */
+static bool
+up_ip_ok(const char *s)
+{
+	unsigned char a[sizeof(struct in6_addr)];
+
+	return s != NULL && s[0] != '\0' && strlen(s) < INET6_ADDRSTRLEN &&
+	    (inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1);
+}
+
 int
 useepay_pay_build(const struct cfg *c, const struct keys *k,
     const struct useepay_pay_req *rq, struct kvlist *l, struct err *err)
 {
-	const char *payer[6], *order[2];
-	char *payer_json = NULL, *order_json = NULL;
+	const char *payer[6], *order[2], *user[2];
+	char *payer_json = NULL, *order_json = NULL, *user_json = NULL;
 	size_t n;
 	int rc = -1;
 
@@ -358,6 +371,14 @@ useepay_pay_build(const struct cfg *c, const struct keys *k,
 	order[1] = rq->subject;
 	payer_json = up_json_text(payer, 3);
 	order_json = up_json_text(order, 1);
+	/* issue 10: userInfo.ip, the buyer's address as nginx saw it, when
+	 * it is one (a risk-control field UseePay lists; [unknown] whether
+	 * JSAPI requires it, so it can be turned off) */
+	if (c->useepay_send_user_info && up_ip_ok(rq->buyer_ip)) {
+		user[0] = "ip";
+		user[1] = rq->buyer_ip;
+		user_json = up_json_text(user, 1);
+	}
 
 	if (up_add_common(c, l, "pay", err) == -1)
 		goto out;
@@ -371,10 +392,18 @@ useepay_pay_build(const struct cfg *c, const struct keys *k,
 		goto out;
 	kvlist_adds(l, "payerInfo", payer_json);
 	kvlist_adds(l, "orderInfo", order_json);
+	if (user_json != NULL)
+		kvlist_adds(l, "userInfo", user_json);
+	if (up_add_optional(l, "terminalType", c->useepay_terminal_type,
+	    UP_MAX_TERMINAL_TYPE, err) == -1 ||
+	    up_add_optional(l, "reserved", rq->reserved, UP_MAX_RESERVED,
+	    err) == -1)
+		goto out;
 	rc = up_sign_append(c, k, l, err);
 out:
 	free(payer_json);
 	free(order_json);
+	free(user_json);
 	return rc;
 }
 
@@ -411,7 +440,9 @@ useepay_refund_build(const struct cfg *c, const struct keys *k,
 	up_add_i64(l, "amount", rq->amount);
 	kvlist_adds(l, "currency", rq->currency);
 	kvlist_adds(l, "notifyUrl", c->useepay_notify_url);
-	if (up_add_optional(l, "echoParam", rq->echo, UP_MAX_ECHO, err) == -1)
+	if (up_add_optional(l, "echoParam", rq->echo, UP_MAX_ECHO, err) == -1 ||
+	    up_add_optional(l, "reserved", rq->reserved, UP_MAX_RESERVED,
+	    err) == -1)
 		return -1;
 	return up_sign_append(c, k, l, err);
 }
@@ -420,115 +451,144 @@ useepay_refund_build(const struct cfg *c, const struct keys *k,
  * decoding answers
  */
 
-/*
- * Parse p[0..n) as one JSON object into out (§2). strict: every value must
- * be a string (the outer answer). Otherwise (JSON text inside a field,
- * whose value types UseePay does not pin down) an integer is taken as its
- * decimal text and null as absent. Anything else is E_UPSTREAM.
- */
-static int
-up_json_fields(const char *p, size_t n, bool strict, const char *what,
-    struct kvlist *out, struct err *err)
+/* Fields that hold an identifier, code, amount or currency (§2, §4, §5):
+ * never '&' or '=' (useepay_fold_check). */
+static const char *const up_token_fields[] = {
+	"merchantNo", "transactionId", "originalTransactionId", "reference",
+	"transactionType", "amount", "currency", "resultCode", "errorCode",
+	"signType", "version",
+};
+
+static bool
+up_is_token_field(const struct kv *e)
 {
-	struct json_tokener *tok = NULL;
-	struct json_object *o = NULL;
-	struct json_object_iterator it, end;
-	size_t i, used;
-	int rc = -1;
+	size_t i;
 
-	if (n == 0 || n > INT_MAX) {
-		err_set(err, E_UPSTREAM, "useepay: %s is empty or too long",
-		    what);
-		goto out;
-	}
-	if ((tok = json_tokener_new_ex(2)) == NULL)
-		abort();
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, p, (int)n);
-	if (o == NULL || json_tokener_get_error(tok) != json_tokener_success) {
-		err_set(err, E_UPSTREAM, "useepay: %s is not valid JSON", what);
-		goto out;
-	}
-	for (used = json_tokener_get_parse_end(tok); used < n; used++)
-		if (p[used] != ' ' && p[used] != '\t' && p[used] != '\r' &&
-		    p[used] != '\n') {
-			err_set(err, E_UPSTREAM, "useepay: %s has bytes after "
-			    "the JSON value", what);
-			goto out;
-		}
-	if (!json_object_is_type(o, json_type_object)) {
-		err_set(err, E_UPSTREAM, "useepay: %s is not a JSON object",
-		    what);
-		goto out;
-	}
-	if ((size_t)json_object_object_length(o) > LIM_FORM_FIELDS) {
-		err_set(err, E_UPSTREAM, "useepay: %s has too many fields",
-		    what);
-		goto out;
-	}
-	it = json_object_iter_begin(o);
-	end = json_object_iter_end(o);
-	for (i = 0; !json_object_iter_equal(&it, &end);
-	    json_object_iter_next(&it), i++) {
-		const char *key = json_object_iter_peek_name(&it);
-		struct json_object *v = json_object_iter_peek_value(&it);
-		char num[32];
-		const char *s;
-		size_t len;
-
-		if (key == NULL || key[0] == '\0') {
-			err_set(err, E_UPSTREAM, "useepay: %s has an empty key",
-			    what);
-			goto out;
-		}
-		if (json_object_is_type(v, json_type_string)) {
-			s = json_object_get_string(v);
-			len = (size_t)json_object_get_string_len(v);
-			if (memchr(s, '\0', len) != NULL) {
-				err_set(err, E_UPSTREAM, "useepay: %s.%s holds "
-				    "a NUL", what, key);
-				goto out;
-			}
-		} else if (!strict && v == NULL) {
-			continue;
-		} else if (!strict && json_object_is_type(v, json_type_int)) {
-			len = (size_t)snprintf(num, sizeof(num), "%" PRId64,
-			    json_object_get_int64(v));
-			s = num;
-		} else {
-			err_set(err, E_UPSTREAM, "useepay: %s.%s is not a "
-			    "string", what, key);
-			goto out;
-		}
-		kvlist_add(out, key, strlen(key), s, len);
-	}
-	rc = 0;
-out:
-	json_object_put(o);
-	if (tok != NULL)
-		json_tokener_free(tok);
-	return rc;
+	for (i = 0; i < sizeof(up_token_fields) / sizeof(up_token_fields[0]);
+	    i++)
+		if (strcmp(e->key, up_token_fields[i]) == 0)
+			return true;
+	return false;
 }
 
-/* Verify l's signature with the configured type (§3). `sig` when it does
- * not verify (E_UPSTREAM_SIG for an answer, E_SIG for a notification: the
- * directions map to different HTTP statuses); any other failure is
- * reported as `bad` (E_UPSTREAM for an answer, E_INPUT for a
- * notification). */
+/* The other fields the spec defines for answers and notifications. */
+static const char *const up_text_fields[] = {
+	"errorMsg", "echoParam", "reserved", "transactionInfo",
+	"redirectParam",
+};
+
+static bool
+up_is_spec_field(const char *k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(up_token_fields) / sizeof(up_token_fields[0]);
+	    i++)
+		if (strlen(up_token_fields[i]) == n &&
+		    memcmp(up_token_fields[i], k, n) == 0)
+			return true;
+	for (i = 0; i < sizeof(up_text_fields) / sizeof(up_text_fields[0]);
+	    i++)
+		if (strlen(up_text_fields[i]) == n &&
+		    memcmp(up_text_fields[i], k, n) == 0)
+			return true;
+	return n == 4 && memcmp(k, "sign", 4) == 0;
+}
+
+/* True if v[0..n) holds "&NAME=" with NAME a field of the spec: what a
+ * fold that swallowed one of the fields we read looks like. */
+static bool
+up_has_folded_field(const char *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (v[i] != '&')
+			continue;
+		for (j = i + 1; j < n && v[j] != '=' && v[j] != '&'; j++)
+			;
+		if (j < n && v[j] == '=' && up_is_spec_field(v + i + 1,
+		    j - i - 1))
+			return true;
+	}
+	return false;
+}
+
+int
+useepay_fold_check(const struct kvlist *l, bool notify, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const struct kv *e = &l->v[i];
+
+		if (strcmp(e->key, "sign") == 0)
+			continue;	/* not in the signed string */
+		if (up_is_token_field(e)) {
+			if (memchr(e->val, '&', e->vlen) != NULL ||
+			    memchr(e->val, '=', e->vlen) != NULL)
+				return err_set(err, E_SIG, "useepay: %s holds "
+				    "'&' or '=' (a folded field)", e->key);
+		} else if (notify && up_has_folded_field(e->val, e->vlen))
+			return err_set(err, E_SIG, "useepay: %.64s holds "
+			    "\"&<field>=\" (a folded field)", e->key);
+	}
+	return 0;
+}
+
+/* True when we hold a key to verify messages of signType st. */
+static bool
+up_can_verify(const struct keys *k, const char *st)
+{
+	if (st == NULL)
+		return false;
+	if (strcmp(st, "MD5") == 0)
+		return k->md5_key != NULL || k->md5_key_next != NULL;
+	if (strcmp(st, "RSA") == 0)
+		return k->provider_pub != NULL || k->provider_pub_next != NULL;
+	return false;
+}
+
+/*
+ * Verify l's signature (§3) with the keys for its own signType: the
+ * configured type's key, its _next (rotation), and the other type's key
+ * only while one is configured (a switch MD5 <-> RSA; keys.h). `sig` when
+ * it does not verify with any (E_UPSTREAM_SIG for an answer, E_SIG for a
+ * notification: the directions map to different HTTP statuses); any other
+ * failure is reported as `bad` (E_UPSTREAM for an answer, E_INPUT for a
+ * notification).
+ */
 static int
 up_verify(const struct cfg *c, const struct keys *k, const struct kvlist *l,
     enum err_code sig, enum err_code bad, struct err *err)
 {
-	int rc;
+	const char *st = kvlist_get(l, "signType");
+	struct err e2;
+	int rc = -1;
 
 	if (k == NULL || k->sign_type != c->useepay_sign_type)
 		return err_set(err, E_INTERNAL, "useepay: keys do not match "
 		    "the configured sign type");
-	if (c->useepay_sign_type == SIGN_MD5)
-		rc = sign_verify_md5(l, k->md5_key, err);
-	else
-		rc = sign_verify_rsa(l, k->provider_pub, err);
+	if (st == NULL || kvlist_count(l, "signType") != 1)
+		return err_set(err, sig, "useepay: no single signType");
+	if (!up_can_verify(k, st))
+		return err_set(err, sig, "useepay: signType %.8s is not "
+		    "accepted (no key for it)", st);
+	if (strcmp(st, "MD5") == 0) {
+		if (k->md5_key != NULL)
+			rc = sign_verify_md5(l, k->md5_key, err);
+		if (rc == -1 && k->md5_key_next != NULL && (k->md5_key ==
+		    NULL || err->code == E_SIG))
+			rc = sign_verify_md5(l, k->md5_key_next,
+			    k->md5_key ? &e2 : err);
+	} else {
+		if (k->provider_pub != NULL)
+			rc = sign_verify_rsa(l, k->provider_pub, err);
+		if (rc == -1 && k->provider_pub_next != NULL &&
+		    (k->provider_pub == NULL || err->code == E_SIG))
+			rc = sign_verify_rsa(l, k->provider_pub_next,
+			    k->provider_pub ? &e2 : err);
+	}
 	if (rc == -1 && err->code == E_SIG)
 		err->code = sig;
 	else if (rc == -1 && err->code != E_INTERNAL)
@@ -544,9 +604,14 @@ useepay_response_decode(const struct cfg *c, const struct keys *k,
 
 	if (err == NULL)
 		err = &tmp;
-	if (up_json_fields(body, len, true, "answer", out, err) == -1)
+	if (useepay_json_fields(body, len, "answer", out, err) == -1 ||
+	    up_verify(c, k, out, E_UPSTREAM_SIG, E_UPSTREAM, err) == -1)
 		return -1;
-	return up_verify(c, k, out, E_UPSTREAM_SIG, E_UPSTREAM, err);
+	if (useepay_fold_check(out, false, err) == -1) {
+		err->code = E_UPSTREAM_SIG;	/* an answer: not inbound */
+		return -1;
+	}
+	return 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -698,13 +763,74 @@ up_txn_fill(const struct kvlist *l, enum err_code bad, struct useepay_txn *t,
  * the calls
  */
 
+/* Each call its own total timeout (issue 10, docs/going-live.md). */
+static int64_t
+up_call_timeout(const struct cfg *c, const char *type)
+{
+	if (type != NULL && strcmp(type, "pay") == 0)
+		return c->useepay_pay_timeout_ms;
+	if (type != NULL && strcmp(type, "refund") == 0)
+		return c->useepay_refund_timeout_ms;
+	return c->useepay_query_timeout_ms;
+}
+
+/*
+ * Issue 10 item 3: UseePay refuses a wrong merchant number or key with an
+ * unsigned answer [inferred from its error pages; no signature can be made
+ * without knowing who we are], and a gateway in front of it answers an IP
+ * that is not allow-listed with 401/403. Both say the request was refused
+ * before anything was created: a merchant configuration error, not an
+ * unknown outcome. True for HTTP 401/403, or for an answer (HTTP 200/400)
+ * that is a JSON object without a sign whose errorCode is not 0000 and
+ * whose resultCode (if any) is "failed"; then *reply gets errorCode and
+ * errorMsg only (unverified: diagnostics, never a transaction's outcome).
+ * HTTP 5xx and everything else stay unknown.
+ */
+static bool
+up_unsigned_refusal(const struct httpc_resp *rs, struct kvlist *reply)
+{
+	struct kvlist raw;
+	struct err e;
+	const char *ec = NULL, *em = NULL, *sig, *res;
+	char code[24];
+	bool yes = false;
+
+	kvlist_init(&raw);
+	if ((rs->status == 200 || rs->status == 400 || rs->status == 401 ||
+	    rs->status == 403) && useepay_json_fields(rs->body.data ?
+	    rs->body.data : "", rs->body.len, "answer", &raw, &e) == 0) {
+		sig = kvlist_get(&raw, "sign");
+		res = kvlist_get(&raw, "resultCode");
+		ec = kvlist_get(&raw, "errorCode");
+		em = kvlist_get(&raw, "errorMsg");
+		yes = (sig == NULL || sig[0] == '\0') && ec != NULL &&
+		    ec[0] != '\0' && strcmp(ec, UP_SUCCESS) != 0 &&
+		    (res == NULL || strcmp(res, "failed") == 0);
+	}
+	if (!yes && (rs->status == 401 || rs->status == 403))
+		yes = true;
+	if (yes) {
+		if (ec == NULL || ec[0] == '\0') {
+			snprintf(code, sizeof(code), "HTTP%ld", rs->status);
+			ec = code;
+		}
+		kvlist_adds(reply, "errorCode", ec);
+		if (em != NULL && em[0] != '\0')
+			kvlist_adds(reply, "errorMsg", em);
+	}
+	kvlist_cleanup(&raw);
+	return yes;
+}
+
 /*
  * POST the signed fields to {base}/api (§2) and decode + verify the
- * answer into *reply. Errors per useepay.h.
+ * answer into *reply. Errors per useepay.h; an unsigned refusal
+ * (up_unsigned_refusal) is 0 with *refused set and only errorCode and
+ * errorMsg in *reply.
  */
 static int
 up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
-    struct err *err)
+    bool *refused, struct err *err)
 {
 	const struct cfg *c = a->cfg;
 	struct httpc_req rq;
@@ -715,6 +841,7 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	bool sent = false;
 	int rc = -1;
 
+	*refused = false;
 	buf_init(&body, LIM_USEEPAY_REQUEST);
 	buf_init(&url, 2048);
 	httpc_resp_init(&rs, (size_t)c->http_max_response_bytes);
@@ -738,10 +865,23 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 	rq.content_type = "application/x-www-form-urlencoded";
 	rq.body = buf_str(&body);
 	rq.body_len = body.len;
+	rq.timeout_ms = (long)up_call_timeout(c, kvlist_get(fields,
+	    "transactionType"));
 	us0 = metrics_now_us();
 	sent = true;
 	if (httpc_send(a->httpc, &rq, &rs, err) == -1)
 		goto out;
+	if (up_unsigned_refusal(&rs, reply)) {
+		*refused = true;
+		log_error("useepay", "refused_unsigned", "type=%s http=%ld "
+		    "code=%.16s msg=\"%.128s\" hint=\"merchant configuration: "
+		    "merchant number, key or IP allow-list (h5pay doctor)\"",
+		    kvlist_get(fields, "transactionType"), rs.status,
+		    kvlist_get(reply, "errorCode"), kvlist_get(reply,
+		    "errorMsg") ? kvlist_get(reply, "errorMsg") : "");
+		rc = 0;
+		goto out;
+	}
 	if (rs.status != 200) {
 		err_set(err, E_UPSTREAM, "useepay: HTTP %ld", rs.status);
 		goto out;
@@ -757,8 +897,9 @@ up_call(struct app *a, const struct kvlist *fields, struct kvlist *reply,
 out:
 	if (sent)
 		metrics_provider(MP_USEEPAY, kvlist_get(fields,
-		    "transactionType"), rc == 0 ? MO_OK : err->code ==
-		    E_UNKNOWN ? MO_UNKNOWN : MO_ERROR, metrics_now_us() - us0);
+		    "transactionType"), rc == 0 && !*refused ? MO_OK :
+		    rc == -1 && err->code == E_UNKNOWN ? MO_UNKNOWN :
+		    MO_ERROR, metrics_now_us() - us0);
 	httpc_resp_cleanup(&rs);
 	buf_cleanup(&url);
 	buf_cleanup(&body);
@@ -772,8 +913,8 @@ up_jsapi_parse(const char *text, struct useepay_jsapi *js, struct err *err)
 	int rc = -1;
 
 	kvlist_init(&r);
-	if (up_json_fields(text, strlen(text), false, "redirectParam", &r,
-	    err) == -1)
+	if (useepay_json_fields(text, strlen(text), "redirectParam",
+	    &r, err) == -1)
 		goto out;
 	if (up_take(&r, "appId", UP_ID, UP_MAX_JS_APPID, E_UPSTREAM,
 	    &js->app_id, err) == -1 ||
@@ -828,6 +969,7 @@ useepay_pay(struct app *a, const struct useepay_pay_req *rq,
 	const char *rp;
 	struct err tmp;
 	char amount[32];
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -836,8 +978,16 @@ useepay_pay(struct app *a, const struct useepay_pay_req *rq,
 	kvlist_init(&fields);
 	kvlist_init(&reply);
 	if (useepay_pay_build(a->cfg, a->keys, rq, &fields, err) == -1 ||
-	    up_call(a, &fields, &reply, err) == -1)
+	    up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		rc = 0;
+		goto out;
+	}
 	/* §4: verified; now about our order? */
 	snprintf(amount, sizeof(amount), "%" PRId64, rq->amount);
 	if (up_expect(&reply, "transactionId", rq->order_no, E_UPSTREAM,
@@ -886,6 +1036,7 @@ useepay_query(struct app *a, const char *order_no,
 	struct kvlist fields, reply, info;
 	const char *ti;
 	struct err tmp;
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -896,8 +1047,16 @@ useepay_query(struct app *a, const char *order_no,
 	kvlist_init(&reply);
 	kvlist_init(&info);
 	if (useepay_query_build(a->cfg, a->keys, order_no, &fields, err) ==
-	    -1 || up_call(a, &fields, &reply, err) == -1)
+	    -1 || up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		rc = 0;
+		goto out;
+	}
 	if (up_expect(&reply, "merchantNo", a->cfg->useepay_merchant_no,
 	    E_UPSTREAM, err) == -1 ||
 	    up_take_result(&reply, NULL, &res->error_code, &res->error_msg,
@@ -913,7 +1072,7 @@ useepay_query(struct app *a, const char *order_no,
 	res->outcome = UP_OK;
 	ti = kvlist_get(&reply, "transactionInfo");
 	if (ti != NULL && ti[0] != '\0') {
-		if (up_json_fields(ti, strlen(ti), false, "transactionInfo",
+		if (useepay_json_fields(ti, strlen(ti), "transactionInfo",
 		    &info, err) == -1 ||
 		    up_txn_fill(&info, E_UPSTREAM, &res->txn, err) == -1)
 			goto out;
@@ -953,6 +1112,7 @@ useepay_refund(struct app *a, const struct useepay_refund_req *rq,
 	struct kvlist fields, reply;
 	struct err tmp;
 	char amount[32];
+	bool refused = false;
 	int rc = -1;
 
 	if (err == NULL)
@@ -961,8 +1121,17 @@ useepay_refund(struct app *a, const struct useepay_refund_req *rq,
 	kvlist_init(&fields);
 	kvlist_init(&reply);
 	if (useepay_refund_build(a->cfg, a->keys, rq, &fields, err) == -1 ||
-	    up_call(a, &fields, &reply, err) == -1)
+	    up_call(a, &fields, &reply, &refused, err) == -1)
 		goto out;
+	if (refused) {
+		if (up_take_result(&reply, NULL, &res->error_code,
+		    &res->error_msg, NULL, err) == -1)
+			goto out;
+		res->outcome = UP_REFUSED;
+		res->status = UPS_FAILED;
+		rc = 0;
+		goto out;
+	}
 	snprintf(amount, sizeof(amount), "%" PRId64, rq->amount);
 	if (up_expect(&reply, "transactionId", rq->refund_no, E_UPSTREAM,
 	    err) == -1 ||
@@ -992,12 +1161,44 @@ out:
  * notifications (§5)
  */
 
+/* The self-test's signature: the configured type, our own key. */
+static int
+up_selftest_verify(const struct cfg *c, const struct keys *k,
+    const struct kvlist *l, struct err *err)
+{
+	int rc;
+
+	if (k == NULL || k->sign_type != c->useepay_sign_type)
+		return err_set(err, E_INTERNAL, "useepay: keys do not match "
+		    "the configured sign type");
+	if (c->useepay_sign_type == SIGN_MD5)
+		rc = k->md5_key ? sign_verify_md5(l, k->md5_key, err) :
+		    err_set(err, E_SIG, "useepay: no MD5 key");
+	else
+		rc = sign_verify_rsa(l, k->merchant_priv, err);
+	if (rc == -1 && err->code != E_SIG && err->code != E_INTERNAL)
+		err->code = E_INPUT;
+	return rc;
+}
+
+int
+useepay_selftest_build(const struct cfg *c, const struct keys *k,
+    const char *id, struct kvlist *l, struct err *err)
+{
+	if (up_check_id("transactionId", id, err) == -1 ||
+	    up_add_common(c, l, USEEPAY_SELFTEST_TYPE, err) == -1)
+		return -1;
+	kvlist_adds(l, "transactionId", id);
+	kvlist_adds(l, "errorMsg", "h5pay doctor self-test; changes no order");
+	return up_sign_append(c, k, l, err);
+}
+
 int
 useepay_notify_parse(const struct cfg *c, const struct keys *k,
     const char *body, size_t len, struct kvlist *fields,
     struct useepay_txn *txn, struct err *err)
 {
-	const char *st, *mno;
+	const char *st, *mno, *tt;
 	struct err tmp;
 
 	if (err == NULL)
@@ -1009,13 +1210,26 @@ useepay_notify_parse(const struct cfg *c, const struct keys *k,
 		    len);
 	if (form_decode(body, len, fields, err) == -1)
 		return -1;
-	/* our sign type only: a downgrade to another type is refused */
+	/* h5pay doctor's self-test: signed with OUR key (we do not hold
+	 * UseePay's private key); an unknown type, so it changes no order */
+	tt = kvlist_get(fields, "transactionType");
+	if (tt != NULL && strcmp(tt, USEEPAY_SELFTEST_TYPE) == 0 &&
+	    kvlist_count(fields, "transactionType") == 1) {
+		if (up_selftest_verify(c, k, fields, err) == -1)
+			return -1;
+		goto verified;
+	}
+	/* a sign type we hold a key for: the configured one (another type
+	 * only during a configured switch, keys.h) */
 	st = kvlist_get(fields, "signType");
 	if (st == NULL || kvlist_count(fields, "signType") != 1 ||
-	    strcmp(st, up_sign_type_name(c->useepay_sign_type)) != 0)
+	    k == NULL || !up_can_verify(k, st))
 		return err_set(err, E_SIG, "useepay: notify signType is not "
 		    "%s", up_sign_type_name(c->useepay_sign_type));
 	if (up_verify(c, k, fields, E_SIG, E_INPUT, err) == -1)
+		return -1;
+verified:
+	if (useepay_fold_check(fields, true, err) == -1)
 		return -1;
 	mno = kvlist_get(fields, "merchantNo");
 	if (mno == NULL || strcmp(mno, c->useepay_merchant_no) != 0)

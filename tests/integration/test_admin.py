@@ -92,7 +92,9 @@ class Admin:
 
 class AdminTest(harness.StackTest):
     # a short provider timeout: the "lost answer" test hangs the simulator
-    stack_kwargs = {"config": {"http_timeout_ms": "2000"}}
+    stack_kwargs = {"config": {"http_timeout_ms": "2000",
+                               "useepay_refund_timeout_ms": "2000",
+                               "useepay_query_timeout_ms": "2000"}}
 
     @classmethod
     def setUpClass(cls):
