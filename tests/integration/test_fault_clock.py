@@ -15,6 +15,7 @@ import hashlib
 import os
 import sys
 import time
+import unittest
 
 import faultlib
 import harness
@@ -23,6 +24,15 @@ LIBFAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
 NOW = int(time.time())
 
 
+# libfaketime interposes clock_gettime() with its own lazy initialisation,
+# which recurses into AddressSanitizer's interceptors while the sanitizer
+# runtime starts: h5payd never comes up ("Unexpected recursive calls to
+# clock_gettime() without proper initialization", then a hang). The clock
+# handling under test is the same code in both trees; it runs in the
+# normal tree.
+@unittest.skipIf(os.environ.get("H5PAY_SANITIZE", "0").upper() in
+                 ("1", "ON", "TRUE"), "libfaketime cannot preload into an "
+                 "ASan binary (see the comment above)")
 class ClockJumpTest(harness.StackTest):
     @classmethod
     def setUpClass(cls):
