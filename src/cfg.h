@@ -69,6 +69,12 @@ struct cfg {
 	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
 	int64_t status_query_interval_sec;
 	int64_t pay_max_open_orders_per_buyer;
+
+	/* events to the merchant (docs/integration.md) */
+	char *events_endpoint_url;	/* NULL: rows kept, nothing sent */
+	char *events_secret_file;	/* secret: the HMAC key */
+	int64_t events_retry_base_sec;	/* first back-off step */
+	int64_t events_poll_ms;		/* delivery worker's idle wait */
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

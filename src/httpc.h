@@ -25,6 +25,8 @@ struct httpc_req {
 	const char *content_type;	/* POST only */
 	const char *body;
 	size_t body_len;
+	/* extra "Name: value" header lines, NULL-terminated; NULL = none */
+	const char *const *headers;
 };
 
 struct httpc_resp {
