@@ -33,6 +33,8 @@ static const struct {
 	    "--public-key PEM) < body"},
 	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
 	    "call, JSON out"},
+	{"events", cli_events, "list|resend|test -c FILE ...  merchant events "
+	    "(docs/integration.md)"},
 };
 
 static int

@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "outbox.h"
+#include "store.h"
 #include "store_outbox.h"
 #include "util.h"
 
@@ -152,4 +153,48 @@ outbox_test(struct store *st, int64_t now, char event_id[29],
 
 	json_object_object_add(d, "test", json_object_new_boolean(1));
 	return outbox_write(st, now, "test", 0, 0, d, event_id, err);
+}
+
+bool
+outbox_event_id_valid(const char *id)
+{
+	size_t i;
+
+	if (id == NULL || strlen(id) != 28 || strncmp(id, "evt_", 4) != 0)
+		return false;
+	for (i = 4; i < 28; i++)
+		if (!((id[i] >= '0' && id[i] <= '9') ||
+		    (id[i] >= 'a' && id[i] <= 'f')))
+			return false;
+	return true;
+}
+
+int
+outbox_resend(struct store *st, int64_t now, const char *event_id,
+    struct err *err)
+{
+	if (!outbox_event_id_valid(event_id))
+		return err_set(err, E_INPUT, "not an event id");
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (store_outbox_resend(st, event_id, now, err) == -1 ||
+	    store_commit(st, err) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+outbox_test_commit(struct store *st, int64_t now, char event_id[29],
+    struct err *err)
+{
+	if (store_begin(st, err) == -1)
+		return -1;
+	if (outbox_test(st, now, event_id, err) == -1 ||
+	    store_commit(st, err) == -1) {
+		store_rollback(st);
+		return -1;
+	}
+	return 0;
 }

@@ -15,6 +15,7 @@
 #ifndef H5PAY_OUTBOX_H
 #define H5PAY_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,21 @@ int outbox_anomaly(struct store *, int64_t now, const struct order *o,
 /* A "test" event (the admin's button, `h5pay events test`): data
  * {"test":true}. event_id gets its id. */
 int outbox_test(struct store *, int64_t now, char event_id[29],
+    struct err *);
+
+/* A valid event id: "evt_" + 24 lowercase hex digits. */
+bool outbox_event_id_valid(const char *);
+
+/*
+ * Make event_id due now again (delivered or failed ones too), in its own
+ * write transaction: the admin's and the CLI's resend. -1 with E_INPUT for
+ * a malformed id, E_NOTFOUND for an unknown one, E_STORE.
+ */
+int outbox_resend(struct store *, int64_t now, const char *event_id,
+    struct err *);
+
+/* outbox_test() in its own write transaction. */
+int outbox_test_commit(struct store *, int64_t now, char event_id[29],
     struct err *);
 
 #endif

@@ -96,8 +96,8 @@ store_outbox_release_dead(struct store *s, int (*alive)(int64_t pid),
 
 	*released = 0;
 	st = store_stmt(s, "SELECT DISTINCT lease_owner FROM outbox WHERE "
-	    "state = 'sending' AND lease_until > ?1 AND lease_owner IS NOT "
-	    "NULL LIMIT 64", err);
+	    "state IN ('pending', 'sending') AND lease_until > ?1 AND "
+	    "lease_owner IS NOT NULL LIMIT 64", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
@@ -107,7 +107,8 @@ store_outbox_release_dead(struct store *s, int (*alive)(int64_t pid),
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return store_fail(s, err, "outbox owners");
 	st = store_stmt(s, "UPDATE outbox SET lease_until = 0, next_at = "
-	    "min(next_at, ?2) WHERE state = 'sending' AND lease_owner = ?1",
+	    "min(next_at, ?2), lease_owner = NULL WHERE state IN ('pending', "
+	    "'sending') AND lease_owner = ?1 AND lease_until > 0",
 	    err);
 	if (st == NULL)
 		return -1;
@@ -175,8 +176,9 @@ store_outbox_resend(struct store *s, const char *event_id, int64_t now,
 {
 	sqlite3_stmt *st;
 
-	st = store_stmt(s, "UPDATE outbox SET next_at = ?2, "
-	    "state = CASE WHEN state = 'sending' THEN state ELSE 'pending' END "
+	/* a row in flight keeps its lease: the sender's finish sees it is
+	 * no longer 'sending', keeps it pending and drops the lease */
+	st = store_stmt(s, "UPDATE outbox SET next_at = ?2, state = 'pending' "
 	    "WHERE event_id = ?1", err);
 	if (st == NULL)
 		return -1;

@@ -50,7 +50,7 @@ int store_outbox_claim(struct store *, int64_t now, int64_t lease_until,
 
 /*
  * Drop the leases of workers that are gone: alive(pid) says whether a
- * lease owner still runs; every 'sending' row of a dead owner becomes due
+ * lease owner still runs; every leased row of a dead owner becomes due
  * now. *released counts them.
  */
 int store_outbox_release_dead(struct store *, int (*alive)(int64_t pid),
@@ -72,8 +72,9 @@ int store_outbox_finish(struct store *, int64_t id, const char *state,
 
 /*
  * Make event_id due now again, whatever its state (delivered and failed
- * rows too); a row being sent right now keeps its lease. E_NOTFOUND when
- * there is no such event.
+ * rows too): 'pending', next_at = now. A row being sent right now keeps
+ * its lease, so it is sent again once that attempt finished (never twice
+ * at once). E_NOTFOUND when there is no such event.
  */
 int store_outbox_resend(struct store *, const char *event_id, int64_t now,
     struct err *);

@@ -416,6 +416,22 @@ test_claim(void)
 	T_EQ_INT(n, 1);
 	T_EQ_STR(c[0].event_id, id);
 	free(c[0].body);
+	/* a resend while in flight: not claimed twice at once, and not lost
+	 * when the attempt in flight finishes */
+	T_OK(store_begin(st, &err) == 0);
+	T_OK(store_outbox_resend(st, id, NOW + 19, &err) == 0);
+	T_OK(store_outbox_claim(st, NOW + 19, NOW + 100, 46, c, 4, &n, &err)
+	    == 0);
+	T_EQ_INT(n, 0);
+	T_OK(store_outbox_finish(st, q_int("SELECT id FROM outbox WHERE "
+	    "lease_until > 0"), "delivered", NOW + 19, 200, NOW + 19, &err) ==
+	    0);
+	T_OK(store_outbox_claim(st, NOW + 19, NOW + 100, 46, c, 4, &n, &err)
+	    == 0);
+	T_OK(store_commit(st, &err) == 0);
+	T_EQ_INT(n, 1);
+	T_EQ_STR(c[0].event_id, id);
+	free(c[0].body);
 }
 
 static void
