@@ -198,3 +198,24 @@ outbox_test_commit(struct store *st, int64_t now, char event_id[29],
 	}
 	return 0;
 }
+
+int
+outbox_list(struct store *st, const char *state, int64_t limit,
+    struct json_object **out, struct err *err)
+{
+	static const char *const states[] = {"pending", "sending",
+	    "delivered", "failed"};
+	size_t i;
+
+	*out = NULL;
+	if (state != NULL) {
+		for (i = 0; i < 4 && strcmp(state, states[i]) != 0; i++)
+			;
+		if (i == 4)
+			return err_set(err, E_INPUT, "state: pending, sending, "
+			    "delivered or failed");
+	}
+	if (limit < 1 || limit > 500)
+		return err_set(err, E_INPUT, "limit: 1..500");
+	return store_outbox_list(st, state, (int)limit, out, err);
+}

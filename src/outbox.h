@@ -65,6 +65,15 @@ bool outbox_event_id_valid(const char *);
 int outbox_resend(struct store *, int64_t now, const char *event_id,
     struct err *);
 
+/*
+ * The delivery log (store_outbox_list): state NULL or one of pending,
+ * sending, delivered, failed (else E_INPUT); limit 1..500. *out is the
+ * caller's.
+ */
+struct json_object;
+int outbox_list(struct store *, const char *state, int64_t limit,
+    struct json_object **out, struct err *);
+
 /* outbox_test() in its own write transaction. */
 int outbox_test_commit(struct store *, int64_t now, char event_id[29],
     struct err *);

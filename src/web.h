@@ -25,6 +25,11 @@ int web_admin_order_post(struct app *, struct req *, struct resp *,
     struct err *);
 int web_admin_stats(struct app *, struct req *, struct resp *, struct err *);
 int web_admin_audit(struct app *, struct req *, struct resp *, struct err *);
+/* web_admin_events.c: merchant events (docs/integration.md) */
+int web_admin_events_list(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_events_post(struct app *, struct req *, struct resp *,
+    struct err *);
 
 /* web_notify.c: POST /notify (notify pool) */
 int web_notify_post(struct app *, struct req *, struct resp *,

@@ -330,6 +330,56 @@ class EventsTest(harness.StackTest):
             r = self.stack.h5pay("events", *bad, check=False)
             self.assertNotEqual(r.returncode, 0, bad)
 
+    # -- the admin: endpoints, log, resend, test event ----------------------
+    def test_admin_api(self):
+        from test_admin import Admin, admin_cli
+        pw = "s3cret-Passw0rd"
+        self.assertEqual(admin_cli(self.stack, "add", "evadmin",
+                                   password=pw).returncode, 0)
+        a = Admin(self.stack)
+        # guarded: no session, no CSRF token
+        self.assertEqual(self.stack.get("/admin/api/events").status, 401)
+        self.assertEqual(self.stack.post("/admin/api/events/test",
+                                         body={}).status, 401)
+        a.login("evadmin", pw)
+        self.assertEqual(a.post("/admin/api/events/test", csrf=False).status,
+                         403)
+        r = a.post("/admin/api/events/test")
+        self.assertEqual(r.status, 200, r)
+        eid = r.json()["event_id"]
+        harness.wait_for(lambda: eid in self.rx.ids(), timeout=30,
+                         what="the admin's test event")
+        harness.wait_for(lambda: self.q("SELECT state FROM outbox WHERE "
+                                        "event_id = ?", eid)[0][0] ==
+                         "delivered", what="test event recorded")
+        r = a.get("/admin/api/events?state=delivered&limit=500")
+        self.assertEqual(r.status, 200, r)
+        body = r.json()
+        self.assertEqual(body["endpoints"], [
+            {"url": "https://127.0.0.1:%d/hook" % self.rx.port}])
+        ev = [e for e in body["events"] if e["event_id"] == eid][0]
+        self.assertEqual((ev["type"], ev["state"], ev["last_status"]),
+                         ("test", "delivered", 200))
+        self.assertEqual(ev["attempts_log"][0]["excerpt"], "ok")
+        self.assertNotIn(SECRET, r.text)
+        n = self.rx.arrived.count(eid)
+        r = a.post("/admin/api/events/%s/resend" % eid)
+        self.assertEqual(r.status, 200, r)
+        harness.wait_for(lambda: self.rx.arrived.count(eid) == n + 1,
+                         timeout=30, what="the admin's resend")
+        for path, want in (("evt_000000000000000000000000/resend", 404),
+                           ("evt_nope/resend", 404),
+                           ("%s/delete" % eid, 404)):
+            self.assertEqual(a.post("/admin/api/events/" + path).status,
+                             want, path)
+        self.assertEqual(a.get("/admin/api/events?state=bogus").status, 400)
+        self.assertEqual(a.get("/admin/api/events?limit=0").status, 400)
+        audit = self.q("SELECT action, target, result FROM admin_audit "
+                       "WHERE admin = 'evadmin' AND action LIKE 'events_%' "
+                       "ORDER BY id")
+        self.assertEqual(audit, [("events_test", eid, "ok"),
+                                 ("events_resend", eid, "ok")])
+
     # -- kill -9 of the events child under load ----------------------------
     def test_kill_events_child(self):
         self.rx.delay = 0.05
