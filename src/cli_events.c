@@ -59,10 +59,10 @@ cli_events_print(struct json_object *arr, bool as_json)
 	for (i = 0; i < json_object_array_length(arr); i++) {
 		struct json_object *e = json_object_array_get_idx(arr, i);
 
-		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", jstr(e, "event_id"),
+		printf("%s\t%s\t%s\t%s\t%s\t%s\t%s\n", jstr(e, "eventId"),
 		    jstr(e, "type"), jstr(e, "state"), jstr(e, "attempts"),
-		    jstr(e, "last_status"), jstr(e, "order_no"),
-		    jstr(e, "created_at"));
+		    jstr(e, "lastStatus"), jstr(e, "orderNo"),
+		    jstr(e, "createdAt"));
 	}
 }
 

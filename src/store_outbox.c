@@ -225,13 +225,15 @@ int
 store_outbox_list(struct store *s, const char *state, int limit,
     struct json_object **out, struct err *err)
 {
-	static const char sql[] = "SELECT x.id AS id, x.event_id, x.type, "
-	    "o.order_no, x.state, x.attempts, x.next_at, x.last_status, "
-	    "x.delivered_at, x.created_at, x.body FROM outbox x "
+	static const char sql[] = "SELECT x.id AS id, x.event_id AS eventId, "
+	    "x.type AS type, o.order_no AS orderNo, x.state AS state, "
+	    "x.attempts AS attempts, x.next_at AS nextAt, x.last_status AS "
+	    "lastStatus, x.delivered_at AS deliveredAt, x.created_at AS "
+	    "createdAt, x.body AS body FROM outbox x "
 	    "LEFT JOIN orders o ON o.id = x.order_id "
 	    "WHERE ?1 IS NULL OR x.state = ?1 ORDER BY x.id DESC LIMIT ?2";
-	static const char sql_att[] = "SELECT url, status, latency_ms, "
-	    "excerpt, error, created_at AS at FROM (SELECT * FROM "
+	static const char sql_att[] = "SELECT url, status, latency_ms AS "
+	    "latencyMs, excerpt, error, created_at AS at FROM (SELECT * FROM "
 	    "outbox_attempts WHERE outbox_id = ?1 ORDER BY id DESC LIMIT 20) "
 	    "ORDER BY id";
 	struct json_object *arr = json_object_new_array(), *ev, *id, *att;
@@ -253,7 +255,7 @@ store_outbox_list(struct store *s, const char *state, int limit,
 			goto fail;
 		sqlite3_bind_int64(st, 1, json_object_get_int64(id));
 		att = json_object_new_array();
-		json_object_object_add(ev, "attempts_log", att);
+		json_object_object_add(ev, "attemptsLog", att);
 		if (rows_json(s, st, att, "outbox attempts", err) == -1)
 			goto fail;
 		json_object_object_del(ev, "id");

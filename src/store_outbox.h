@@ -80,10 +80,11 @@ int store_outbox_resend(struct store *, const char *event_id, int64_t now,
     struct err *);
 
 /*
- * The log, newest first: a JSON array of {event_id, type, order_no,
- * state, attempts, next_at, last_status, delivered_at, created_at, body,
- * attempts_log: [{url, status, latency_ms, excerpt, error, at}] (the last
- * 20)}. state NULL = all; limit 1..500. *out is the caller's
+ * The log, newest first: a JSON array of {eventId, type, orderNo,
+ * state, attempts, nextAt, lastStatus, deliveredAt, createdAt, body,
+ * attemptsLog: [{url, status, latencyMs, excerpt, error, at}] (the last
+ * 20)} (camelCase like the rest of the admin API; the body is the event
+ * as sent). state NULL = all; limit 1..500. *out is the caller's
  * (json_object_put).
  */
 int store_outbox_list(struct store *, const char *state, int limit,

@@ -4,9 +4,9 @@
  * event.
  *
  *   GET  /admin/api/events[?state=S&limit=N]   {endpoints:[{url}],
- *        events:[... with attempts_log]} (store_outbox_list's shape)
- *   POST /admin/api/events/test                {event_id}   (CSRF)
- *   POST /admin/api/events/{event_id}/resend   {event_id}   (CSRF)
+ *        events:[... with attemptsLog]} (store_outbox_list's shape)
+ *   POST /admin/api/events/test                {eventId}   (CSRF)
+ *   POST /admin/api/events/{eventId}/resend    {eventId}   (CSRF)
  *
  * Both POSTs are audited (events_test, events_resend). What it does not
  * do: SQL or sending (outbox.c; h5payd's events child sends).
@@ -56,7 +56,7 @@ reply_id(struct resp *w, const char *id)
 {
 	struct json_object *o = json_object_new_object();
 
-	json_object_object_add(o, "event_id", json_object_new_string(id));
+	json_object_object_add(o, "eventId", json_object_new_string(id));
 	resp_json(w, 200, o);
 	return 0;
 }

@@ -297,13 +297,13 @@ class EventsTest(harness.StackTest):
         self.assertEqual([s for _, s in same].count(200), 1)
         # the log: every attempt with status, latency and an excerpt
         r = self.stack.h5pay("events", "list", "--json", "--limit", "500")
-        ev = [e for e in json.loads(r.stdout) if e["event_id"] == eid][0]
+        ev = [e for e in json.loads(r.stdout) if e["eventId"] == eid][0]
         self.assertEqual(ev["state"], "delivered")
-        self.assertEqual(ev["order_no"], no)
-        log = ev["attempts_log"]
+        self.assertEqual(ev["orderNo"], no)
+        log = ev["attemptsLog"]
         self.assertEqual([a["status"] for a in log][-1], 200)
         self.assertIn("down for maintenance", log[0]["excerpt"])
-        self.assertTrue(all(a["latency_ms"] >= 0 for a in log))
+        self.assertTrue(all(a["latencyMs"] >= 0 for a in log))
         self.assertTrue(all(a["url"].endswith("/hook") for a in log))
 
     # -- resend, test event, CLI -------------------------------------------
@@ -346,7 +346,7 @@ class EventsTest(harness.StackTest):
                          403)
         r = a.post("/admin/api/events/test")
         self.assertEqual(r.status, 200, r)
-        eid = r.json()["event_id"]
+        eid = r.json()["eventId"]
         harness.wait_for(lambda: eid in self.rx.ids(), timeout=30,
                          what="the admin's test event")
         harness.wait_for(lambda: self.q("SELECT state FROM outbox WHERE "
@@ -357,10 +357,10 @@ class EventsTest(harness.StackTest):
         body = r.json()
         self.assertEqual(body["endpoints"], [
             {"url": "https://127.0.0.1:%d/hook" % self.rx.port}])
-        ev = [e for e in body["events"] if e["event_id"] == eid][0]
-        self.assertEqual((ev["type"], ev["state"], ev["last_status"]),
+        ev = [e for e in body["events"] if e["eventId"] == eid][0]
+        self.assertEqual((ev["type"], ev["state"], ev["lastStatus"]),
                          ("test", "delivered", 200))
-        self.assertEqual(ev["attempts_log"][0]["excerpt"], "ok")
+        self.assertEqual(ev["attemptsLog"][0]["excerpt"], "ok")
         self.assertNotIn(SECRET, r.text)
         n = self.rx.arrived.count(eid)
         r = a.post("/admin/api/events/%s/resend" % eid)
@@ -374,6 +374,13 @@ class EventsTest(harness.StackTest):
                              want, path)
         self.assertEqual(a.get("/admin/api/events?state=bogus").status, 400)
         self.assertEqual(a.get("/admin/api/events?limit=0").status, 400)
+        # the page and its script are served (static, same-origin)
+        r = self.stack.get("/admin/events.html")
+        self.assertEqual(r.status, 200)
+        self.assertIn('src="/admin/events.js"', r.text)
+        r = self.stack.get("/admin/events.js")
+        self.assertEqual(r.status, 200)
+        self.assertNotIn("innerHTML", r.text)
         audit = self.q("SELECT action, target, result FROM admin_audit "
                        "WHERE admin = 'evadmin' AND action LIKE 'events_%' "
                        "ORDER BY id")

@@ -91,7 +91,8 @@ var H5A = (function () {
 			return;
 		clear(n);
 		[['Dashboard', '/admin/dashboard.html', 'dashboard'],
-		    ['Orders', '/admin/orders.html', 'orders']]
+		    ['Orders', '/admin/orders.html', 'orders'],
+		    ['Events', '/admin/events.html', 'events']]
 		    .forEach(function (x) {
 			n.appendChild(el('a', { href: x[1], text: x[0],
 			    cls: x[2] === active ? 'active' : '' }));
