@@ -54,3 +54,8 @@ CREATE TABLE outbox_attempts (
 	created_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX outbox_attempts_event ON outbox_attempts (outbox_id, id);
+
+-- The anomaly inbox (issue 11, part 4): who resolved an anomaly
+-- (resolved_by, resolved_at: sql/003) and why.
+ALTER TABLE anomalies ADD COLUMN resolution_note TEXT
+    CHECK (resolution_note IS NULL OR length(resolution_note) <= 500);

@@ -30,6 +30,11 @@ int web_admin_events_list(struct app *, struct req *, struct resp *,
     struct err *);
 int web_admin_events_post(struct app *, struct req *, struct resp *,
     struct err *);
+/* web_admin_anomalies.c: the anomaly inbox */
+int web_admin_anomalies_list(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_anomalies_post(struct app *, struct req *, struct resp *,
+    struct err *);
 
 /* web_notify.c: POST /notify (notify pool) */
 int web_notify_post(struct app *, struct req *, struct resp *,

@@ -21,6 +21,7 @@
 
 #include "admin.h"
 #include "admin_query.h"
+#include "anomaly.h"
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
@@ -500,7 +501,7 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 	struct json_object *days, *today, *o;
 	const char *cur = app->cfg->useepay_currency;
 	int64_t now = app_now_s(app), t0 = now - now % 86400;
-	int64_t from = t0 - 29 * 86400, to = t0 + 86400;
+	int64_t from = t0 - 29 * 86400, to = t0 + 86400, open = 0;
 	const char *v;
 
 	if ((v = req_query(r, "from")) != NULL && *v &&
@@ -527,6 +528,11 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 	json_object_object_add(o, "today",
 	    json_object_get(json_object_array_get_idx(today, 0)));
 	json_object_put(today);
+	if (anomaly_count_open(app->store, &open, err) == -1) {
+		json_object_put(o);
+		return -1;
+	}
+	json_object_object_add(o, "openAnomalies", json_object_new_int64(open));
 	resp_json(w, 200, o);
 	return 0;
 }

@@ -1,4 +1,5 @@
-"""Merchant events through the transactional outbox (issue 11, part 3).
+"""Merchant events through the transactional outbox (issue 11, part 3),
+and the anomaly inbox (part 4).
 
 A simulated merchant receiver (HTTPS on loopback with the stack's test
 certificate, recording every request, able to answer 500 for a while)
@@ -386,6 +387,68 @@ class EventsTest(harness.StackTest):
                        "ORDER BY id")
         self.assertEqual(audit, [("events_test", eid, "ok"),
                                  ("events_resend", eid, "ok")])
+
+    # -- the anomaly inbox (part 4) -----------------------------------------
+    def test_anomaly_inbox(self):
+        from test_admin import Admin, admin_cli
+        pw = "s3cret-Passw0rd"
+        admin_cli(self.stack, "add", "inboxadm", password=pw)
+        a = Admin(self.stack)
+        self.assertEqual(self.stack.get("/admin/api/anomalies").status, 401)
+        a.login("inboxadm", pw)
+        (no,) = self.orders(1)
+        self.notify(no, amount=1)       # amount mismatch: an anomaly
+        r = a.get("/admin/api/anomalies?state=open&limit=500")
+        self.assertEqual(r.status, 200, r)
+        body = r.json()
+        mine = [x for x in body["anomalies"] if x["orderNo"] == no]
+        self.assertEqual(len(mine), 1)
+        an = mine[0]
+        self.assertEqual((an["kind"], an["source"], an["resolvedAt"]),
+                         ("amount_mismatch", "notify", None))
+        self.assertIn("amount=1", an["detail"])
+        opened = body["open"]
+        self.assertGreaterEqual(opened, 1)
+        self.assertEqual(a.get("/admin/api/stats").json()["openAnomalies"],
+                         opened)
+        # its event went out too
+        harness.wait_for(lambda: any(
+            e["type"] == "anomaly.raised" and e["data"]["order_no"] == no
+            for e in self.rx.events(acked_only=True)), timeout=30,
+            what="anomaly.raised for the inbox's anomaly")
+        path = "/admin/api/anomalies/%d/resolve" % an["id"]
+        self.assertEqual(a.post(path, {"note": "x"}, csrf=False).status, 403)
+        self.assertEqual(a.post(path, {}).status, 400)
+        self.assertEqual(a.post(path, {"note": ""}).status, 400)
+        self.assertEqual(a.post(path, {"note": "a\nb"}).status, 400)
+        self.assertEqual(a.post(path, {"note": "x" * 501}).status, 400)
+        self.assertEqual(a.post("/admin/api/anomalies/999999999/resolve",
+                                {"note": "x"}).status, 404)
+        self.assertEqual(a.post("/admin/api/anomalies/abc/resolve",
+                                {"note": "x"}).status, 404)
+        note = "<b>refunded</b> by phone, ticket #42"
+        r = a.post(path, {"note": note})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["resolvedBy"], "inboxadm")
+        self.assertEqual(a.post(path, {"note": "again"}).status, 409)
+        body = a.get("/admin/api/anomalies?state=resolved&limit=500").json()
+        done = [x for x in body["anomalies"] if x["id"] == an["id"]][0]
+        self.assertEqual((done["resolvedBy"], done["note"]),
+                         ("inboxadm", note))
+        self.assertIsInstance(done["resolvedAt"], int)
+        self.assertEqual(body["open"], opened - 1)
+        self.assertFalse(any(x["id"] == an["id"] for x in a.get(
+            "/admin/api/anomalies?limit=500").json()["anomalies"]))
+        self.assertEqual(a.get("/admin/api/anomalies?state=x").status, 400)
+        audit = self.q("SELECT result, target FROM admin_audit WHERE admin = "
+                       "'inboxadm' AND action = 'anomaly_resolve' ORDER BY "
+                       "id")
+        self.assertIn(("ok", str(an["id"])), audit)
+        self.assertIn(("refused", str(an["id"])), audit)   # the 409
+        for page in ("/admin/anomalies.html", "/admin/anomalies.js"):
+            r = self.stack.get(page)
+            self.assertEqual(r.status, 200, page)
+            self.assertNotIn("innerHTML", r.text)
 
     # -- kill -9 of the events child under load ----------------------------
     def test_kill_events_child(self):

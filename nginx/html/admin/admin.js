@@ -92,6 +92,7 @@ var H5A = (function () {
 		clear(n);
 		[['Dashboard', '/admin/dashboard.html', 'dashboard'],
 		    ['Orders', '/admin/orders.html', 'orders'],
+		    ['Anomalies', '/admin/anomalies.html', 'anomalies'],
 		    ['Events', '/admin/events.html', 'events']]
 		    .forEach(function (x) {
 			n.appendChild(el('a', { href: x[1], text: x[0],

@@ -72,6 +72,10 @@
 			    H5A.money(td.paidAmount, cur), 'today-paid-amount'));
 			box.appendChild(figure('Refunded',
 			    H5A.money(td.refundAmount, cur), 'today-refunded'));
+			var an = E('a', { href: '/admin/anomalies.html' }, [
+			    figure('Open anomalies', String(st.openAnomalies),
+			    'open-anomalies')]);
+			box.appendChild(an);
 			chart(st.days, cur);
 			var tb = document.getElementById('days');
 			H5A.clear(tb);
