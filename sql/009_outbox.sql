@@ -55,7 +55,37 @@ CREATE TABLE outbox_attempts (
 ) STRICT;
 CREATE INDEX outbox_attempts_event ON outbox_attempts (outbox_id, id);
 
--- The anomaly inbox (issue 11, part 4): who resolved an anomaly
--- (resolved_by, resolved_at: sql/003) and why.
-ALTER TABLE anomalies ADD COLUMN resolution_note TEXT
-    CHECK (resolution_note IS NULL OR length(resolution_note) <= 500);
+-- The anomaly inbox (issue 11, part 4): why it was resolved
+-- (resolution_note; who and when: resolved_by, resolved_at), and two more
+-- kinds: a burst of notifications refused for
+-- their signature (signature_failures, from a notify worker) and an order
+-- UNKNOWN for longer than the reconciler's bound (unknown_stale). SQLite
+-- cannot change a CHECK: the table is rebuilt (nothing references it).
+CREATE TABLE anomalies_new (
+	id INTEGER PRIMARY KEY,
+	order_id INTEGER REFERENCES orders (id),
+	notification_id INTEGER REFERENCES notifications (id),
+	refund_id INTEGER REFERENCES refunds (id),
+	kind TEXT NOT NULL
+	    CHECK (kind IN ('amount_mismatch', 'currency_mismatch',
+	        'unknown_order', 'paid_after_closed', 'paid_after_failed',
+	        'status_conflict', 'unknown_refund', 'refund_mismatch',
+	        'refund_over_amount', 'signature_failures', 'unknown_stale')),
+	source TEXT NOT NULL
+	    CHECK (source IN ('notify', 'query', 'reconciler', 'admin', 'pay')),
+	detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 1024),
+	created_at INTEGER NOT NULL,
+	resolved_at INTEGER,
+	resolved_by TEXT,
+	resolution_note TEXT
+	    CHECK (resolution_note IS NULL OR length(resolution_note) <= 500)
+) STRICT;
+INSERT INTO anomalies_new (id, order_id, notification_id, refund_id, kind,
+    source, detail, created_at, resolved_at, resolved_by)
+    SELECT id, order_id, notification_id, refund_id, kind, source, detail,
+    created_at, resolved_at, resolved_by FROM anomalies;
+DROP TABLE anomalies;
+ALTER TABLE anomalies_new RENAME TO anomalies;
+CREATE INDEX anomalies_created ON anomalies (created_at, id);
+CREATE INDEX anomalies_order ON anomalies (order_id);
+CREATE INDEX anomalies_open ON anomalies (id) WHERE resolved_at IS NULL;

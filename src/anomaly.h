@@ -10,11 +10,42 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "order_state.h"
 
 struct store;
 struct json_object;
 
 #define ANOMALY_NOTE_MAX 500		/* bytes of a resolution note */
+/* signature_failures: this many refused notifications within the window
+ * in one notify process raise one anomaly (at most one per window) */
+#define ANOMALY_SIGFAIL_BURST 20
+#define ANOMALY_SIGFAIL_WINDOW_SEC 60
+/* unknown_stale: an order UNKNOWN for longer than this (the reconciler) */
+#define ANOMALY_UNKNOWN_STALE_SEC 3600
+
+/*
+ * Record an anomaly (o may be NULL) and its anomaly.raised event, inside
+ * the caller's transaction.
+ */
+int anomaly_raise(struct store *, int64_t now, enum order_anomaly,
+    enum order_source, const struct order *o, const char *detail,
+    struct err *);
+
+/*
+ * One notification refused for its signature at now (from ip): counts it
+ * in this process and, at the ANOMALY_SIGFAIL_BURST-th within the window,
+ * raises signature_failures in its own transaction. Thread-safe; never
+ * fails the caller (a store failure is logged).
+ */
+void anomaly_sigfail_note(struct store *, int64_t now, const char *ip);
+
+/*
+ * The reconciler's check: raise unknown_stale once for every order UNKNOWN
+ * since before now - ANOMALY_UNKNOWN_STALE_SEC (at most 100 per call), in
+ * one transaction. *raised counts them.
+ */
+int anomaly_unknown_stale_pass(struct store *, int64_t now, int *raised,
+    struct err *);
 
 /*
  * state "open" (or NULL) or "resolved" (else E_INPUT); newest first below

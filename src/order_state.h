@@ -55,6 +55,8 @@ enum order_anomaly {
 	OAN_UNKNOWN_REFUND,
 	OAN_REFUND_MISMATCH,
 	OAN_REFUND_OVER_AMOUNT,
+	OAN_SIGNATURE_FAILURES,	/* a burst of refused notifications */
+	OAN_UNKNOWN_STALE,	/* an order UNKNOWN for too long */
 	OAN__COUNT
 };
 

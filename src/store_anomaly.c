@@ -3,9 +3,12 @@
  * count, resolve. What it does not do: decide what is an anomaly
  * (order.c) or who may resolve one (anomaly.c, the admin guard).
  */
+#include <string.h>
+
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "order_state.h"
 #include "store.h"
 #include "store_anomaly.h"
 
@@ -103,4 +106,35 @@ store_anomaly_resolve(struct store *s, int64_t id, const char *by,
 	sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
 	store_bind_text_or_empty(st, 4, note);
 	return store_step_done(s, st, E_STORE, "anomaly resolve", err);
+}
+
+int
+store_anomaly_unknown_stale(struct store *s, int64_t before,
+    struct order *out, int max, int *n, struct err *err)
+{
+	sqlite3_stmt *st;
+	int rc = SQLITE_DONE;
+
+	*n = 0;
+	st = store_stmt(s, "SELECT o.id, o.order_no FROM orders o WHERE "
+	    "o.state = 'UNKNOWN' AND o.created_at < ?1 AND NOT EXISTS "
+	    "(SELECT 1 FROM anomalies a WHERE a.order_id = o.id AND "
+	    "a.kind = 'unknown_stale') ORDER BY o.created_at, o.id LIMIT ?2",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, max);
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&out[*n], 0, sizeof(out[*n]));
+		out[*n].id = sqlite3_column_int64(st, 0);
+		store_col_copy(st, 1, out[*n].order_no,
+		    sizeof(out[*n].order_no));
+		out[*n].state = ORDER_UNKNOWN;
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	if (*n < max && rc != SQLITE_DONE)
+		return store_fail(s, err, "unknown stale");
+	return 0;
 }

@@ -24,6 +24,14 @@ struct json_object;
 int store_anomaly_list(struct store *, bool resolved, int64_t before_id,
     int limit, struct json_object **out, struct err *);
 
+/*
+ * Orders UNKNOWN since before `before` that have no unknown_stale anomaly
+ * yet, oldest first: out[0..*n) (id and order_no filled), at most max.
+ */
+struct order;
+int store_anomaly_unknown_stale(struct store *, int64_t before,
+    struct order *out, int max, int *n, struct err *);
+
 /* How many anomalies are open. */
 int store_anomaly_count_open(struct store *, int64_t *n, struct err *);
 

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "app.h"
 #include "log.h"
 #include "notify.h"
@@ -63,6 +64,8 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 			log_warn("notify", "verify_fail", "ip=%s bytes=%zu "
 			    "refused_total=%lu msg=\"%s\"", r->client_ip, len,
 			    n, err->msg);
+			anomaly_sigfail_note(app->store, app_now_s(app),
+			    r->client_ip);
 			resp_text(w, 401, "text/plain", "FAIL");
 			rc = 0;
 		} else {

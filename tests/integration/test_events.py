@@ -450,6 +450,57 @@ class EventsTest(harness.StackTest):
             self.assertEqual(r.status, 200, page)
             self.assertNotIn("innerHTML", r.text)
 
+    def test_signature_failure_burst(self):
+        # 60 forged notifications: with two notify workers at least one
+        # sees 20 within a minute and raises one anomaly (one per window
+        # and process: at most two here)
+        before = self.q("SELECT COUNT(*) FROM anomalies WHERE kind = "
+                        "'signature_failures'")[0][0]
+        f = notify_fields("EVFORGED1", 1000)
+        f["sign"] = "0" * 32
+        import urllib.parse
+        body = urllib.parse.urlencode(f).encode()
+        for _ in range(60):
+            st, _b = self.poster.post(body)
+            self.assertEqual(st, 401)
+        harness.wait_for(lambda: self.q(
+            "SELECT COUNT(*) FROM anomalies WHERE kind = "
+            "'signature_failures'")[0][0] > before, timeout=30,
+            what="a signature_failures anomaly")
+        n = self.q("SELECT COUNT(*) FROM anomalies WHERE kind = "
+                   "'signature_failures'")[0][0] - before
+        self.assertIn(n, (1, 2))
+        harness.wait_for(lambda: any(
+            e["type"] == "anomaly.raised" and
+            e["data"]["kind"] == "signature_failures"
+            for e in self.rx.events(acked_only=True)), timeout=30,
+            what="its anomaly.raised event")
+        d = self.q("SELECT detail, order_id FROM anomalies WHERE kind = "
+                   "'signature_failures' ORDER BY id DESC LIMIT 1")[0]
+        self.assertRegex(d[0], r"^refused=20 within=60s last_ip=")
+        self.assertIsNone(d[1])
+
+    def test_unknown_stale(self):
+        old, fresh = self.orders(2, state="UNKNOWN")
+        c = self.db()
+        with c:
+            c.execute("UPDATE orders SET created_at = ? WHERE order_no = ?",
+                      (int(time.time()) - 7200, old))
+        c.close()
+        for _ in range(2):       # a second pass raises nothing new
+            r = self.stack.h5pay("reconcile")
+            self.assertEqual(r.returncode, 0, r.stderr)
+        rows = self.q("SELECT o.order_no, a.source FROM anomalies a JOIN "
+                      "orders o ON o.id = a.order_id WHERE a.kind = "
+                      "'unknown_stale' AND o.order_no IN (?, ?)", old, fresh)
+        self.assertEqual(rows, [(old, "reconciler")])
+        harness.wait_for(lambda: any(
+            e["type"] == "anomaly.raised" and
+            e["data"]["kind"] == "unknown_stale" and
+            e["data"]["order_no"] == old
+            for e in self.rx.events(acked_only=True)), timeout=30,
+            what="unknown_stale's event")
+
     # -- kill -9 of the events child under load ----------------------------
     def test_kill_events_child(self):
         self.rx.delay = 0.05
