@@ -80,7 +80,8 @@ body_type(const char *body, char *out, size_t n)
 	out[i] = '\0';
 }
 
-/* A printable excerpt of an answer (control bytes and quotes become '?'). */
+/* A printable excerpt of an answer (bytes outside ASCII 0x20..0x7e become
+ * '?'). */
 static void
 excerpt_of(const struct buf *b, char *out, size_t n)
 {
