@@ -60,7 +60,8 @@ CREATE INDEX outbox_attempts_event ON outbox_attempts (outbox_id, id);
 -- kinds: a burst of notifications refused for
 -- their signature (signature_failures, from a notify worker) and an order
 -- UNKNOWN for longer than the reconciler's bound (unknown_stale). SQLite
--- cannot change a CHECK: the table is rebuilt (nothing references it).
+-- cannot change a CHECK: the table is rebuilt as in 007 (nothing
+-- references it), keeping 007's kinds.
 CREATE TABLE anomalies_new (
 	id INTEGER PRIMARY KEY,
 	order_id INTEGER REFERENCES orders (id),
@@ -70,7 +71,8 @@ CREATE TABLE anomalies_new (
 	    CHECK (kind IN ('amount_mismatch', 'currency_mismatch',
 	        'unknown_order', 'paid_after_closed', 'paid_after_failed',
 	        'status_conflict', 'unknown_refund', 'refund_mismatch',
-	        'refund_over_amount', 'signature_failures', 'unknown_stale')),
+	        'refund_over_amount', 'provider_refused', 'unresolved',
+	        'signature_failures', 'unknown_stale')),
 	source TEXT NOT NULL
 	    CHECK (source IN ('notify', 'query', 'reconciler', 'admin', 'pay')),
 	detail TEXT NOT NULL DEFAULT '' CHECK (length(detail) <= 1024),

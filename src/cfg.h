@@ -55,6 +55,17 @@ struct cfg {
 	char *useepay_currency;
 	int64_t useepay_expiration_min;
 	char *useepay_notify_url;	/* default: public_base_url/notify */
+	/* issue 10: key rotation (verification only, during an overlap) */
+	char *useepay_md5_key_next_file;	/* a second MD5 key */
+	char *useepay_public_key_next_file;	/* a second UseePay key */
+	/* issue 10: optional request fields */
+	bool useepay_send_user_info;	/* userInfo {"ip": buyer} on pay */
+	char *useepay_terminal_type;	/* terminalType; NULL = omit */
+	/* issue 10: a timeout per call (total, connect included) */
+	int64_t useepay_pay_timeout_ms;
+	int64_t useepay_query_timeout_ms;
+	int64_t useepay_refund_timeout_ms;
+	int64_t wechat_oauth_timeout_ms;
 
 	/* WeChat */
 	char *wechat_appid;
@@ -69,6 +80,11 @@ struct cfg {
 	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
 	int64_t status_query_interval_sec;
 	int64_t pay_max_open_orders_per_buyer;
+
+	/* what the pages show */
+	char *shop_name;
+	char *shop_logo_url;		/* a same-origin path */
+	char *merchant_timezone;	/* IANA name, e.g. Asia/Hong_Kong */
 
 	/* events to the merchant (docs/integration.md) */
 	char *events_endpoint_url;	/* NULL: rows kept, nothing sent */

@@ -23,6 +23,10 @@ int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_useepay(int argc, char **argv);	/* cli_useepay.c */
 int cli_product(int argc, char **argv);	/* cli_product.c */
+/* cli_backup.c */
+int cli_backup(int argc, char **argv);
+int cli_restore(int argc, char **argv);
+int cli_doctor(int argc, char **argv);	/* cli_doctor.c */
 int cli_events(int argc, char **argv);	/* cli_events.c */
 
 #endif

@@ -34,6 +34,7 @@ struct pay_request {
 	struct pay_line lines[PAY_MAX_LINES];
 	size_t n;
 	char key[PAY_KEY_MAX + 1];
+	char client_ip[46];	/* the buyer's address (nginx), or "" */
 };
 
 /* What became of a /pay request that was not refused as bad input. */

@@ -38,6 +38,7 @@ struct req {
 	/* set by the route guards (web_guard.c) for the handler's call */
 	const struct session *buyer;		/* R_BUYER */
 	const struct admin_session *admin;	/* R_ADMIN */
+	int route_index;	/* route_dispatch: the matched route, or -1 */
 	size_t max_body;
 };
 

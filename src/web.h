@@ -36,6 +36,10 @@ int web_admin_anomalies_list(struct app *, struct req *, struct resp *,
 int web_admin_anomalies_post(struct app *, struct req *, struct resp *,
     struct err *);
 
+/* web_metrics.c: GET /metrics (notify pool, loopback server only) */
+int web_metrics_get(struct app *, struct req *, struct resp *,
+    struct err *);
+
 /* web_notify.c: POST /notify (notify pool) */
 int web_notify_post(struct app *, struct req *, struct resp *,
     struct err *);

@@ -1,130 +1,13 @@
 /*
- * test_useepay.c - the UseePay client against a fake httpc (curl's
- * tests/data style): each case says what the fake replies and what the
- * client must send or conclude. Exact request bytes come from the
- * independent signing vectors (tests/vectors/useepay_sign_vectors.json) or
- * were computed outside this code base. Replies are signed with the real
- * sign functions: MD5 with the shared key, RSA with the provider's test key.
+ * test_useepay.c - the UseePay client's requests and answers against a
+ * fake httpc (curl's tests/data style): each case says what the fake
+ * replies and what the client must send or conclude. Exact request bytes
+ * come from the independent signing vectors (tests/vectors/) or were
+ * computed outside this code base. Replies are signed with the real sign
+ * functions: MD5 with the shared key, RSA with the provider's test key.
+ * Notifications, response vectors and keys: test_useepay_msg.c.
  */
-#include <json-c/json.h>
-
-#include "app.h"
-#include "cfg.h"
-#include "fake_httpc.h"
-#include "form.h"
-#include "keys.h"
-#include "req.h"
-#include "sign.h"
-#include "t.h"
-#include "useepay.h"
-
-#define MD5_KEY "TESTKEY0123456789"
-#define MERCHANT "500000000007362"
-#define ORDER "ORD20240101000001"
-#define OPENID "oAbCdEfGhIjKlMnOpQrStUvWxYz0"
-#define FORM_CT "application/x-www-form-urlencoded"
-
-static struct cfg tcfg;
-static struct keys kmd5, krsa;
-static sign_key *provider_priv;
-
-static int64_t
-fixed_now(void *ctx)
-{
-	(void)ctx;
-	return INT64_C(1700000000000);
-}
-
-static int
-fixed_rng(void *ctx, unsigned char *b, size_t n)
-{
-	(void)ctx;
-	memset(b, 0x42, n);
-	return 0;
-}
-
-static void
-setup(void)
-{
-	struct err err;
-
-	memset(&tcfg, 0, sizeof(tcfg));
-	tcfg.useepay_base_url = "https://gw.test";
-	tcfg.useepay_merchant_no = MERCHANT;
-	tcfg.useepay_app_id = "www.example.com";
-	tcfg.useepay_sign_type = SIGN_MD5;
-	tcfg.useepay_currency = "HKD";
-	tcfg.useepay_expiration_min = 20;
-	tcfg.useepay_notify_url = "https://shop.example.com/useepay/notify";
-	tcfg.wechat_appid = "wx1234567890abcdef";
-	tcfg.http_max_response_bytes = 262144;
-
-	memset(&kmd5, 0, sizeof(kmd5));
-	kmd5.sign_type = SIGN_MD5;
-	kmd5.md5_key = MD5_KEY;
-	memset(&krsa, 0, sizeof(krsa));
-	krsa.sign_type = SIGN_RSA;
-	krsa.merchant_priv = sign_key_load_private(
-	    t_data("vectors/merchant_test_key.pem"), &err);
-	krsa.provider_pub = sign_key_load_public(
-	    t_data("vectors/provider_test_pub.pem"), &err);
-	provider_priv = sign_key_load_private(
-	    t_data("vectors/provider_test_key.pem"), &err);
-	if (!krsa.merchant_priv || !krsa.provider_pub || !provider_priv) {
-		fprintf(stderr, "cannot load test keys: %s\n", err.msg);
-		exit(1);
-	}
-}
-
-static void
-teardown(void)
-{
-	sign_key_free(krsa.merchant_priv);
-	sign_key_free(krsa.provider_pub);
-	sign_key_free(provider_priv);
-}
-
-static void
-app_make(struct app *a, const struct cfg *c, struct fake_httpc *f)
-{
-	memset(a, 0, sizeof(*a));
-	a->cfg = c;
-	a->keys = c->useepay_sign_type == SIGN_RSA ? &krsa : &kmd5;
-	a->httpc = &f->base;
-	a->clock.now_ms = fixed_now;
-	a->rng.bytes = fixed_rng;
-}
-
-/* A form body from the vectors with its blank optional fields removed
- * (we never send them; they are not signed either, so the vector's
- * signature stays valid). Caller frees. */
-static char *
-vector_body(const char *name)
-{
-	struct json_object *root, *vs, *v, *x;
-	char *out = NULL, *p;
-	size_t i;
-
-	root = json_object_from_file(t_data(
-	    "vectors/useepay_sign_vectors.json"));
-	if (root == NULL || !json_object_object_get_ex(root, "vectors", &vs))
-		goto out;
-	for (i = 0; i < json_object_array_length(vs); i++) {
-		v = json_object_array_get_idx(vs, i);
-		if (!json_object_object_get_ex(v, "name", &x) ||
-		    strcmp(json_object_get_string(x), name) != 0)
-			continue;
-		json_object_object_get_ex(v, "formBody", &x);
-		out = xstrdup(json_object_get_string(x));
-		if ((p = strstr(out, "&echoParam=&")) != NULL)
-			memmove(p, p + 11, strlen(p + 11) + 1);
-		if ((p = strstr(out, "&reserved=+++")) != NULL)
-			memmove(p, p + 13, strlen(p + 13) + 1);
-	}
-out:
-	json_object_put(root);
-	return out;
-}
+#include "useepay_fixture.h"
 
 /* ---------------------------------------------------------------------
  * replies the fake sends
@@ -235,19 +118,53 @@ static const struct reply_case reply_cases[] = {
 	{"pay RSA answer signed by another key", C_PAY, true, true, E_OK, 0,
 	    L(PAY_OK_COMMON, "redirectParam", REDIRECT_NOCE), NULL, NULL, 0,
 	    -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	/* issue 10 item 3: refused unsigned = a configuration error, known */
 	{"pay unsigned error answer", C_PAY, false, false, E_OK, 0, NULL,
 	    NULL, "{\"errorCode\":\"1002\",\"errorMsg\":\"sign error\"}", 0,
-	    -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	    0, E_OK, UP_REFUSED, L("errorCode", "1002", "errorMsg",
+		"sign error")},
+	{"pay unsigned refusal with resultCode failed, HTTP 400", C_PAY,
+	    false, false, E_OK, 400, NULL, NULL, "{\"resultCode\":\"failed\","
+	    "\"errorCode\":\"1004\",\"errorMsg\":\"merchant not found\"}", 0,
+	    0, E_OK, UP_REFUSED, L("errorCode", "1004")},
+	{"pay HTTP 403 page", C_PAY, false, false, E_OK, 403, NULL, NULL,
+	    "<html>Forbidden</html>", 0, 0, E_OK, UP_REFUSED,
+	    L("errorCode", "HTTP403")},
+	{"pay unsigned error answer with HTTP 502: unknown", C_PAY, false,
+	    false, E_OK, 502, NULL, NULL, "{\"errorCode\":\"9999\"}", 0, -1,
+	    E_UPSTREAM, UP_OK, NULL},
+	{"pay unsigned success-looking answer: not a refusal", C_PAY, false,
+	    false, E_OK, 0, NULL, NULL, "{\"errorCode\":\"0000\","
+	    "\"resultCode\":\"pending\"}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"pay unsigned pending with an error code: not a refusal", C_PAY,
+	    false, false, E_OK, 0, NULL, NULL, "{\"errorCode\":\"1002\","
+	    "\"resultCode\":\"pending\"}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"query unsigned refusal", C_QUERY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"errorCode\":\"1003\",\"errorMsg\":\"bad sign\"}", 0, 0, E_OK,
+	    UP_REFUSED, L("errorCode", "1003", "found", "no")},
+	{"refund unsigned refusal", C_REFUND, false, false, E_OK, 0, NULL,
+	    NULL, "{\"errorCode\":\"1003\"}", 0, 0, E_OK, UP_REFUSED,
+	    L("errorCode", "1003", "status", "failed")},
 	{"pay malformed JSON", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "{\"resultCode\":\"received\",", 0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay JSON not an object", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "[\"resultCode\"]", 0, -1, E_UPSTREAM, UP_OK, NULL},
-	{"pay non-string value", C_PAY, false, false, E_OK, 0, NULL, NULL,
-	    "{\"errorCode\":\"0000\",\"amount\":1000}", 0, -1, E_UPSTREAM,
+	/* non-string members decode (their JSON text is signed, §3): an
+	 * unsigned answer holding them gets as far as the signature */
+	{"pay non-string value, unsigned", C_PAY, false, false, E_OK, 0, NULL,
+	    NULL, "{\"errorCode\":\"0000\",\"amount\":1000}", 0, -1,
+	    E_UPSTREAM_SIG,
 	    UP_OK, NULL},
-	{"pay nested object value", C_PAY, false, false, E_OK, 0, NULL, NULL,
-	    "{\"errorCode\":\"0000\",\"redirectParam\":{\"a\":\"b\"}}", 0, -1,
+	{"pay nested object value, unsigned", C_PAY, false, false, E_OK, 0,
+	    NULL, NULL, "{\"errorCode\":\"0000\",\"redirectParam\":{\"a\":"
+	    "\"b\"}}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"pay repeated key", C_PAY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"errorCode\":\"0000\",\"errorCode\":\"0001\"}", 0, -1,
 	    E_UPSTREAM, UP_OK, NULL},
+	{"pay nested too deep", C_PAY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	    0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay bytes after the JSON", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "{\"errorCode\":\"0000\"} x", 0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay empty body", C_PAY, false, false, E_OK, 0, NULL, NULL, "", 0,
@@ -394,12 +311,6 @@ reply_build(const struct reply_case *rc, struct buf *out)
 }
 
 static const char *
-s_or_null(const char *s)
-{
-	return s ? s : "(null)";
-}
-
-static const char *
 txn_get(const struct useepay_txn *t, const char *n)
 {
 	static char num[32];
@@ -488,14 +399,6 @@ res_get(enum call c, const void *res, const char *n)
 	return "(no such name)";
 }
 
-static const struct useepay_pay_req pay_req = {
-	.order_no = ORDER, .amount = 1000, .currency = "HKD",
-	.subject = "Test order", .openid = OPENID, .expiration_min = 20,
-};
-static const struct useepay_refund_req refund_req = {
-	.refund_no = "RF20240101000001", .order_no = ORDER, .amount = 500,
-	.currency = "HKD",
-};
 
 static void
 test_reply_cases(void)
@@ -691,31 +594,41 @@ test_request_refused(void)
 		struct useepay_pay_req rq;
 	} bad[] = {
 		{"order no with a dash", {"ORD-1", 1000, "HKD", "s", OPENID, 20,
-		    NULL}},
+		    NULL, NULL, NULL}},
 		{"order no of 33", {"ORD012345678901234567890123456789", 1000,
-		    "HKD", "s", OPENID, 20, NULL}},
-		{"empty order no", {"", 1000, "HKD", "s", OPENID, 20, NULL}},
-		{"amount 0", {ORDER, 0, "HKD", "s", OPENID, 20, NULL}},
-		{"negative amount", {ORDER, -5, "HKD", "s", OPENID, 20, NULL}},
+		    "HKD", "s", OPENID, 20, NULL, NULL, NULL}},
+		{"empty order no", {"", 1000, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"amount 0", {ORDER, 0, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"negative amount", {ORDER, -5, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
 		{"amount of 13 digits", {ORDER, INT64_C(1000000000000), "HKD",
-		    "s", OPENID, 20, NULL}},
+		    "s", OPENID, 20, NULL, NULL, NULL}},
 		{"lower-case currency", {ORDER, 1000, "hkd", "s", OPENID, 20,
-		    NULL}},
-		{"empty subject", {ORDER, 1000, "HKD", "", OPENID, 20, NULL}},
-		{"blank subject", {ORDER, 1000, "HKD", "   ", OPENID, 20, NULL}},
+		    NULL, NULL, NULL}},
+		{"empty subject", {ORDER, 1000, "HKD", "", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"blank subject", {ORDER, 1000, "HKD", "   ", OPENID, 20,
+		    NULL, NULL, NULL}},
 		{"subject with a newline", {ORDER, 1000, "HKD", "a\nb", OPENID,
-		    20, NULL}},
+		    20, NULL, NULL, NULL}},
 		{"subject not UTF-8", {ORDER, 1000, "HKD", "a\xff", OPENID, 20,
-		    NULL}},
-		{"no openid", {ORDER, 1000, "HKD", "s", NULL, 20, NULL}},
+		    NULL, NULL, NULL}},
+		{"no openid", {ORDER, 1000, "HKD", "s", NULL, 20,
+		    NULL, NULL, NULL}},
 		{"openid with a space", {ORDER, 1000, "HKD", "s", "oAb Cd", 20,
-		    NULL}},
-		{"expiration 0", {ORDER, 1000, "HKD", "s", OPENID, 0, NULL}},
-		{"expiration 21", {ORDER, 1000, "HKD", "s", OPENID, 21, NULL}},
-		{"echo \"0\"", {ORDER, 1000, "HKD", "s", OPENID, 20, "0"}},
+		    NULL, NULL, NULL}},
+		{"expiration 0", {ORDER, 1000, "HKD", "s", OPENID, 0,
+		    NULL, NULL, NULL}},
+		{"expiration 21", {ORDER, 1000, "HKD", "s", OPENID, 21,
+		    NULL, NULL, NULL}},
+		{"echo \"0\"", {ORDER, 1000, "HKD", "s", OPENID, 20, "0",
+		    NULL, NULL}},
 		{"echo with an edge space", {ORDER, 1000, "HKD", "s", OPENID, 20,
-		    "x "}},
-		{"blank echo", {ORDER, 1000, "HKD", "s", OPENID, 20, "  "}},
+		    "x ", NULL, NULL}},
+		{"blank echo", {ORDER, 1000, "HKD", "s", OPENID, 20, "  ",
+		    NULL, NULL}},
 	};
 	struct useepay_refund_req rf;
 	struct useepay_refund_res rr;
@@ -751,207 +664,6 @@ test_request_refused(void)
 	fake_httpc_cleanup(&f);
 }
 
-/* ---------------------------------------------------------------------
- * notifications (§5)
- */
-
-static char *
-vector_form_raw(const char *name)
-{
-	struct json_object *root, *vs, *v, *x;
-	char *out = NULL;
-	size_t i;
-
-	root = json_object_from_file(t_data(
-	    "vectors/useepay_sign_vectors.json"));
-	if (root == NULL || !json_object_object_get_ex(root, "vectors", &vs))
-		goto out;
-	for (i = 0; i < json_object_array_length(vs); i++) {
-		v = json_object_array_get_idx(vs, i);
-		if (json_object_object_get_ex(v, "name", &x) &&
-		    strcmp(json_object_get_string(x), name) == 0 &&
-		    json_object_object_get_ex(v, "formBody", &x))
-			out = xstrdup(json_object_get_string(x));
-	}
-out:
-	json_object_put(root);
-	return out;
-}
-
-/* Replace the first `from` in s by `to` (same or shorter length). */
-static void
-str_subst(char *s, const char *from, const char *to)
-{
-	char *p = strstr(s, from);
-	size_t fl = strlen(from), tl = strlen(to);
-
-	if (p == NULL || tl > fl) {
-		T_OK(!"substitution target missing");
-		return;
-	}
-	memcpy(p, to, tl);
-	memmove(p + tl, p + fl, strlen(p + fl) + 1);
-}
-
-struct notify_case {
-	const char *name;
-	const char *vector;
-	bool rsa;			/* configured sign type */
-	const char *merchant;		/* configured; NULL = MERCHANT */
-	const char *from, *to;		/* edit of the body */
-	int rc;
-	enum err_code err;
-};
-
-static const struct notify_case notify_cases[] = {
-	{"MD5 valid", "pay-notify-md5", false, NULL, NULL, NULL, 0, E_OK},
-	{"RSA valid", "pay-notify-rsa", true, NULL, NULL, NULL, 0, E_OK},
-	{"RSA, '+' in sign sent raw (decodes to space)", "pay-notify-rsa",
-	    true, NULL, "%2B", "+", 0, E_OK},
-	{"MD5 notify under RSA config", "pay-notify-md5", true, NULL, NULL,
-	    NULL, -1, E_SIG},
-	{"RSA notify under MD5 config", "pay-notify-rsa", false, NULL, NULL,
-	    NULL, -1, E_SIG},
-	{"wrong merchantNo", "pay-notify-md5", false, "500000000000001", NULL,
-	    NULL, -1, E_SIG},
-	{"tampered amount", "pay-notify-md5", false, NULL, "amount=1000",
-	    "amount=1", -1, E_SIG},
-	{"tampered resultCode, RSA", "pay-notify-rsa", true, NULL,
-	    "resultCode=succeed", "resultCode=failed", -1, E_SIG},
-	{"missing sign", "pay-notify-md5", false, NULL,
-	    "&sign=d7db5ef6fdf94d46572b2686b6cbd662", "", -1, E_SIG},
-	{"empty sign", "pay-notify-md5", false, NULL,
-	    "sign=d7db5ef6fdf94d46572b2686b6cbd662", "sign=", -1, E_SIG},
-	{"missing signType", "pay-notify-md5", false, NULL, "&signType=MD5",
-	    "", -1, E_SIG},
-	{"duplicated field", "pay-notify-md5", false, NULL, "version=1.0&",
-	    "amount=1&", -1, E_INPUT},
-	{"malformed form", "pay-notify-md5", false, NULL, "version=1.0",
-	    "version=%z", -1, E_INPUT},
-};
-
-static void
-test_notify_cases(void)
-{
-	size_t i;
-
-	for (i = 0; i < sizeof(notify_cases) / sizeof(notify_cases[0]); i++) {
-		const struct notify_case *nc = &notify_cases[i];
-		struct useepay_txn txn;
-		struct kvlist fields;
-		struct cfg c = tcfg;
-		struct err err;
-		char *body = vector_form_raw(nc->vector);
-		int rc, before = t_fail;
-
-		T_OK(body != NULL);
-		if (body == NULL)
-			continue;
-		if (nc->from)
-			str_subst(body, nc->from, nc->to);
-		c.useepay_sign_type = nc->rsa ? SIGN_RSA : SIGN_MD5;
-		if (nc->merchant)
-			c.useepay_merchant_no = (char *)(uintptr_t)nc->merchant;
-		kvlist_init(&fields);
-		err_clear(&err);
-		rc = useepay_notify_parse(&c, nc->rsa ? &krsa : &kmd5, body,
-		    strlen(body), &fields, &txn, &err);
-		T_EQ_INT(rc, nc->rc);
-		if (nc->rc == -1)
-			T_EQ_INT(err.code, nc->err);
-		else {
-			T_EQ_INT(txn.status, UPS_SUCCEED);
-			T_EQ_STR(txn.result_code, "succeed");
-			T_EQ_STR(txn.transaction_type, "pay");
-			T_EQ_STR(txn.transaction_id, ORDER);
-			T_EQ_STR(txn.reference, "1012401011200000001");
-			T_EQ_INT(txn.amount, 1000);
-			T_EQ_STR(txn.currency, "HKD");
-			T_EQ_STR(txn.error_code, "0000");
-			T_EQ_STR(txn.error_msg,
-			    "Approved or completed successfully");
-			T_OK(txn.original_transaction_id == NULL);
-			T_OK(txn.echo == NULL);
-		}
-		/* the decoded fields are kept either way */
-		if (nc->err != E_INPUT)
-			T_EQ_STR(kvlist_get(&fields, "transactionId"), ORDER);
-		if (t_fail != before)
-			fprintf(stderr, "  in case \"%s\" (err %d: %s)\n",
-			    nc->name, (int)err.code, err.msg);
-		useepay_txn_cleanup(&txn);
-		kvlist_cleanup(&fields);
-		free(body);
-	}
-}
-
-static void
-test_notify_oversize(void)
-{
-	struct useepay_txn txn;
-	struct kvlist fields;
-	struct err err;
-	size_t n = LIM_NOTIFY_BODY + 1;
-	char *body = xmalloc(n);
-
-	memset(body, 'a', n);
-	kvlist_init(&fields);
-	T_EQ_INT(useepay_notify_parse(&tcfg, &kmd5, body, n, &fields, &txn,
-	    &err), -1);
-	T_EQ_INT(err.code, E_TOOBIG);
-	T_EQ_INT(fields.n, 0);
-	useepay_txn_cleanup(&txn);
-	kvlist_cleanup(&fields);
-	free(body);
-}
-
-/* A refund notify signed here (refund fields, echo, an unknown field). */
-static void
-test_notify_refund(void)
-{
-	struct useepay_txn txn;
-	struct kvlist l, fields;
-	struct buf sig, body;
-	struct err err;
-
-	kvlist_init(&l);
-	kvlist_init(&fields);
-	buf_init(&sig, 64);
-	buf_init(&body, 4096);
-	kvlist_adds(&l, "version", "1.0");
-	kvlist_adds(&l, "merchantNo", MERCHANT);
-	kvlist_adds(&l, "transactionId", "RF20240101000001");
-	kvlist_adds(&l, "originalTransactionId", ORDER);
-	kvlist_adds(&l, "reference", "2012401011200000001");
-	kvlist_adds(&l, "transactionType", "refund");
-	kvlist_adds(&l, "amount", "500");
-	kvlist_adds(&l, "currency", "HKD");
-	kvlist_adds(&l, "resultCode", "succeed");
-	kvlist_adds(&l, "errorCode", "0000");
-	kvlist_adds(&l, "echoParam", "r=1 & x");
-	kvlist_adds(&l, "newField", "later addition");
-	kvlist_adds(&l, "reserved", " ");
-	kvlist_adds(&l, "signType", "MD5");
-	T_OK(sign_md5(&l, MD5_KEY, &sig, &err) == 0);
-	kvlist_adds(&l, "sign", buf_str(&sig));
-	T_OK(form_encode(&body, &l) == 0);
-	T_EQ_INT(useepay_notify_parse(&tcfg, &kmd5, body.data, body.len,
-	    &fields, &txn, &err), 0);
-	T_EQ_STR(txn.transaction_type, "refund");
-	T_EQ_STR(txn.transaction_id, "RF20240101000001");
-	T_EQ_STR(txn.original_transaction_id, ORDER);
-	T_EQ_INT(txn.amount, 500);
-	T_EQ_INT(txn.status, UPS_SUCCEED);
-	T_EQ_STR(txn.echo, "r=1 & x");
-	T_OK(txn.error_msg == NULL);
-	T_EQ_INT(fields.n, l.n);
-	useepay_txn_cleanup(&txn);
-	kvlist_cleanup(&fields);
-	kvlist_cleanup(&l);
-	buf_cleanup(&sig);
-	buf_cleanup(&body);
-}
-
 static void
 test_status_names(void)
 {
@@ -978,9 +690,6 @@ main(void)
 	T_RUN(test_request_bytes);
 	T_RUN(test_request_refused);
 	T_RUN(test_reply_cases);
-	T_RUN(test_notify_cases);
-	T_RUN(test_notify_oversize);
-	T_RUN(test_notify_refund);
 	teardown();
 	return t_done();
 }
