@@ -16,17 +16,17 @@
 
 int
 anomaly_raise(struct store *st, int64_t now, enum order_anomaly a,
-    enum order_source src, const struct order *o, const char *detail,
-    struct err *err)
+    enum order_source src, const struct order *o, int64_t refund_id,
+    const char *detail, struct err *err)
 {
-	if (store_anomaly_insert(st, o ? o->id : 0, 0, 0,
+	if (store_anomaly_insert(st, o ? o->id : 0, 0, refund_id,
 	    order_anomaly_name(a), order_source_name(src),
 	    detail ? detail : "", now, err) == -1)
 		return -1;
 	log_warn("anomaly", "raised", "kind=%s source=%s order=%s",
 	    order_anomaly_name(a), order_source_name(src),
 	    o ? o->order_no : "-");
-	return outbox_anomaly(st, now, o, a, src, detail, err);
+	return outbox_anomaly(st, now, o, refund_id, a, src, detail, err);
 }
 
 static pthread_mutex_t sigfail_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -50,11 +50,12 @@ anomaly_sigfail_note(struct store *st, int64_t now, const char *ip)
 	pthread_mutex_unlock(&sigfail_mu);
 	if (!raise)
 		return;
-	snprintf(detail, sizeof(detail), "refused=%lld within=%ds last_ip=%.64s",
-	    (long long)n, ANOMALY_SIGFAIL_WINDOW_SEC, ip ? ip : "-");
+	snprintf(detail, sizeof(detail), "refused=%lld within=%ds "
+	    "last_ip=%.64s", (long long)n, ANOMALY_SIGFAIL_WINDOW_SEC,
+	    ip ? ip : "-");
 	if (store_begin(st, &err) == -1)
 		goto fail;
-	if (anomaly_raise(st, now, OAN_SIGNATURE_FAILURES, OSRC_NOTIFY, NULL,
+	if (anomaly_raise(st, now, OAN_SIGNATURE_FAILURES, OSRC_NOTIFY, NULL, 0,
 	    detail, &err) == -1 || store_commit(st, &err) == -1) {
 		store_rollback(st);
 		goto fail;
@@ -82,7 +83,7 @@ anomaly_unknown_stale_pass(struct store *st, int64_t now, int *raised,
 		snprintf(detail, sizeof(detail), "state=UNKNOWN for more than "
 		    "%ds", ANOMALY_UNKNOWN_STALE_SEC);
 		if (anomaly_raise(st, now, OAN_UNKNOWN_STALE, OSRC_RECONCILER,
-		    &o[i], detail, err) == -1)
+		    &o[i], 0, detail, err) == -1)
 			goto fail;
 	}
 	if (store_commit(st, err) == -1)

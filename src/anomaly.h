@@ -24,12 +24,13 @@ struct json_object;
 #define ANOMALY_UNKNOWN_STALE_SEC 3600
 
 /*
- * Record an anomaly (o may be NULL) and its anomaly.raised event, inside
- * the caller's transaction.
+ * Record an anomaly (o may be NULL; only its id and order_no are read;
+ * refund_id 0 = none) and its anomaly.raised event, inside the caller's
+ * transaction.
  */
 int anomaly_raise(struct store *, int64_t now, enum order_anomaly,
-    enum order_source, const struct order *o, const char *detail,
-    struct err *);
+    enum order_source, const struct order *o, int64_t refund_id,
+    const char *detail, struct err *);
 
 /*
  * One notification refused for its signature at now (from ip): counts it

@@ -195,8 +195,8 @@ anomaly_write(struct store *st, int64_t now, const struct order *o,
 	    order_anomaly_name(a), order_source_name(in->source), buf_str(&d),
 	    now, err);
 	if (rc == 0)
-		rc = outbox_anomaly(st, now, o, a, in->source, buf_str(&d),
-		    err);
+		rc = outbox_anomaly(st, now, o, refund_id, a, in->source,
+		    buf_str(&d), err);
 	buf_cleanup(&d);
 	if (rc == 0)
 		log_warn("order", "anomaly", "order=%s kind=%s source=%s",
@@ -427,5 +427,5 @@ order_anomaly_record(struct store *st, int64_t now, enum order_anomaly a,
 	    order_anomaly_name(a), order_source_name(src),
 	    detail ? detail : "", now, err) == -1)
 		return -1;
-	return outbox_anomaly(st, now, NULL, a, src, detail, err);
+	return outbox_anomaly(st, now, NULL, 0, a, src, detail, err);
 }

@@ -130,8 +130,8 @@ outbox_refund(struct store *st, int64_t now, const struct order *o,
 
 int
 outbox_anomaly(struct store *st, int64_t now, const struct order *o,
-    enum order_anomaly a, enum order_source src, const char *detail,
-    struct err *err)
+    int64_t refund_id, enum order_anomaly a, enum order_source src,
+    const char *detail, struct err *err)
 {
 	struct json_object *d = json_object_new_object();
 
@@ -141,8 +141,8 @@ outbox_anomaly(struct store *st, int64_t now, const struct order *o,
 	/* capped so the escaped envelope stays within the row's 4096 */
 	json_object_object_add(d, "detail", json_object_new_string_len(
 	    detail ? detail : "", detail ? (int)strnlen(detail, 512) : 0));
-	return outbox_write(st, now, "anomaly.raised", o ? o->id : 0, 0, d,
-	    NULL, err);
+	return outbox_write(st, now, "anomaly.raised", o ? o->id : 0,
+	    refund_id, d, NULL, err);
 }
 
 int

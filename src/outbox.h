@@ -44,10 +44,11 @@ int outbox_refund(struct store *, int64_t now, const struct order *o,
 
 /*
  * An anomaly was recorded: anomaly.raised. data: kind, source, order_no
- * (o NULL: null), detail.
+ * (o NULL: null), detail. refund_id (0 = none) is kept on the row.
  */
 int outbox_anomaly(struct store *, int64_t now, const struct order *o,
-    enum order_anomaly, enum order_source, const char *detail, struct err *);
+    int64_t refund_id, enum order_anomaly, enum order_source,
+    const char *detail, struct err *);
 
 /* A "test" event (the admin's button, `h5pay events test`): data
  * {"test":true}. event_id gets its id. */

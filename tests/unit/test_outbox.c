@@ -310,6 +310,16 @@ test_refund_events(void)
 	T_EQ_STR(types(), "refund.succeeded,refund.failed");
 	T_EQ_STR(last_field("refund_state"), "FAILED");
 	T_EQ_STR(last_field("refunded_amount"), "300");
+	/* a mismatched refund amount: only the anomaly, with its refund */
+	add_refund("RFC", "F1", 50);
+	in = pay_in(UPS_SUCCEED, 51);
+	in.kind = OIN_REFUND_STATUS;
+	in.refund_no = "RFC";
+	T_EQ_INT(apply("F1", &in), 0);
+	T_EQ_STR(types(), "refund.succeeded,refund.failed,anomaly.raised");
+	T_EQ_STR(last_field("kind"), "refund_mismatch");
+	T_EQ_INT(q_int("SELECT refund_id FROM outbox ORDER BY id DESC"),
+	    q_int("SELECT id FROM refunds WHERE refund_no = 'RFC'"));
 }
 
 /* The outbox row is part of the transition's transaction. */
