@@ -16,7 +16,10 @@ tests/integration/harness.py, which adds the test-only helpers.
 Stdlib only: Debian's /usr/bin/python3. Never part of a production
 install: the secrets below are public.
 """
+import hashlib
+import hmac
 import http.client
+import http.server
 import json
 import os
 import shutil
@@ -26,6 +29,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 # the repository (this file's parent's parent) and its build tree, unless
@@ -461,6 +465,61 @@ class Stack:
         return self.request("POST", path, body=body, **kw)
 
 
+class DemoReceiver:
+    """The demo's merchant endpoint (docs/integration.md): HTTPS on
+    loopback with the stack's certificate; checks each event's signature,
+    prints one line per delivery, answers 204."""
+
+    def __init__(self, secret):
+        self.secret = secret.encode()
+        self.seen = set()
+        rx = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                n = int(self.headers.get("Content-Length", "0") or 0)
+                body = self.rfile.read(min(n, 65536))
+                parts = dict(p.split("=", 1) for p in self.headers.get(
+                    "H5pay-Signature", "").split(",") if "=" in p)
+                mac = hmac.new(rx.secret, parts.get("t", "").encode() +
+                               b"." + body, hashlib.sha256).hexdigest()
+                ok = hmac.compare_digest(mac, parts.get("v1", ""))
+                try:
+                    ev = json.loads(body)
+                except ValueError:
+                    ev = {}
+                eid = ev.get("id", "?")
+                data = ev.get("data") or {}
+                print("  event %-17s %s %s%s%s" % (
+                    ev.get("type", "?"), eid,
+                    "order=%s " % data["order_no"]
+                    if data.get("order_no") else "",
+                    "signature ok" if ok else "BAD SIGNATURE",
+                    " (again: dedupe by id)" if eid in rx.seen else ""))
+                sys.stdout.flush()
+                if ok:
+                    rx.seen.add(eid)
+                self.send_response(204 if ok else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *a):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+
+    def start(self, certs):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(os.path.join(certs, "server.pem"),
+                            os.path.join(certs, "server.key"))
+        self.server.socket = ctx.wrap_socket(self.server.socket,
+                                             server_side=True)
+        threading.Thread(target=self.server.serve_forever,
+                         daemon=True).start()
+
+
 def demo_admin(st):
     """The demo's merchant login: user `admin`, a random password kept in
     <dir>/admin-password (mode 0600), created on the first run."""
@@ -499,9 +558,21 @@ def demo(argv):
             s.close()
     st = Stack("demo", directory=a.dir, shop_port=a.shop_port,
                sim_port=a.sim_port)
+    # the merchant's systems: events go to a receiver that prints them
+    secret_path = os.path.join(st.dir, "events.secret")
+    if not os.path.exists(secret_path):
+        import secrets
+        write_secret(secret_path, secrets.token_hex(32))
+    with open(secret_path) as f:
+        rx = DemoReceiver(f.read().strip())
+    st.extra_config.update({
+        "events_endpoint_url": "https://127.0.0.1:%d/events" % rx.port,
+        "events_secret_file": secret_path})
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(1))
     try:
+        st.make_certs()
+        rx.start(st.certs)
         st.start()
         listed = st.h5pay("product", "list", "--all", check=False)
         if "tea-oolong" not in (getattr(listed, "stdout", "") or ""):
@@ -517,6 +588,9 @@ def demo(argv):
         print("  CA to trust: %s/ca.pem (or accept the browser warning)"
               % st.certs)
         print("  Logs:       %s/*.log" % st.dir)
+        print("  Events:     the merchant receiver at https://127.0.0.1:%d/"
+              "events prints each one below (docs/integration.md)" %
+              rx.port)
         print("\nThe shop expects WeChat: use a WeChat user agent (e.g. "
               "Chromium's device toolbar) -- the simulator's bridge stands "
               "in for WeChat Pay.\nCtrl-C stops everything.")

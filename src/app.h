@@ -16,7 +16,10 @@ struct store;
 struct httpc;
 struct keys;
 
-enum pool { POOL_WEB = 1, POOL_NOTIFY = 2, POOL_TASKS = 4 };
+enum pool {
+	POOL_WEB = 1, POOL_NOTIFY = 2, POOL_TASKS = 4,
+	POOL_EVENTS = 8		/* the merchant-event delivery child */
+};
 
 struct app_clock {
 	int64_t (*now_ms)(void *ctx);	/* wall clock, ms since epoch */

@@ -172,6 +172,15 @@ static const struct cfg_key cfg_keys[] = {
 	{"merchant_timezone", T_STR, F(merchant_timezone), false,
 	    "Asia/Hong_Kong", 0, 64,
 	    "IANA time zone the shop and admin pages show times in"},
+
+	{"events_endpoint_url", T_URL, F(events_endpoint_url), false, NULL,
+	    0, 0, "where merchant events are POSTed (unset: kept, not sent)"},
+	{"events_secret_file", T_SECRET, F(events_secret_file), false, NULL,
+	    0, 0, "file holding the events HMAC key (required with the URL)"},
+	{"events_retry_base_sec", T_INT, F(events_retry_base_sec), false,
+	    "10", 1, 600, "first retry delay; then x3, x6, x30, x90, x360"},
+	{"events_poll_ms", T_INT, F(events_poll_ms), false, "1000", 50,
+	    60000, "how often the delivery worker looks for due events"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -471,6 +480,9 @@ cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 			    k->type == T_SECRET, err) == -1)
 				return -1;
 	}
+	if (c->events_endpoint_url && !c->events_secret_file)
+		return err_set(err, E_INPUT, "events_secret_file: required "
+		    "with events_endpoint_url");
 	if (c->useepay_sign_type == SIGN_MD5 && !c->useepay_md5_key_file)
 		return err_set(err, E_INPUT, "useepay_md5_key_file: required "
 		    "when useepay_sign_type = MD5");

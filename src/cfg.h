@@ -85,6 +85,12 @@ struct cfg {
 	char *shop_name;
 	char *shop_logo_url;		/* a same-origin path */
 	char *merchant_timezone;	/* IANA name, e.g. Asia/Hong_Kong */
+
+	/* events to the merchant (docs/integration.md) */
+	char *events_endpoint_url;	/* NULL: rows kept, nothing sent */
+	char *events_secret_file;	/* secret: the HMAC key */
+	int64_t events_retry_base_sec;	/* first back-off step */
+	int64_t events_poll_ms;		/* delivery worker's idle wait */
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

@@ -27,5 +27,6 @@ int cli_product(int argc, char **argv);	/* cli_product.c */
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_doctor(int argc, char **argv);	/* cli_doctor.c */
+int cli_events(int argc, char **argv);	/* cli_events.c */
 
 #endif

@@ -39,6 +39,8 @@ static const struct {
 	    "call, JSON out"},
 	{"doctor", cli_doctor, "-c FILE [--mp-verify-dir DIR]   go-live "
 	    "checks, PASS/WARN/FAIL"},
+	{"events", cli_events, "list|resend|test -c FILE ...  merchant events "
+	    "(docs/integration.md)"},
 };
 
 static int

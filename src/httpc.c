@@ -176,6 +176,15 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 		}
 		hdrs = curl_slist_append(hdrs, buf_str(&ct));
 	}
+	for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL;
+	    i++) {
+		if (strpbrk(rq->headers[i], "\r\n") != NULL) {
+			err_set(err, E_INPUT, "%s: header has a line break",
+			    __func__);
+			goto out;
+		}
+		hdrs = curl_slist_append(hdrs, rq->headers[i]);
+	}
 	if (hdrs == NULL)
 		abort();	/* allocation failure */
 

@@ -27,6 +27,8 @@ struct httpc_req {
 	const char *body;
 	size_t body_len;
 	long timeout_ms;		/* total; 0: http_timeout_ms */
+	/* extra "Name: value" header lines, NULL-terminated; NULL = none */
+	const char *const *headers;
 };
 
 struct httpc_resp {

@@ -64,6 +64,10 @@ keys_load(struct keys **out, const struct cfg *c, struct err *err)
 	    "wechat_secret_file", LIM_SECRET, err);
 	if (k->wechat_secret == NULL)
 		goto fail;
+	if (c->events_secret_file != NULL && (k->events_secret =
+	    cfg_read_secret(c->events_secret_file, "events_secret_file",
+	    LIM_SECRET, err)) == NULL)
+		goto fail;
 	*out = k;
 	return 0;
 fail:
@@ -79,6 +83,7 @@ keys_free(struct keys *k)
 	secret_free(k->md5_key);
 	secret_free(k->md5_key_next);
 	secret_free(k->wechat_secret);
+	secret_free(k->events_secret);
 	sign_key_free(k->merchant_priv);
 	sign_key_free(k->provider_pub);
 	sign_key_free(k->provider_pub_next);

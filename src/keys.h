@@ -1,6 +1,6 @@
 /*
  * keys.h - the secrets h5payd loads once at start-up (and on reload):
- * UseePay MD5 key or RSA keys, the WeChat AppSecret. Wiped on free.
+ * UseePay MD5 key or RSA keys, the WeChat AppSecret, the events key. Wiped on free.
  * Shared read-only by every thread of a worker (inherited over fork).
  */
 #ifndef H5PAY_KEYS_H
@@ -27,6 +27,8 @@ struct keys {
 	sign_key *provider_pub_next;	/* useepay_public_key_next_file */
 	char *wechat_secret;		/* Official Account AppSecret */
 	char warn[512];			/* weak RSA keys, for -t; "" = none */
+	char *events_secret;		/* HMAC key of merchant events, or
+					 * NULL (no events_secret_file) */
 };
 
 /* Load every key the config names. *err names the key on failure. An RSA

@@ -5,7 +5,9 @@
  * The supervisor binds (or inherits from systemd) two unix sockets, runs
  * the migrations, then forks the web and the notify pools, and (when
  * reconcile_interval_sec > 0) one tasks child running the reconciler
- * (reconcile.c), restarted like the workers. It never opens
+ * (reconcile.c), and (when events_endpoint_url is set) one events child
+ * sending merchant events (outbox_send.c), restarted like the workers.
+ * It never opens
  * a database connection that a child could inherit, never serves a request
  * and never talks to the network. Signals arrive through a signalfd:
  *   SIGTERM/SIGINT  shut down: unlink the sockets, then workers serve
@@ -35,6 +37,7 @@
 #include "keys.h"
 #include "log.h"
 #include "metrics.h"
+#include "outbox_send.h"
 #include "reconcile.h"
 #include "route.h"
 #include "serve.h"
@@ -63,8 +66,8 @@ static struct {
 	int gen;
 	struct child kids[MAX_CHILDREN];
 	int nkids;
-	int64_t respawn_at[3];	/* by pool_index() */
-	int fast_deaths[3];
+	int64_t respawn_at[4];	/* by pool_index() */
+	int fast_deaths[4];
 	sigset_t oldmask;
 	int sigfd;
 } sup;
@@ -81,14 +84,16 @@ usage(void)
 static const char *
 pool_name(enum pool p)
 {
-	return p == POOL_NOTIFY ? "notify" : p == POOL_TASKS ? "tasks" : "web";
+	return p == POOL_NOTIFY ? "notify" : p == POOL_TASKS ? "tasks" :
+	    p == POOL_EVENTS ? "events" : "web";
 }
 
-/* Index into the per-pool arrays: web 0, notify 1, tasks 2. */
+/* Index into the per-pool arrays: web 0, notify 1, tasks 2, events 3. */
 static int
 pool_index(enum pool p)
 {
-	return p == POOL_NOTIFY ? 1 : p == POOL_TASKS ? 2 : 0;
+	return p == POOL_NOTIFY ? 1 : p == POOL_TASKS ? 2 :
+	    p == POOL_EVENTS ? 3 : 0;
 }
 
 /* Load config + keys; on error print it and return -1. */
@@ -272,13 +277,16 @@ spawn(enum pool pool)
 
 		close(rp[0]);
 		close(sup.sigfd);
-		if (pool == POOL_TASKS) {
-			/* the reconciler serves no socket */
+		if (pool == POOL_TASKS || pool == POOL_EVENTS) {
+			/* the reconciler and the event sender serve no
+			 * socket */
 			close(sup.fd[0]);
 			close(sup.fd[1]);
 			sigprocmask(SIG_SETMASK, &sup.oldmask, NULL);
 			signal(SIGCHLD, SIG_DFL);
-			_exit(reconcile_task_main(&sup.cfg, sup.keys, rp[1]));
+			_exit(pool == POOL_TASKS ?
+			    reconcile_task_main(&sup.cfg, sup.keys, rp[1]) :
+			    outbox_task_main(&sup.cfg, sup.keys, rp[1]));
 		}
 		close(sup.fd[1 - idx]);
 		sigprocmask(SIG_SETMASK, &sup.oldmask, NULL);
@@ -312,6 +320,8 @@ pool_size(enum pool p)
 {
 	if (p == POOL_TASKS)
 		return sup.cfg.reconcile_interval_sec > 0 ? 1 : 0;
+	if (p == POOL_EVENTS)
+		return sup.cfg.events_endpoint_url != NULL ? 1 : 0;
 	return (int)(p == POOL_NOTIFY ? sup.cfg.notify_workers :
 	    sup.cfg.web_workers);
 }
@@ -331,10 +341,10 @@ count_gen(enum pool p, int gen)
 static void
 fill_pools(void)
 {
-	enum pool pools[3] = {POOL_WEB, POOL_NOTIFY, POOL_TASKS};
+	enum pool pools[4] = {POOL_WEB, POOL_NOTIFY, POOL_TASKS, POOL_EVENTS};
 	int i;
 
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (mono_ms() < sup.respawn_at[pool_index(pools[i])])
 			continue;
 		while (count_gen(pools[i], sup.gen) < pool_size(pools[i]))

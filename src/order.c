@@ -6,7 +6,8 @@
  *
  * What it does: order_decide() is the pure table; order_apply() reads the
  * order inside the caller's write transaction, applies the table, writes
- * the change, one event per change and anomalies. What it does not do:
+ * the change, one event per change and anomalies, and the merchant's
+ * outbox row for each (outbox.c). What it does not do:
  * talk to the provider, verify signatures (callers hand in verified
  * inputs only), open or commit transactions, any SQL (store_order.c).
  * Invariants: PAID never goes back; a payment is recorded only when the
@@ -18,6 +19,7 @@
 #include "buf.h"
 #include "log.h"
 #include "order.h"
+#include "outbox.h"
 #include "store.h"
 #include "store_refund.h"
 #include "store_order.h"
@@ -192,6 +194,9 @@ anomaly_write(struct store *st, int64_t now, const struct order *o,
 	rc = store_anomaly_insert(st, o->id, in->notification_id, refund_id,
 	    order_anomaly_name(a), order_source_name(in->source), buf_str(&d),
 	    now, err);
+	if (rc == 0)
+		rc = outbox_anomaly(st, now, o, refund_id, a, in->source,
+		    buf_str(&d), err);
 	buf_cleanup(&d);
 	if (rc == 0)
 		log_warn("order", "anomaly", "order=%s kind=%s source=%s",
@@ -277,7 +282,8 @@ order_apply_pay(struct store *st, int64_t now, const struct order *o,
 		ch.error_msg = in->error_msg;
 	}
 	if (store_order_update(st, &ch, err) == -1 ||
-	    event_write(st, now, o, d.next, 0, -1, in, err) == -1)
+	    event_write(st, now, o, d.next, 0, -1, in, err) == -1 ||
+	    outbox_payment(st, now, o, d.next, err) == -1)
 		return -1;
 	out->changed = true;
 	log_info("order", "transition", "order=%s from=%s to=%s source=%s",
@@ -380,7 +386,8 @@ order_apply_refund(struct store *st, int64_t now, const struct order *o,
 		if (store_order_update(st, &ch, err) == -1)
 			return -1;
 	}
-	if (event_write(st, now, o, onext, r.id, r.amount, in, err) == -1)
+	if (event_write(st, now, o, onext, r.id, r.amount, in, err) == -1 ||
+	    outbox_refund(st, now, o, &r, rnext, onext, refunded, err) == -1)
 		return -1;
 	out->new_state = onext;
 	out->changed = true;
@@ -416,7 +423,9 @@ order_anomaly_record(struct store *st, int64_t now, enum order_anomaly a,
     enum order_source src, int64_t notification_id, const char *detail,
     struct err *err)
 {
-	return store_anomaly_insert(st, 0, notification_id, 0,
+	if (store_anomaly_insert(st, 0, notification_id, 0,
 	    order_anomaly_name(a), order_source_name(src),
-	    detail ? detail : "", now, err);
+	    detail ? detail : "", now, err) == -1)
+		return -1;
+	return outbox_anomaly(st, now, NULL, 0, a, src, detail, err);
 }

@@ -25,6 +25,7 @@ static const char *const anomaly_names[OAN__COUNT] = {
 	"paid_after_closed", "paid_after_failed", "status_conflict",
 	"unknown_refund", "refund_mismatch", "refund_over_amount",
 	"provider_refused", "unresolved",
+	"signature_failures", "unknown_stale",
 };
 
 const char *

@@ -57,6 +57,8 @@ enum order_anomaly {
 	OAN_REFUND_OVER_AMOUNT,
 	OAN_PROVIDER_REFUSED,	/* refused unsigned: configuration (007) */
 	OAN_UNRESOLVED,		/* closed, no query could resolve it (007) */
+	OAN_SIGNATURE_FAILURES,	/* a burst of refused notifications */
+	OAN_UNKNOWN_STALE,	/* an order UNKNOWN for too long */
 	OAN__COUNT
 };
 

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anomaly.h"
 #include "app.h"
 #include "cfg.h"
 #include "log.h"
@@ -133,7 +134,7 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 	struct order batch[BATCH];
 	int64_t t0 = app_now_ms(app), now = app_now_s(app);
 	size_t n, i;
-	int dbfail = 0, rc = 0;
+	int dbfail = 0, rc = 0, stale = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	while (stats->due < RECONCILE_MAX_PER_PASS && !dbfail) {
@@ -151,6 +152,10 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 	}
 	if (!dbfail && reconcile_refunds(app, now, stats, err) == -1)
 		dbfail = 1;
+	if (!dbfail && anomaly_unknown_stale_pass(app->store, now, &stale,
+	    err) == -1)
+		dbfail = 1;
+	stats->anomalies += stale;
 	if (dbfail)
 		rc = -1;
 	metrics_reconcile_pass(app_now_s(app), stats->queried, stats->changed,

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "app.h"
 #include "log.h"
 #include "refund.h"
@@ -43,6 +44,7 @@ refund_query_apply(struct app *app, const char *refund_no,
 	struct useepay_query_res q;
 	struct refund_check c;
 	struct order_input in;
+	struct order ro;
 	int64_t now, next;
 	int qrc, rc = -1;
 
@@ -74,13 +76,17 @@ refund_query_apply(struct app *app, const char *refund_no,
 	if (res->verdict != OQ_STATUS && refund_in_flight(c.state) &&
 	    now >= c.created_at + REFUND_GIVE_UP_SEC) {
 		/* issue 10 item 6: bounded; the amount stays reserved */
-		if (c.next_check_at != REFUND_GAVE_UP &&
-		    store_anomaly_insert(app->store, c.order_id, 0, c.id,
-		    order_anomaly_name(OAN_UNRESOLVED), order_source_name(src),
-		    "refund in flight, no query could resolve it; the "
-		    "amount stays reserved until a verified query",
-		    now, err) == -1)
-			goto fail;
+		if (c.next_check_at != REFUND_GAVE_UP) {
+			memset(&ro, 0, sizeof(ro));
+			ro.id = c.order_id;
+			str_lcpy(ro.order_no, c.order_no, sizeof(ro.order_no));
+			/* with its anomaly.raised event (anomaly.c) */
+			if (anomaly_raise(app->store, now, OAN_UNRESOLVED, src,
+			    &ro, c.id, "refund in flight, no query could "
+			    "resolve it; the amount stays reserved until a "
+			    "verified query", err) == -1)
+				goto fail;
+		}
 		if (c.next_check_at != REFUND_GAVE_UP)
 			log_warn("refund", "gave_up", "refund=%s verdict=%s",
 			    c.refund_no,

@@ -22,6 +22,7 @@
 #include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
@@ -622,6 +623,21 @@ sign_sha256_hex(const void *p, size_t n, char out[65])
 	    mdlen != 32)
 		abort();
 	hex_encode(md, 32, out);
+}
+
+void
+sign_hmac_sha256_hex(const void *key, size_t klen, const void *p, size_t n,
+    char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (klen > INT_MAX ||
+	    HMAC(EVP_sha256(), key, (int)klen, p, n, md, &mdlen) == NULL ||
+	    mdlen != 32)
+		abort();	/* a broken installation, not input */
+	hex_encode(md, 32, out);
+	OPENSSL_cleanse(md, sizeof(md));
 }
 
 int

@@ -76,6 +76,11 @@ int sign_verify_rsa_bytes(sign_key *pub, const void *p, size_t n,
 /* Lowercase hex SHA-256 of p[0..n) into out[65]. */
 void sign_sha256_hex(const void *p, size_t n, char out[65]);
 
+/* Lowercase hex HMAC-SHA256 of p[0..n) under key[0..klen) into out[65]
+ * (the merchant event signature, docs/integration.md). */
+void sign_hmac_sha256_hex(const void *key, size_t klen, const void *p,
+    size_t n, char out[65]);
+
 /* base64url (no padding) of n random bytes into out (>= 4*n/3+4 bytes):
  * session tokens. The bytes come from rng (the app's injected source, so
  * tests are deterministic) or, rng NULL, the kernel CSPRNG. 0 or -1. */

@@ -25,6 +25,16 @@ int web_admin_order_post(struct app *, struct req *, struct resp *,
     struct err *);
 int web_admin_stats(struct app *, struct req *, struct resp *, struct err *);
 int web_admin_audit(struct app *, struct req *, struct resp *, struct err *);
+/* web_admin_events.c: merchant events (docs/integration.md) */
+int web_admin_events_list(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_events_post(struct app *, struct req *, struct resp *,
+    struct err *);
+/* web_admin_anomalies.c: the anomaly inbox */
+int web_admin_anomalies_list(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_admin_anomalies_post(struct app *, struct req *, struct resp *,
+    struct err *);
 
 /* web_metrics.c: GET /metrics (notify pool, loopback server only) */
 int web_metrics_get(struct app *, struct req *, struct resp *,

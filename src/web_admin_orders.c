@@ -24,6 +24,7 @@
 
 #include "admin.h"
 #include "admin_query.h"
+#include "anomaly.h"
 #include "cfg.h"
 #include "log.h"
 #include "order.h"
@@ -591,7 +592,7 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 	/* days of merchant_timezone, at today's offset for the whole range */
 	int64_t now = app_now_s(app), off = tz_offset(now);
 	int64_t d0 = (now + off) - (now + off) % 86400, t0 = d0 - off;
-	int64_t from = d0 - 29 * 86400, to = d0 + 86400;
+	int64_t from = d0 - 29 * 86400, to = d0 + 86400, open = 0;
 	const char *v;
 
 	if ((v = req_query(r, "from")) != NULL && *v &&
@@ -620,6 +621,11 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 	json_object_object_add(o, "today",
 	    json_object_get(json_object_array_get_idx(today, 0)));
 	json_object_put(today);
+	if (anomaly_count_open(app->store, &open, err) == -1) {
+		json_object_put(o);
+		return -1;
+	}
+	json_object_object_add(o, "openAnomalies", json_object_new_int64(open));
 	resp_json(w, 200, o);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "anomaly.h"
 #include "app.h"
 #include "log.h"
 #include "metrics.h"
@@ -73,6 +74,8 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 			    n, err->msg);
 			metrics_notify_refused(err->code == E_SIG ?
 			    MR_SIGNATURE : MR_MERCHANT);
+			anomaly_sigfail_note(app->store, app_now_s(app),
+			    r->client_ip);
 			resp_text(w, 401, "text/plain", "FAIL");
 			rc = 0;
 		} else {

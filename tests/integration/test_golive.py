@@ -358,6 +358,12 @@ class GoLiveSimTest(harness.StackTest):
                                 int(time.time()) + 86400 * 365, rno),
                          [("UNKNOWN", 1)])
         self.assertEqual(self.anomalies(no), ["unresolved"])
+        # ... and as an anomaly.raised event for the merchant (outbox)
+        self.assertEqual(self.q(
+            "SELECT json_extract(body, '$.data.kind') FROM outbox x JOIN "
+            "orders o ON o.id = x.order_id WHERE o.order_no = ? AND "
+            "x.type = 'anomaly.raised' AND x.refund_id IS NOT NULL", no),
+            [("unresolved",)])
         self.reconcile()            # not due: not released, no new anomaly
         self.assertEqual(self.q("SELECT state FROM refunds WHERE "
                                 "refund_no = ?", rno), [("UNKNOWN",)])

@@ -398,7 +398,9 @@ var H5A = (function () {
 			return Promise.resolve(null);
 		clear(n);
 		[['Dashboard', '/admin/dashboard.html', 'dashboard'],
-		    ['Orders', '/admin/orders.html', 'orders']]
+		    ['Orders', '/admin/orders.html', 'orders'],
+		    ['Anomalies', '/admin/anomalies.html', 'anomalies'],
+		    ['Events', '/admin/events.html', 'events']]
 		    .forEach(function (x) {
 			n.appendChild(el('a', { href: x[1], text: T(x[0]),
 			    cls: x[2] === active ? 'active' : '' }));

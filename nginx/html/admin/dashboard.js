@@ -82,6 +82,9 @@
 			box.appendChild(figure(T('Conversion'), td.orders > 0 ?
 			    Math.round(100 * Math.min(td.paidCount, td.orders) /
 			    td.orders) + '%' : '—', 'today-conversion'));
+			box.appendChild(E('a', { href: '/admin/anomalies.html' }, [
+			    figure(T('Open anomalies'), String(st.openAnomalies),
+			    'open-anomalies')]));
 			chart(st.days, cur);
 			var tb = document.getElementById('days');
 			H5A.clear(tb);
