@@ -69,6 +69,11 @@ struct cfg {
 	int64_t reconcile_interval_sec;	/* 0: no periodic reconciler */
 	int64_t status_query_interval_sec;
 	int64_t pay_max_open_orders_per_buyer;
+
+	/* the payments API (issue 11) */
+	char *api_return_origins;	/* space-separated origins, or NULL */
+	char *api_return_secret_file;	/* secret: the return-URL HMAC key */
+	int64_t api_rate_limit_per_min;	/* requests per key per minute */
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

@@ -3,6 +3,7 @@
  * Secret contents never reach a log line; errors name the key and file.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "keys.h"
 #include "lim.h"
@@ -33,6 +34,18 @@ keys_load(struct keys **out, const struct cfg *c, struct err *err)
 	    "wechat_secret_file", LIM_SECRET, err);
 	if (k->wechat_secret == NULL)
 		goto fail;
+	if (c->api_return_secret_file != NULL) {
+		k->api_return_secret = cfg_read_secret(
+		    c->api_return_secret_file, "api_return_secret_file",
+		    LIM_SECRET, err);
+		if (k->api_return_secret == NULL)
+			goto fail;
+		if (strlen(k->api_return_secret) < 32) {
+			err_set(err, E_INPUT, "api_return_secret_file: at "
+			    "least 32 bytes");
+			goto fail;
+		}
+	}
 	*out = k;
 	return 0;
 fail:
@@ -47,6 +60,7 @@ keys_free(struct keys *k)
 		return;
 	secret_free(k->md5_key);
 	secret_free(k->wechat_secret);
+	secret_free(k->api_return_secret);
 	sign_key_free(k->merchant_priv);
 	sign_key_free(k->provider_pub);
 	free(k);

@@ -16,6 +16,7 @@ struct keys {
 	sign_key *merchant_priv;	/* SIGN_RSA: our private key */
 	sign_key *provider_pub;		/* SIGN_RSA: UseePay's public key */
 	char *wechat_secret;		/* Official Account AppSecret */
+	char *api_return_secret;	/* return-URL HMAC key, or NULL */
 };
 
 /* Load every key the config names. *err names the key on failure. */
