@@ -4,8 +4,8 @@
  * the landing URL against it: docs/protocol.md §W3).
  *
  * Pay: POST /pay with the cart's skus and quantities and an idempotency
- * key -> WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi) with the
- * parameters exactly as returned -> on ':ok' the result page (':ok' is not
+ * key -> H5Pay.invoke(jsapi) (bridge.js, shared with hosted checkout)
+ * with the parameters exactly as returned -> on ':ok' the result page (':ok' is not
  * proof of payment, the result page asks the server); on ':cancel' or
  * ':fail' the buyer stays here and the same order can be paid again until
  * it expires: the same key returns the same order and parameters.
@@ -13,7 +13,6 @@
 (function () {
 	'use strict';
 	var H = window.H5;
-	var BRIDGE_WAIT_MS = 10000;
 	var outside = false;
 	var busy = false;
 
@@ -49,25 +48,6 @@
 		b.appendChild(H.el('span', '', again ? 'Pay again' : 'Pay'));
 	}
 
-	/* Resolve with the bridge, waiting for WeixinJSBridgeReady. */
-	function bridge() {
-		return new Promise(function (resolve, reject) {
-			var b = window.WeixinJSBridge;
-			if (b && typeof b.invoke === 'function') {
-				resolve(b);
-				return;
-			}
-			var t = setTimeout(function () {
-				reject(new Error('no bridge'));
-			}, BRIDGE_WAIT_MS);
-			document.addEventListener('WeixinJSBridgeReady',
-			    function () {
-				clearTimeout(t);
-				resolve(window.WeixinJSBridge);
-			}, { once: true });
-		});
-	}
-
 	function stillPayable(p, zh, en) {
 		H.notice(H.$('msg'), '', zh + ' 订单 ' + p.orderNo + ' 在 ' +
 		    H.fmtTime(p.expiresAt) + ' 前仍可支付。',
@@ -78,25 +58,19 @@
 	}
 
 	function invoke(p, jsapi) {
-		bridge().then(function (b) {
-			b.invoke('getBrandWCPayRequest', jsapi, function (res) {
-				var m = res && typeof res.err_msg === 'string' ?
-				    res.err_msg : '';
-				busy = false;
-				if (/:ok$/.test(m)) {
-					p.state = 'ok';
-					H.payPut(p);
-					window.location.assign(
-					    '/shop/result.html?order=' +
-					    encodeURIComponent(p.orderNo));
-				} else if (/:cancel$/.test(m)) {
-					stillPayable(p, '支付已取消。',
-					    'Payment cancelled.');
-				} else {
-					stillPayable(p, '支付未完成。',
-					    'The payment did not go through.');
-				}
-			});
+		window.H5Pay.invoke(jsapi).then(function (how) {
+			busy = false;
+			if (how === 'ok') {
+				p.state = 'ok';
+				H.payPut(p);
+				window.location.assign('/shop/result.html?order=' +
+				    encodeURIComponent(p.orderNo));
+			} else if (how === 'cancel') {
+				stillPayable(p, '支付已取消。', 'Payment cancelled.');
+			} else {
+				stillPayable(p, '支付未完成。',
+				    'The payment did not go through.');
+			}
 		}, function () {
 			busy = false;
 			H.notice(H.$('msg'), 'error',
