@@ -71,7 +71,8 @@ store_apikey_each(struct store *s, api_key_each_fn fn, void *ctx,
 		key_row(st, 0, &k);
 		if (fn(ctx, &k) == -1) {
 			sqlite3_reset(st);
-			return err_set(err, E_INTERNAL, "api key list: stopped");
+			return err_set(err, E_INTERNAL, "api key list: "
+			    "stopped");
 		}
 	}
 	if (rc != SQLITE_DONE)

@@ -163,8 +163,8 @@ web_checkout_pay(struct app *app, struct req *r, struct resp *w,
 		    "not be started. / 支付下单失败。", o.state);
 		break;
 	case PAY_UNKNOWN:
-		pay_refused(w, r, 504, "payment_unknown", "The payment provider "
-		    "did not answer in time. Please try again. / "
+		pay_refused(w, r, 504, "payment_unknown", "The payment "
+		    "provider did not answer in time. Please try again. / "
 		    "支付服务暂时无响应，请重试。", o.state);
 		break;
 	case PAY_NOT_PAYABLE:
