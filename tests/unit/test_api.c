@@ -87,8 +87,8 @@ static void
 test_field_shapes(void)
 {
 	static const char *const refs[] = {"", "a b", "a/b", "é", "a\\u0000b",
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xx"};
+	    ("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxx")};
 	static const char *const subjects[] = {"", " lead", "trail ",
 	    "a\\nb", "a\\u007fb", "a\\u0000b"};
 	static const char *const urls[] = {"", "https://m.example/a b",
