@@ -128,6 +128,11 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 				    "status=%d msg=\"%s\"", r->path,
 				    err_http_status(err.code), err.msg);
 			resp_error(w, r, &err);
+			if ((hit->flags & R_APIKEY) && err.code == E_AUTH)
+				resp_header(w, "WWW-Authenticate",
+				    "Bearer realm=\"h5pay\"");
+			if ((hit->flags & R_APIKEY) && err.code == E_RATE)
+				resp_header(w, "Retry-After", "60");
 		}
 		goto out;
 	}

@@ -124,6 +124,8 @@ class ApiTest(ApiBase):
             r = self.api("GET", "/api/v1/payments?reference=a", t)
             self.assertEqual(r.status, 401, (t, r))
             self.assertEqual(r.json()["error"], "unauthorized", r)
+            self.assertEqual(r.header("WWW-Authenticate"),
+                             'Bearer realm="h5pay"')
         r = self.stack.get("/api/v1/payments?reference=a",
                            headers={"Authorization": "Basic " + tok})
         self.assertEqual(r.status, 401, r)
@@ -465,6 +467,7 @@ class RateLimitTest(ApiBase):
         self.assertEqual(set(codes[40:]), {429}, codes)
         r = self.api("GET", "/api/v1/payments?reference=r", tok)
         self.assertEqual(r.json()["error"], "too_many_requests", r)
+        self.assertEqual(r.header("Retry-After"), "60")
         # another key has its own window
         self.assertEqual(self.api("GET", "/api/v1/payments?reference=r",
                                   self.key()).status, 404)
