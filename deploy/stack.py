@@ -375,8 +375,10 @@ class Stack:
     def seed_demo(self):
         """The demo catalog, through `h5pay product add`."""
         for sku, name, desc, price in self.DEMO_PRODUCTS:
+            # each demo product's picture: nginx/html/shop/img/<sku>.svg
             self.h5pay("product", "add", "--sku", sku, "--name", name,
-                       "--description", desc, "--price", str(price))
+                       "--description", desc, "--price", str(price),
+                       "--image", "/shop/img/%s.svg" % sku)
 
     def stop(self, check_logs=True):
         p = self.procs.get("nginx")

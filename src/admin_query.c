@@ -11,6 +11,7 @@
 
 #include "admin_query.h"
 #include "order_state.h"
+#include "tz.h"
 #include "util.h"
 #include "valid.h"
 
@@ -145,12 +146,13 @@ admin_filter_parse(const struct kvlist *q, struct store_admin_filter *f,
 	if ((v = arg(q, "from")) != NULL) {
 		if (admin_date_parse(v, &t) == -1)
 			return err_set(err, E_INPUT, "from: YYYY-MM-DD");
-		f->from = t;
+		f->from = t - tz_offset(t);	/* merchant_timezone's day */
 	}
 	if ((v = arg(q, "to")) != NULL) {
 		if (admin_date_parse(v, &t) == -1)
 			return err_set(err, E_INPUT, "to: YYYY-MM-DD");
-		f->to = t + 86400;	/* inclusive day */
+		t += 86400;		/* inclusive day */
+		f->to = t - tz_offset(t);
 	}
 	if ((v = arg(q, "order_no")) != NULL) {
 		if (!alnum_max(v, 32))

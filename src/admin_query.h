@@ -39,8 +39,8 @@ void admin_date_format(int64_t t, char out[11]);
 int admin_sort_parse(const char *s, enum store_admin_sort *);
 
 /*
- * The list filter from query arguments: state, from, to (dates, to
- * inclusive), order_no, openid, min, max (minor units), sort, limit
+ * The list filter from query arguments: state, from, to (dates of the
+ * local zone, merchant_timezone (tz.c); to inclusive), order_no, openid, min, max (minor units), sort, limit
  * (1..ADMIN_PAGE_MAX), cursor. Unknown arguments are ignored; a malformed
  * one is E_INPUT naming it. Strings in f borrow from q.
  */

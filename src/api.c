@@ -690,8 +690,8 @@ api_checkout_get(struct app *app, const char *payment_id,
 
 int
 api_checkout_pay(struct app *app, const char *payment_id,
-    const char *openid, const char *appid, enum pay_result *res,
-    struct buyer_order *o, struct err *err)
+    const char *openid, const char *appid, const char *client_ip,
+    enum pay_result *res, struct buyer_order *o, struct err *err)
 {
 	struct store_order_new no;
 	struct api_payment p;
@@ -738,7 +738,7 @@ api_checkout_pay(struct app *app, const char *payment_id,
 		return -1;
 	log_info("api", "checkout_order", "payment=%s order=%s", payment_id,
 	    order_no);
-	return pay_submit(app, order_no, openid, res, o, err);
+	return pay_submit(app, order_no, openid, client_ip, res, o, err);
 fail:
 	store_rollback(app->store);
 	return -1;

@@ -187,7 +187,8 @@ int api_checkout_get(struct app *, const char *payment_id,
     struct api_payment *, struct err *);
 
 /*
- * The buyer openid (session appid) taps pay in hosted checkout: the
+ * The buyer openid (session appid, address client_ip or "") taps pay in
+ * hosted checkout: the
  * payment's order is created on the first tap (amount, currency, subject
  * from the payment; expiry the payment's, at most useepay_expiration_min
  * away; idempotency key the payment id) and sent to UseePay by
@@ -196,8 +197,8 @@ int api_checkout_get(struct app *, const char *payment_id,
  * expired, or being paid by another buyer), E_STORE.
  */
 int api_checkout_pay(struct app *, const char *payment_id,
-    const char *openid, const char *appid, enum pay_result *res,
-    struct buyer_order *o, struct err *);
+    const char *openid, const char *appid, const char *client_ip,
+    enum pay_result *res, struct buyer_order *o, struct err *);
 
 /*
  * What the return URL says: "paid" (PAID, PARTIALLY_REFUNDED, REFUNDED),

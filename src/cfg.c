@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "cfg.h"
+#include "tz.h"
 #include "lim.h"
 #include "log.h"
 #include "util.h"
@@ -118,6 +119,24 @@ static const struct cfg_key cfg_keys[] = {
 	    "15", 1, 20, "minutes a created order stays payable"},
 	{"useepay_notify_url", T_URL, F(useepay_notify_url), false, NULL, 0, 0,
 	    "notifyUrl sent to UseePay (default: public_base_url + /notify)"},
+	{"useepay_md5_key_next_file", T_SECRET, F(useepay_md5_key_next_file),
+	    false, NULL, 0, 0, "second MD5 key accepted for verification "
+	    "during a key change (docs/going-live.md)"},
+	{"useepay_public_key_next_file", T_FILE,
+	    F(useepay_public_key_next_file), false, NULL, 0, 0,
+	    "second UseePay public key accepted for verification during a "
+	    "key change"},
+	{"useepay_send_user_info", T_BOOL, F(useepay_send_user_info), false,
+	    "yes", 0, 0, "send userInfo {\"ip\": buyer address} with pay"},
+	{"useepay_terminal_type", T_STR, F(useepay_terminal_type), false,
+	    NULL, 0, 16, "terminalType sent with pay (default: not sent)"},
+	{"useepay_pay_timeout_ms", T_INT, F(useepay_pay_timeout_ms), false,
+	    "30000", 1000, 120000, "total time a pay call may take (below "
+	    "nginx's fastcgi_read_timeout; docs/going-live.md)"},
+	{"useepay_query_timeout_ms", T_INT, F(useepay_query_timeout_ms),
+	    false, "10000", 1000, 120000, "total time a query call may take"},
+	{"useepay_refund_timeout_ms", T_INT, F(useepay_refund_timeout_ms),
+	    false, "30000", 1000, 120000, "total time a refund call may take"},
 
 	{"wechat_appid", T_STR, F(wechat_appid), true, NULL, 0, 32,
 	    "Official Account appid (sub_appid)"},
@@ -128,6 +147,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "WeChat OAuth authorize page"},
 	{"wechat_api_base_url", T_URL, F(wechat_api_base_url), false,
 	    "https://api.weixin.qq.com", 0, 0, "WeChat API base"},
+	{"wechat_oauth_timeout_ms", T_INT, F(wechat_oauth_timeout_ms), false,
+	    "5000", 1000, 60000, "total time a WeChat code exchange may take"},
 
 	{"session_ttl_sec", T_INT, F(session_ttl_sec), false, "604800", 60,
 	    31536000, "buyer session lifetime"},
@@ -143,6 +164,15 @@ static const struct cfg_key cfg_keys[] = {
 	{"pay_max_open_orders_per_buyer", T_INT,
 	    F(pay_max_open_orders_per_buyer), false, "5", 1, 1000,
 	    "unpaid, unexpired orders one buyer may hold (POST /pay: 429)"},
+
+	{"shop_name", T_STR, F(shop_name), false, "H5 Shop", 0, 64,
+	    "the shop's name on its pages (GET /api/products)"},
+	{"shop_logo_url", T_STR, F(shop_logo_url), false,
+	    "/shop/img/logo.svg", 0, 256,
+	    "the shop's logo: a path on this site"},
+	{"merchant_timezone", T_STR, F(merchant_timezone), false,
+	    "Asia/Hong_Kong", 0, 64,
+	    "IANA time zone the shop and admin pages show times in"},
 	{"api_return_origins", T_STR, F(api_return_origins), false, NULL, 0,
 	    2048, "space-separated https origins a payment's returnUrl may "
 	    "point at (payments API)"},
@@ -456,6 +486,14 @@ static int
 cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 {
 	size_t i;
+
+	if (!tz_valid(c->merchant_timezone))
+		return err_set(err, E_INPUT, "merchant_timezone: \"%.64s\" is "
+		    "not a time zone of this system", c->merchant_timezone);
+	if (c->shop_logo_url[0] != '/' || c->shop_logo_url[1] == '/' ||
+	    c->shop_logo_url[1] == '\\')
+		return err_set(err, E_INPUT, "shop_logo_url: a path on this "
+		    "site, e.g. /shop/img/logo.svg");
 
 	for (i = 0; i < NKEYS; i++) {
 		const struct cfg_key *k = &cfg_keys[i];

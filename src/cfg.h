@@ -55,6 +55,17 @@ struct cfg {
 	char *useepay_currency;
 	int64_t useepay_expiration_min;
 	char *useepay_notify_url;	/* default: public_base_url/notify */
+	/* issue 10: key rotation (verification only, during an overlap) */
+	char *useepay_md5_key_next_file;	/* a second MD5 key */
+	char *useepay_public_key_next_file;	/* a second UseePay key */
+	/* issue 10: optional request fields */
+	bool useepay_send_user_info;	/* userInfo {"ip": buyer} on pay */
+	char *useepay_terminal_type;	/* terminalType; NULL = omit */
+	/* issue 10: a timeout per call (total, connect included) */
+	int64_t useepay_pay_timeout_ms;
+	int64_t useepay_query_timeout_ms;
+	int64_t useepay_refund_timeout_ms;
+	int64_t wechat_oauth_timeout_ms;
 
 	/* WeChat */
 	char *wechat_appid;
@@ -74,6 +85,10 @@ struct cfg {
 	char *api_return_origins;	/* space-separated origins, or NULL */
 	char *api_return_secret_file;	/* secret: the return-URL HMAC key */
 	int64_t api_rate_limit_per_min;	/* requests per key per minute */
+	/* what the pages show */
+	char *shop_name;
+	char *shop_logo_url;		/* a same-origin path */
+	char *merchant_timezone;	/* IANA name, e.g. Asia/Hong_Kong */
 };
 
 /* Read and validate FILE into *cfg (which cfg_load initialises). On error

@@ -48,6 +48,8 @@ cli_check_config(int argc, char **argv)
 		cfg_cleanup(&c);
 		return 1;
 	}
+	if (k->warn[0] != '\0')
+		fprintf(stderr, "h5pay: warning: %s\n", k->warn);
 	keys_free(k);
 	cfg_cleanup(&c);
 	printf("configuration is valid\n");

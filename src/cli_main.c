@@ -15,6 +15,10 @@ static const struct {
 	    "and keys"},
 	{"migrate", cli_migrate, "-c FILE             apply database "
 	    "migrations"},
+	{"backup", cli_backup, "-c FILE [--force] DEST   online, checked "
+	    "copy of the database"},
+	{"restore", cli_restore, "-c FILE SRC         put a backup in place "
+	    "(h5payd stopped), migrate"},
 	{"reconcile", cli_reconcile, "-c FILE           query open orders "
 	    "at UseePay once"},
 	{"product", cli_product, "add|list|disable|enable -c FILE ...  the "
@@ -35,6 +39,8 @@ static const struct {
 	    "--public-key PEM) < body"},
 	{"useepay", cli_useepay, "pay|query|refund -c FILE ...  one UseePay "
 	    "call, JSON out"},
+	{"doctor", cli_doctor, "-c FILE [--mp-verify-dir DIR]   go-live "
+	    "checks, PASS/WARN/FAIL"},
 };
 
 static int

@@ -5,7 +5,8 @@
  *
  * It loads the configuration and keys like h5payd, talks through the real
  * libcurl client, and prints ONE JSON object on stdout:
- *   {"outcome": "ok"|"failed"|"unknown"|"bad_signature"|"malformed"|
+ *   {"outcome": "ok"|"failed"|"refused_unsigned"|"unknown"|
+ *    "bad_signature"|"malformed"|
  *    "too_big", "resultCode", "errorCode", "errorMsg", "reference",
  *    "jsapi": {...} (pay) | "transaction": {...} (query), "message"}
  * Exit status: 0 when the outcome is known (ok, failed), 3 when it is not
@@ -30,7 +31,8 @@
 struct cli_up_opts {
 	const char *cmd;		/* pay | query | refund */
 	const char *cfg_path;
-	const char *order, *refund, *openid, *subject, *echo;
+	const char *order, *refund, *openid, *subject, *echo, *ip,
+	    *reserved;
 	int64_t amount;
 };
 
@@ -39,7 +41,7 @@ cli_up_usage(void)
 {
 	fprintf(stderr,
 	    "usage: h5pay useepay pay -c FILE --order NO --amount N "
-	    "--openid OID [--subject S] [--echo E]\n"
+	    "--openid OID [--subject S] [--echo E] [--ip A] [--reserved R]\n"
 	    "       h5pay useepay query -c FILE --order NO\n"
 	    "       h5pay useepay refund -c FILE --refund NO --order NO "
 	    "--amount N [--echo E]\n"
@@ -108,6 +110,10 @@ cli_up_parse(int argc, char **argv, struct cli_up_opts *o)
 			o->subject = v;
 		else if (strcmp(a, "--echo") == 0)
 			o->echo = v;
+		else if (strcmp(a, "--ip") == 0)
+			o->ip = v;
+		else if (strcmp(a, "--reserved") == 0)
+			o->reserved = v;
 		else if (strcmp(a, "--amount") == 0) {
 			if (parse_i64z(v, 1, INT64_MAX, &o->amount) == -1) {
 				fprintf(stderr, "h5pay useepay: bad --amount\n");
@@ -166,6 +172,8 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 			.openid = o->openid,
 			.expiration_min = (int)c->useepay_expiration_min,
 			.echo = o->echo,
+			.buyer_ip = o->ip,
+			.reserved = o->reserved,
 		};
 		struct useepay_pay_res r;
 		struct json_object *js;
@@ -207,7 +215,7 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 		struct useepay_refund_req rq = {
 			.refund_no = o->refund, .order_no = o->order,
 			.amount = o->amount, .currency = c->useepay_currency,
-			.echo = o->echo,
+			.echo = o->echo, .reserved = o->reserved,
 		};
 		struct useepay_refund_res r;
 
@@ -222,7 +230,8 @@ cli_up_call(struct app *a, const struct cli_up_opts *o,
 		}
 	}
 	if (rc == 0) {
-		cli_up_str(out, "outcome", oc == UP_OK ? "ok" : "failed");
+		cli_up_str(out, "outcome", oc == UP_OK ? "ok" : oc ==
+		    UP_REFUSED ? "refused_unsigned" : "failed");
 		return 0;
 	}
 	cli_up_str(out, "outcome", cli_up_outcome(err.code));

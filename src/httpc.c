@@ -36,6 +36,7 @@ struct httpc_curl {
 	CURL *h;
 	bool allow_plain;
 	size_t max_body;	/* cfg http_max_response_bytes */
+	long timeout_ms;	/* cfg http_timeout_ms: the default */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -50,6 +51,7 @@ httpc_resp_init(struct httpc_resp *rs, size_t max_body)
 {
 	rs->status = 0;
 	rs->content_type[0] = '\0';
+	rs->date[0] = '\0';
 	buf_init(&rs->body, max_body ? max_body : 1);
 }
 
@@ -157,6 +159,7 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	buf_reset(&rs->body);
 	rs->status = 0;
 	rs->content_type[0] = '\0';
+	rs->date[0] = '\0';
 	sink.body = &rs->body;
 	sink.max = c->max_body < rs->body.max ? c->max_body : rs->body.max;
 	sink.toobig = false;
@@ -186,6 +189,8 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	} else
 		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ?
+	    rq->timeout_ms : c->timeout_ms);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &sink);
 	/* early refusal when the announced Content-Length is too big */
 	curl_easy_setopt(c->h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)sink.max);
@@ -207,6 +212,14 @@ httpc_curl_send(struct httpc *hc, const struct httpc_req *rq,
 	if (curl_easy_getinfo(c->h, CURLINFO_CONTENT_TYPE, &ctype) ==
 	    CURLE_OK && ctype != NULL)
 		str_lcpy(rs->content_type, ctype, sizeof(rs->content_type));
+	{
+		/* the server's clock, for h5pay doctor's skew check */
+		struct curl_header *hd;
+
+		if (curl_easy_header(c->h, "Date", 0, CURLH_HEADER, -1, &hd) ==
+		    CURLHE_OK && hd->value != NULL)
+			str_lcpy(rs->date, hd->value, sizeof(rs->date));
+	}
 	ret = 0;
 out:
 	/* the handle must not keep pointers to the caller's memory */
@@ -245,6 +258,7 @@ httpc_curl_new(const struct cfg *cfg, struct err *err)
 	hc->impl = c;
 	c->allow_plain = cfg->http_allow_plain;
 	c->max_body = (size_t)cfg->http_max_response_bytes;
+	c->timeout_ms = (long)cfg->http_timeout_ms;
 	if ((h = c->h = curl_easy_init()) == NULL) {
 		err_set(err, E_INTERNAL, "%s: curl_easy_init failed", __func__);
 		goto fail;

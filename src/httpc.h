@@ -1,7 +1,8 @@
 /*
  * httpc.h - outbound HTTP as an interface; httpc.c implements it with
  * libcurl (the only libcurl user), tests pass a fake that records the exact
- * request bytes and replays a canned reply.
+ * request bytes and replays a canned reply. A request may carry its own
+ * total timeout (issue 10: pay, query, refund and OAuth each have one).
  *
  * The libcurl client: one handle per thread, reused (keep-alive, TLS
  * session reuse); connect and total timeouts from the config; response
@@ -25,11 +26,13 @@ struct httpc_req {
 	const char *content_type;	/* POST only */
 	const char *body;
 	size_t body_len;
+	long timeout_ms;		/* total; 0: http_timeout_ms */
 };
 
 struct httpc_resp {
 	long status;			/* HTTP status */
 	char content_type[128];
+	char date[64];			/* the Date header, or "" */
 	struct buf body;		/* capped; httpc_resp_init sets it up */
 };
 

@@ -2,6 +2,7 @@
  * keys.c - load and wipe the secrets named by the configuration.
  * Secret contents never reach a log line; errors name the key and file.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,27 +10,56 @@
 #include "lim.h"
 #include "util.h"
 
+/* Load an RSA key file (any form sign.c reads) and note a weak one. */
+static int
+keys_rsa(struct keys *k, sign_key **dst, const char *path, const char *key,
+    bool private, struct err *err)
+{
+	size_t n = strlen(k->warn);
+	int bits;
+
+	*dst = private ? sign_key_load_private(path, err) :
+	    sign_key_load_public(path, err);
+	if (*dst == NULL)
+		return -1;
+	bits = sign_key_bits(*dst);
+	if (bits < SIGN_WEAK_BITS)
+		snprintf(k->warn + n, sizeof(k->warn) - n, "%s%s: RSA key of "
+		    "%d bits is weak (ask UseePay for %d)", n ? "; " : "", key,
+		    bits, SIGN_WEAK_BITS);
+	return 0;
+}
+
 int
 keys_load(struct keys **out, const struct cfg *c, struct err *err)
 {
 	struct keys *k = xcalloc(1, sizeof(*k));
 
 	k->sign_type = c->useepay_sign_type;
-	if (c->useepay_sign_type == SIGN_MD5) {
+	if (c->useepay_md5_key_file != NULL) {
 		k->md5_key = cfg_read_secret(c->useepay_md5_key_file,
 		    "useepay_md5_key_file", LIM_SECRET, err);
 		if (k->md5_key == NULL)
 			goto fail;
-	} else {
-		k->merchant_priv = sign_key_load_private(
-		    c->useepay_private_key_file, err);
-		if (k->merchant_priv == NULL)
-			goto fail;
-		k->provider_pub = sign_key_load_public(
-		    c->useepay_public_key_file, err);
-		if (k->provider_pub == NULL)
+	}
+	if (c->useepay_md5_key_next_file != NULL) {
+		k->md5_key_next = cfg_read_secret(c->useepay_md5_key_next_file,
+		    "useepay_md5_key_next_file", LIM_SECRET, err);
+		if (k->md5_key_next == NULL)
 			goto fail;
 	}
+	if (c->useepay_sign_type == SIGN_RSA && keys_rsa(k, &k->merchant_priv,
+	    c->useepay_private_key_file, "useepay_private_key_file", true,
+	    err) == -1)
+		goto fail;
+	if (c->useepay_public_key_file != NULL && keys_rsa(k, &k->provider_pub,
+	    c->useepay_public_key_file, "useepay_public_key_file", false,
+	    err) == -1)
+		goto fail;
+	if (c->useepay_public_key_next_file != NULL && keys_rsa(k,
+	    &k->provider_pub_next, c->useepay_public_key_next_file,
+	    "useepay_public_key_next_file", false, err) == -1)
+		goto fail;
 	k->wechat_secret = cfg_read_secret(c->wechat_secret_file,
 	    "wechat_secret_file", LIM_SECRET, err);
 	if (k->wechat_secret == NULL)
@@ -59,9 +89,11 @@ keys_free(struct keys *k)
 	if (k == NULL)
 		return;
 	secret_free(k->md5_key);
+	secret_free(k->md5_key_next);
 	secret_free(k->wechat_secret);
 	secret_free(k->api_return_secret);
 	sign_key_free(k->merchant_priv);
 	sign_key_free(k->provider_pub);
+	sign_key_free(k->provider_pub_next);
 	free(k);
 }

@@ -10,16 +10,28 @@
 #include "err.h"
 #include "sign.h"
 
+/*
+ * Signing uses the configured sign type's key only. Verification (answers
+ * and notifications) accepts a message signed with any key loaded here
+ * (docs/going-live.md "Rotation"): the MD5 key and its _next, UseePay's
+ * public key and its _next. A key of the other sign type is loaded only
+ * when its file is named: that is the overlap window of a switch
+ * MD5 <-> RSA, ended by removing the line.
+ */
 struct keys {
 	enum sign_type sign_type;
-	char *md5_key;			/* SIGN_MD5 */
+	char *md5_key;			/* useepay_md5_key_file (MD5: set) */
+	char *md5_key_next;		/* useepay_md5_key_next_file */
 	sign_key *merchant_priv;	/* SIGN_RSA: our private key */
-	sign_key *provider_pub;		/* SIGN_RSA: UseePay's public key */
+	sign_key *provider_pub;		/* useepay_public_key_file (RSA: set) */
+	sign_key *provider_pub_next;	/* useepay_public_key_next_file */
 	char *wechat_secret;		/* Official Account AppSecret */
 	char *api_return_secret;	/* return-URL HMAC key, or NULL */
+	char warn[512];			/* weak RSA keys, for -t; "" = none */
 };
 
-/* Load every key the config names. *err names the key on failure. */
+/* Load every key the config names. *err names the key on failure. An RSA
+ * key under SIGN_WEAK_BITS loads and is named in k->warn. */
 int keys_load(struct keys **, const struct cfg *, struct err *);
 void keys_free(struct keys *);	/* NULL ok */
 

@@ -34,10 +34,13 @@
 #include "httpc.h"
 #include "keys.h"
 #include "log.h"
+#include "metrics.h"
 #include "reconcile.h"
 #include "route.h"
 #include "serve.h"
 #include "store.h"
+#include "store_backup.h"
+#include "tz.h"
 #include "util.h"
 
 #define MAX_CHILDREN 512
@@ -102,6 +105,14 @@ load_config(struct cfg *c, struct keys **k)
 	}
 	if (keys_load(k, c, &err) == -1) {
 		fprintf(stderr, "h5payd: %s\n", err.msg);
+		cfg_cleanup(c);
+		return -1;
+	}
+	/* the supervisor is single-threaded here; workers inherit the zone */
+	if (tz_use(c->merchant_timezone, &err) == -1) {
+		fprintf(stderr, "h5payd: %s\n", err.msg);
+		keys_free(*k);
+		*k = NULL;
 		cfg_cleanup(c);
 		return -1;
 	}
@@ -222,6 +233,19 @@ migrate(void)
 		log_error("main", "migrate", "msg=\"%s\"", err.msg);
 	store_close(s);	/* closed before any fork */
 	return rc;
+}
+
+static int
+inuse_lock(void)
+{
+	struct err err;
+	int fd;
+
+	if (store_inuse_lock(sup.cfg.db_path, false, &fd, &err) == -1) {
+		log_error("main", "db_inuse", "msg=\"%s\"", err.msg);
+		return -1;
+	}
+	return 0;	/* fd stays open for the life of the process */
 }
 
 static struct child *
@@ -385,6 +409,9 @@ reap(void)
 			continue;
 		}
 		int idx = pool_index(k.pool);
+
+		/* pool_index() is in enum metrics_pool's order */
+		metrics_worker_restart((enum metrics_pool)idx);
 		if (WIFSIGNALED(status))
 			log_error("main", "worker_died", "pool=%s pid=%d "
 			    "signal=%d", pool_name(k.pool), (int)pid,
@@ -537,6 +564,9 @@ main(int argc, char **argv)
 	if (load_config(&sup.cfg, &sup.keys) == -1)
 		return 1;
 	if (test_only) {
+		if (sup.keys->warn[0] != '\0')
+			fprintf(stderr, "h5payd: warning: %s\n",
+			    sup.keys->warn);
 		printf("h5payd: configuration %s is valid\n", sup.cfg_path);
 		return 0;
 	}
@@ -549,8 +579,14 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, &sup.oldmask);
 	if ((sup.sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) == -1)
 		return 1;
-	if (migrate() == -1 || open_sockets() == -1)
+	/* held (shared, inherited by the workers) until the last of us
+	 * exits: `h5pay restore` refuses to replace the file under us */
+	if (inuse_lock() == -1 || migrate() == -1 || open_sockets() == -1)
 		return 1;
+	/* shared by every child of every generation (GET /metrics) */
+	if (metrics_init() == -1)
+		log_warn("main", "metrics", "msg=\"no shared memory; metrics "
+		    "off\"");
 
 	fill_pools();
 	if (wait_ready(sup.gen) == -1)

@@ -37,12 +37,14 @@
 #include "buf.h"
 #include "lim.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "order.h"
 #include "order_query.h"
 #include "store.h"
 #include "sign.h"
 #include "store_notify.h"
+#include "store_order.h"
 
 const char *
 notify_outcome_name(enum notify_outcome o)
@@ -78,6 +80,16 @@ notify_apply(struct store *st, int64_t now, int64_t nid, const char *sha,
 		in.refund_no = t->transaction_id;
 		order_no = t->original_transaction_id;
 	} else {
+		/* issue 10: another type (sale, authorizationVoid, a
+		 * chargeback notice...) is kept verified and answered 200;
+		 * shown with the order it names, if it names one */
+		struct order o;
+
+		order_no = t->original_transaction_id ?
+		    t->original_transaction_id : t->transaction_id;
+		if (order_no != NULL && store_order_get(st, order_no, &o,
+		    &e2) == 0)
+			oo->order_id = o.id;
 		*res = NOTIFY_IGNORED;
 		return 0;
 	}
@@ -277,6 +289,7 @@ notify_submit(struct store *st, struct notify_job *job)
 {
 	struct notify_job *batch, *j;
 	struct err err;
+	int64_t us0;
 	int n;
 
 	job->done = false;
@@ -291,6 +304,7 @@ notify_submit(struct store *st, struct notify_job *job)
 		}
 		nb_leader = true;
 		pthread_mutex_unlock(&nb_mu);
+		us0 = metrics_now_us();
 		/* the lock first: whoever queues meanwhile joins this batch */
 		err_clear(&err);
 		if (store_begin(st, &err) == -1)
@@ -307,6 +321,7 @@ notify_submit(struct store *st, struct notify_job *job)
 			batch_fail(batch, &err);
 		else
 			batch_run(st, batch, n);
+		metrics_notify_batch(n, metrics_now_us() - us0);
 		pthread_mutex_lock(&nb_mu);
 		for (j = batch; j != NULL; j = j->next)
 			j->done = true;

@@ -23,6 +23,7 @@
 #include "keys.h"
 #include "lim.h"
 #include "log.h"
+#include "metrics.h"
 #include "oauth.h"
 #include "sign.h"
 #include "util.h"
@@ -246,6 +247,7 @@ exchange_once(struct app *app, const char *code, struct oauth_user *u,
 	const char *secret = app->keys ? app->keys->wechat_secret : NULL;
 	struct httpc_req rq = {.method = "GET"};
 	struct httpc_resp rs;
+	int64_t us0;
 	struct buf url;
 	int rc = -1;
 
@@ -270,11 +272,17 @@ exchange_once(struct app *app, const char *code, struct oauth_user *u,
 		goto out;
 	}
 	rq.url = url.data;
+	rq.timeout_ms = (long)c->wechat_oauth_timeout_ms;
 	u->attempts++;
+	us0 = metrics_now_us();
 	if (httpc_send(app->httpc, &rq, &rs, err) == -1) {
+		metrics_provider(MP_WECHAT, "oauth_token", err->code ==
+		    E_UNKNOWN ? MO_UNKNOWN : MO_ERROR, metrics_now_us() - us0);
 		err_scrub(err, secret, code);
 		goto out;
 	}
+	metrics_provider(MP_WECHAT, "oauth_token", rs.status == 200 ? MO_OK :
+	    MO_ERROR, metrics_now_us() - us0);
 	if (rs.status != 200) {
 		err_set(err, E_UPSTREAM, "oauth: HTTP %ld from the token "
 		    "endpoint", rs.status);

@@ -47,12 +47,34 @@ money_check(const struct order *o, const struct order_input *in)
 	return OAN_NONE;
 }
 
+/*
+ * Issue 10: UseePay documents amount and currency as optional in a
+ * notification. A notified "succeed" whose money is absent (what is
+ * present matches) is not an anomaly: it is confirmed by a query (the
+ * order becomes due for its next check now; the query's verified amount
+ * and currency decide). A query without them stays an anomaly: nothing
+ * else can confirm the money.
+ */
+static bool
+needs_confirm(const struct order *o, const struct order_input *in)
+{
+	return in->source == OSRC_NOTIFY && in->status == UPS_SUCCEED &&
+	    order_state_is_open(o->state) &&
+	    (in->amount < 0 || !has(in->currency)) &&
+	    (in->amount < 0 || in->amount == o->amount) &&
+	    (!has(in->currency) || strcmp(in->currency, o->currency) == 0);
+}
+
 static void
 decide_pay_status(const struct order *o, const struct order_input *in,
     struct order_decision *d)
 {
 	enum order_state s = o->state;
 
+	if (needs_confirm(o, in)) {
+		d->confirm = true;
+		return;
+	}
 	if ((d->anomaly = money_check(o, in)) != OAN_NONE)
 		return;
 	switch (in->status) {
@@ -102,6 +124,7 @@ order_decide(const struct order *o, const struct order_input *in,
 
 	d->next = s;
 	d->anomaly = OAN_NONE;
+	d->confirm = false;
 	switch (in->kind) {
 	case OIN_PAY_STATUS:
 		decide_pay_status(o, in, d);
@@ -111,8 +134,11 @@ order_decide(const struct order *o, const struct order_input *in,
 			d->next = ORDER_PENDING;
 		break;
 	case OIN_CREATE_FAILED:
-		if (s == ORDER_CREATED)
+		if (s == ORDER_CREATED) {
 			d->next = ORDER_FAILED;
+			if (in->refused_unsigned)
+				d->anomaly = OAN_PROVIDER_REFUSED;
+		}
 		break;
 	case OIN_CREATE_UNKNOWN:
 		if (s == ORDER_CREATED)
@@ -120,8 +146,11 @@ order_decide(const struct order *o, const struct order_input *in,
 		break;
 	case OIN_EXPIRE:
 		/* a payment that won the race keeps the order PAID */
-		if (order_state_is_open(s))
+		if (order_state_is_open(s)) {
 			d->next = ORDER_CLOSED;
+			if (in->unresolved)
+				d->anomaly = OAN_UNRESOLVED;
+		}
 		break;
 	case OIN_REFUND_STATUS:
 		break;		/* order_apply_refund */
@@ -208,6 +237,14 @@ order_apply_pay(struct store *st, int64_t now, const struct order *o,
 		return -1;
 	out->anomaly = d.anomaly;
 	out->new_state = d.next;
+	out->confirm = d.confirm;
+	if (d.confirm) {
+		/* issue 10 item 2: the reconciler's next pass confirms it */
+		log_info("order", "confirm_by_query", "order=%s source=%s "
+		    "msg=\"paid without amount or currency\"", o->order_no,
+		    order_source_name(in->source));
+		return store_order_check_at(st, o->id, now, err);
+	}
 	if (d.next == o->state && in->kind == OIN_CREATE_OK &&
 	    o->state != ORDER_CREATED) {
 		/* a query (or the notification) got there first: the state

@@ -56,12 +56,19 @@ struct order_input {
 	const char *msg_sha256;		/* raw message's SHA-256, hex */
 	int64_t notification_id;	/* 0 = none */
 	const char *actor;		/* admin user name, or NULL */
+	/* issue 10: CREATE_FAILED because UseePay refused us unsigned (a
+	 * configuration error: anomaly provider_refused); EXPIRE of an
+	 * order no query could resolve (anomaly unresolved) */
+	bool refused_unsigned, unresolved;
 };
 
 /* What the pure decision says for a pay-level input. */
 struct order_decision {
 	enum order_state next;		/* == current: no change */
 	enum order_anomaly anomaly;
+	bool confirm;			/* a notified payment without amount or
+					   currency: confirm by a query (no
+					   anomaly, due for a check now) */
 };
 
 struct order_outcome {
@@ -70,6 +77,7 @@ struct order_outcome {
 	enum order_state old_state, new_state;
 	bool changed;			/* an event was appended */
 	enum order_anomaly anomaly;	/* recorded, or OAN_NONE */
+	bool confirm;			/* see order_decision */
 };
 
 /*

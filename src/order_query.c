@@ -9,7 +9,9 @@
  * ORDER_CLOSE_GRACE_SEC is closed (OIN_EXPIRE) only after a verified answer
  * that says it is not paid: a final non-paid status, a non-final one (the
  * provider's own expiry has passed), or no such transaction; a refused
- * query counts only ORDER_REFUSED_GIVE_UP_SEC after expiry. A payment that
+ * query counts only ORDER_REFUSED_GIVE_UP_SEC after expiry, no usable
+ * answer at all only ORDER_UNRESOLVED_GIVE_UP_SEC after it (closed with an
+ * "unresolved" anomaly: an order must end). A payment that
  * commits first wins: the close re-reads the order in its transaction and
  * leaves a PAID order alone; a payment that arrives after the close makes
  * it PAID with an anomaly (order.c).
@@ -116,6 +118,9 @@ close_due(const struct order *o, int64_t now,
 		return true;
 	case OQ_REFUSED:
 		return now >= o->expires_at + ORDER_REFUSED_GIVE_UP_SEC;
+	case OQ_NO_ANSWER:
+	case OQ_OTHER:
+		return now >= o->expires_at + ORDER_UNRESOLVED_GIVE_UP_SEC;
 	default:
 		return false;
 	}
@@ -161,6 +166,8 @@ query_write(struct app *app, const struct order *o,
 		in.kind = OIN_EXPIRE;
 		in.amount = -1;
 		in.actor = rq->actor;
+		in.unresolved = res->verdict == OQ_NO_ANSWER ||
+		    res->verdict == OQ_OTHER;
 		if (res->verdict == OQ_STATUS) {
 			in.result_code = q->txn.result_code;
 			in.error_code = q->txn.error_code;

@@ -32,6 +32,12 @@ struct app;
  * received the create) counts as "not paid" only this long after expiry:
  * the error table is unpublished (docs/protocol.md §8). */
 #define ORDER_REFUSED_GIVE_UP_SEC 86400
+/* An order no query can resolve (no usable answer: transport, signature,
+ * malformed, another transaction) is closed this long after expiry with
+ * an "unresolved" anomaly (issue 10 item 3): it must end, not be queried
+ * hourly forever. A payment notified later still makes it PAID (with
+ * paid_after_closed). */
+#define ORDER_UNRESOLVED_GIVE_UP_SEC 86400
 
 /* What a query said, whoever asked (orders and refunds). */
 enum order_query_verdict {

@@ -24,6 +24,7 @@ static const char *const anomaly_names[OAN__COUNT] = {
 	"none", "amount_mismatch", "currency_mismatch", "unknown_order",
 	"paid_after_closed", "paid_after_failed", "status_conflict",
 	"unknown_refund", "refund_mismatch", "refund_over_amount",
+	"provider_refused", "unresolved",
 };
 
 const char *

@@ -55,6 +55,8 @@ enum order_anomaly {
 	OAN_UNKNOWN_REFUND,
 	OAN_REFUND_MISMATCH,
 	OAN_REFUND_OVER_AMOUNT,
+	OAN_PROVIDER_REFUSED,	/* refused unsigned: configuration (007) */
+	OAN_UNRESOLVED,		/* closed, no query could resolve it (007) */
 	OAN__COUNT
 };
 

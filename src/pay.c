@@ -296,7 +296,7 @@ pay_existing(struct app *app, const char *openid, const char *key,
     enum pay_result *res, struct buyer_order *o, struct err *err)
 {
 	int64_t deadline = mono_ms() + app->cfg->http_connect_timeout_ms +
-	    app->cfg->http_timeout_ms + PAY_WAIT_EXTRA_MS;
+	    app->cfg->useepay_pay_timeout_ms + PAY_WAIT_EXTRA_MS;
 	enum order_query_verdict v = OQ_NOT_ASKED;
 
 	for (;;) {
@@ -445,12 +445,13 @@ pay_create(struct app *app, const char *openid, const char *appid,
 			    err);
 		return -1;
 	}
-	return pay_submit(app, order_no, openid, res, o, err);
+	return pay_submit(app, order_no, openid, rq->client_ip, res, o, err);
 }
 
 int
 pay_submit(struct app *app, const char *order_no, const char *openid,
-    enum pay_result *res, struct buyer_order *o, struct err *err)
+    const char *client_ip, enum pay_result *res, struct buyer_order *o,
+    struct err *err)
 {
 	struct useepay_pay_res pr;
 	struct useepay_pay_req preq;
@@ -481,6 +482,7 @@ pay_submit(struct app *app, const char *order_no, const char *openid,
 	preq.subject = cur.subject;
 	preq.openid = openid;
 	preq.expiration_min = (int)left;
+	preq.buyer_ip = client_ip;
 	memset(&in, 0, sizeof(in));
 	in.source = OSRC_PAY;
 	in.amount = -1;
@@ -493,6 +495,15 @@ pay_submit(struct app *app, const char *order_no, const char *openid,
 		in.reference = pr.reference;
 		in.result_code = pr.result_code;
 		in.status = pr.status;
+	} else if (rc == 0 && pr.outcome == UP_REFUSED) {
+		/* issue 10 item 3: refused unsigned: nothing was created, a
+		 * merchant configuration error (useepay.c logged the alert);
+		 * FAILED with the reason and an anomaly, never UNKNOWN */
+		in.kind = OIN_CREATE_FAILED;
+		in.refused_unsigned = true;
+		in.error_code = pr.error_code ? pr.error_code : "REFUSED";
+		in.error_msg = pr.error_msg ? pr.error_msg :
+		    "refused unsigned (merchant configuration)";
 	} else if (rc == 0 && pr.outcome == UP_FAILED) {
 		in.kind = OIN_CREATE_FAILED;
 		in.result_code = pr.result_code;

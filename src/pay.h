@@ -34,6 +34,7 @@ struct pay_request {
 	struct pay_line lines[PAY_MAX_LINES];
 	size_t n;
 	char key[PAY_KEY_MAX + 1];
+	char client_ip[46];	/* the buyer's address (nginx), or "" */
 };
 
 /* What became of a /pay request that was not refused as bad input. */
@@ -87,13 +88,15 @@ int pay_create(struct app *, const char *openid, const char *appid,
  * The second half of pay_create(), shared with hosted checkout (api.c):
  * the order order_no was just stored CREATED for openid (by the caller's
  * own transaction, now committed). Call UseePay once (the order's
- * remaining life, at most useepay_expiration_min, as its expiry) and
+ * remaining life, at most useepay_expiration_min, as its expiry;
+ * client_ip, the buyer's address or "", as userInfo.ip) and
  * apply the answer through order_apply (source "pay"); an unknown outcome
  * is followed by one query, never a second create. 0 with *res and *o as
  * pay_create's; -1 with *err.
  */
 int pay_submit(struct app *, const char *order_no, const char *openid,
-    enum pay_result *res, struct buyer_order *o, struct err *);
+    const char *client_ip, enum pay_result *res, struct buyer_order *o,
+    struct err *);
 
 /*
  * The order of (openid, key) exists: wait while another request is inside

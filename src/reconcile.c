@@ -21,6 +21,7 @@
 #include "app.h"
 #include "cfg.h"
 #include "log.h"
+#include "metrics.h"
 #include "order.h"
 #include "order_query.h"
 #include "reconcile.h"
@@ -152,6 +153,8 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 		dbfail = 1;
 	if (dbfail)
 		rc = -1;
+	metrics_reconcile_pass(app_now_s(app), stats->queried, stats->changed,
+	    stats->errors, !dbfail);
 	log_info("reconcile", "pass", "due=%d queried=%d changed=%d paid=%d "
 	    "closed=%d refunds=%d refunds_applied=%d refunds_changed=%d "
 	    "anomalies=%d errors=%d ms=%lld db=%s", stats->due,

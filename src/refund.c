@@ -23,8 +23,16 @@
 #include "store.h"
 #include "store_order.h"
 #include "store_admin.h"
+#include "store_notify.h"
 #include "store_refund.h"
 #include "util.h"
+
+static bool
+refund_in_flight(const char *state)
+{
+	return strcmp(state, "CREATED") == 0 || strcmp(state, "PENDING") == 0 ||
+	    strcmp(state, "UNKNOWN") == 0;
+}
 
 int
 refund_query_apply(struct app *app, const char *refund_no,
@@ -34,7 +42,7 @@ refund_query_apply(struct app *app, const char *refund_no,
 	struct useepay_query_res q;
 	struct refund_check c;
 	struct order_input in;
-	int64_t now;
+	int64_t now, next;
 	int qrc, rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -61,8 +69,25 @@ refund_query_apply(struct app *app, const char *refund_no,
 		    err) == -1)
 			goto fail;
 	}
-	if (store_refund_schedule(app->store, c.id, now,
-	    order_next_check(c.created_at, c.check_attempts + 1, now),
+	next = order_next_check(c.created_at, c.check_attempts + 1, now);
+	if (res->verdict != OQ_STATUS && refund_in_flight(c.state) &&
+	    now >= c.created_at + REFUND_GIVE_UP_SEC) {
+		/* issue 10 item 6: bounded; the amount stays reserved */
+		if (c.next_check_at != REFUND_GAVE_UP &&
+		    store_anomaly_insert(app->store, c.order_id, 0, c.id,
+		    order_anomaly_name(OAN_UNRESOLVED), order_source_name(src),
+		    "refund in flight, no query could resolve it; the "
+		    "amount stays reserved until a verified query",
+		    now, err) == -1)
+			goto fail;
+		if (c.next_check_at != REFUND_GAVE_UP)
+			log_warn("refund", "gave_up", "refund=%s verdict=%s",
+			    c.refund_no,
+			    order_query_verdict_name(res->verdict));
+		next = REFUND_GAVE_UP;
+		res->gave_up = true;
+	}
+	if (store_refund_schedule(app->store, c.id, now, next,
 	    c.check_attempts + 1, err) == -1)
 		goto fail;
 	rc = store_commit(app->store, err);

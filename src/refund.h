@@ -22,12 +22,20 @@ struct app;
 /* First query of a refund no sooner than this after its creation: leaves
  * the admin's own refund call (in flight meanwhile) time to finish. */
 #define REFUND_FIRST_CHECK_SEC 60
+/* Issue 10 item 6: a refund in flight that no query could resolve this
+ * long after its creation stops being queried automatically: it keeps its
+ * reservation (UNKNOWN), gets an "unresolved" anomaly, and only a verified
+ * query (the admin's "query now") resolves it. next_check_at
+ * REFUND_GAVE_UP marks it. */
+#define REFUND_GIVE_UP_SEC (7 * 86400)
+#define REFUND_GAVE_UP INT64_MAX
 
 struct refund_query_res {
 	enum order_query_verdict verdict;	/* OQ_STATUS: applied */
 	struct err why;			/* when verdict != OQ_STATUS */
 	enum useepay_status status;	/* OQ_STATUS: the provider's */
 	struct order_outcome oc;	/* OQ_STATUS: what order_apply did */
+	bool gave_up;			/* REFUND_GIVE_UP_SEC reached */
 };
 
 /*

@@ -28,6 +28,7 @@ req_init(struct req *r, size_t max_body)
 	r->method = r->path = r->content_type = "";
 	r->client_ip = r->request_id = r->user_agent = "-";
 	r->path_tail = "";
+	r->route_index = -1;
 }
 
 void

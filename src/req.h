@@ -40,6 +40,7 @@ struct req {
 	const struct session *buyer;		/* R_BUYER */
 	const struct admin_session *admin;	/* R_ADMIN */
 	const struct api_caller *apikey;	/* R_APIKEY */
+	int route_index;	/* route_dispatch: the matched route, or -1 */
 	size_t max_body;
 };
 

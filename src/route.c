@@ -17,6 +17,8 @@
 const struct route route_table[] = {
 	{"GET", "/healthz", web_health_get, R_WEB},
 	{"GET", "/notify/healthz", web_health_get, R_NOTIFY},
+	/* loopback-only scrape (nginx/h5pay-metrics-locations.conf) */
+	{"GET", "/metrics", web_metrics_get, R_NOTIFY},
 	{"POST", "/admin/api/login", web_admin_login, R_WEB | R_SAMEORIGIN},
 	{"GET", "/admin/api/session", web_admin_session, R_WEB | R_ADMIN},
 	{"POST", "/admin/api/logout", web_admin_logout,
@@ -116,6 +118,7 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 		goto out;
 	}
 	r->path_tail = tail;
+	r->route_index = (int)(hit - table);
 	if (web_guard_run(app, r, hit->flags, &guard, &err) == -1) {
 		if (err.code == E_AUTH && (hit->flags & R_BUYER))
 			session_login_required(r, w);

@@ -29,6 +29,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "metrics.h"
 #include "req.h"
 #include "serve.h"
 #include "util.h"
@@ -80,7 +81,7 @@ serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 	struct req r;
 	struct resp w;
 	struct err err;
-	int64_t t0 = mono_ms(), ms;
+	int64_t t0 = mono_ms(), us0 = metrics_now_us(), ms;
 
 	req_init(&r, serve_body_cap(o));
 	resp_init(&w);
@@ -105,6 +106,7 @@ serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
 	if (req_fcgx_send(&w, fr) == -1)
 		log_info("http", "client_gone", "path=%s", r.path);
 	ms = mono_ms() - t0;
+	metrics_http(r.route_index, w.status, metrics_now_us() - us0);
 	if (w.status >= 500 || ms >= 1000)
 		log_warn("http", "done", "method=%s path=%s status=%d ms=%lld",
 		    r.method, r.path, w.status, (long long)ms);

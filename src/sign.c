@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -29,31 +30,100 @@
 #include "sign.h"
 #include "util.h"
 
+/* Largest key file we read (a PEM of an 8192-bit key is ~6.5 KiB). */
+#define LIM_KEY_FILE (64 * 1024)
+
+static int b64_decode(const char *s, size_t n, unsigned char *out,
+    size_t outsz, size_t *outlen);
+
+/*
+ * The forms merchants get keys in (docs/going-live.md): PEM (PKCS#8,
+ * PKCS#1, SubjectPublicKeyInfo), the same as DER, and the console's one
+ * line of Base64 (DER without the PEM armour, line breaks allowed).
+ * OpenSSL's decoder tells the structures apart; we only strip the Base64.
+ */
 static sign_key *
 key_load(const char *path, bool private, struct err *err)
 {
-	EVP_PKEY *k;
+	static const char *const what[] = {"public", "private"};
+	OSSL_DECODER_CTX *dctx = NULL;
+	EVP_PKEY *k = NULL;
+	unsigned char *raw = NULL, *der = NULL;
+	const unsigned char *p;
+	const char *form;
+	size_t n = 0, i, m = 0, dlen = 0;
 	FILE *f;
+	int bits;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((f = fopen(path, "rb")) == NULL) {
 		err_set(err, E_INPUT, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	k = private ? PEM_read_PrivateKey(f, NULL, NULL, NULL) :
-	    PEM_read_PUBKEY(f, NULL, NULL, NULL);
+	raw = xmalloc(LIM_KEY_FILE + 1);
+	n = fread(raw, 1, LIM_KEY_FILE + 1, f);
 	fclose(f);
-	ERR_clear_error();
-	if (k == NULL) {
-		err_set(err, E_INPUT, "%s: not a PEM %s key", path,
-		    private ? "private" : "public (SubjectPublicKeyInfo)");
-		return NULL;
+	if (n == 0 || n > LIM_KEY_FILE) {
+		err_set(err, E_INPUT, "%s: empty or over %d bytes", path,
+		    LIM_KEY_FILE);
+		goto out;
 	}
-	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA ||
-	    EVP_PKEY_get_bits(k) < 2048) {
+	raw[n] = '\0';
+	if (memmem(raw, n, "-----BEGIN", 10) != NULL) {
+		form = "PEM";
+		p = raw;
+		dlen = n;
+	} else if (raw[0] == 0x30) {
+		form = "DER";
+		p = raw;
+		dlen = n;
+	} else {
+		/* one-line Base64: drop white space, restore padding */
+		form = "DER";
+		for (i = 0; i < n; i++)
+			if (raw[i] != ' ' && raw[i] != '\t' && raw[i] != '\r' &&
+			    raw[i] != '\n')
+				raw[m++] = raw[i];
+		while (m % 4 != 0 && m < n)
+			raw[m++] = '=';
+		der = xmalloc(m / 4 * 3 + 3);
+		if (b64_decode((const char *)raw, m, der, m / 4 * 3 + 3,
+		    &dlen) == -1) {
+			err_set(err, E_INPUT, "%s: not a PEM, DER or Base64 "
+			    "RSA %s key", path, what[private]);
+			goto out;
+		}
+		p = der;
+	}
+	dctx = OSSL_DECODER_CTX_new_for_pkey(&k, form, NULL, "RSA",
+	    private ? EVP_PKEY_KEYPAIR :
+	    EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+	if (dctx == NULL || OSSL_DECODER_from_data(dctx, &p, &dlen) != 1 ||
+	    k == NULL) {
 		EVP_PKEY_free(k);
-		err_set(err, E_INPUT, "%s: need an RSA key of 2048 bits or "
-		    "more", path);
-		return NULL;
+		k = NULL;
+		err_set(err, E_INPUT, "%s: not a PEM, DER or Base64 RSA %s key "
+		    "(%s)", path, what[private], private ? "PKCS#8 or PKCS#1" :
+		    "SubjectPublicKeyInfo");
+		goto out;
+	}
+	bits = EVP_PKEY_get_bits(k);
+	if (EVP_PKEY_get_base_id(k) != EVP_PKEY_RSA || bits < SIGN_MIN_BITS) {
+		EVP_PKEY_free(k);
+		k = NULL;
+		err_set(err, E_INPUT, "%s: need an RSA key of %d bits or more "
+		    "(this one: %d)", path, SIGN_MIN_BITS, bits);
+		goto out;
+	}
+out:
+	ERR_clear_error();
+	OSSL_DECODER_CTX_free(dctx);
+	if (raw != NULL) {
+		OPENSSL_cleanse(raw, LIM_KEY_FILE + 1);
+		free(raw);
+	}
+	if (der != NULL) {
+		OPENSSL_cleanse(der, m / 4 * 3 + 3);
+		free(der);
 	}
 	return k;
 }
@@ -68,6 +138,21 @@ sign_key *
 sign_key_load_public(const char *path, struct err *err)
 {
 	return key_load(path, false, err);
+}
+
+int
+sign_key_bits(sign_key *k)
+{
+	return k == NULL ? 0 : EVP_PKEY_get_bits(k);
+}
+
+bool
+sign_key_same_public(sign_key *a, sign_key *b)
+{
+	bool same = a != NULL && b != NULL && EVP_PKEY_eq(a, b) == 1;
+
+	ERR_clear_error();
+	return same;
 }
 
 void
@@ -353,22 +438,51 @@ out:
 	return rc;
 }
 
+/*
+ * The spellings of one Base64 signature UseePay may send (issue 10): line
+ * breaks (MIME-style, every 64 or 76 characters) are dropped and missing
+ * '=' padding is restored, into out[outsz]. -1 when it is too long.
+ */
+static int
+b64_sig_normalize(const char *s, char *out, size_t outsz, size_t *outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\r' || s[i] == '\n')
+			continue;
+		if (o + 1 >= outsz)
+			return -1;
+		out[o++] = s[i];
+	}
+	if (o % 4 == 2 || o % 4 == 3)
+		while (o % 4 != 0) {
+			if (o + 1 >= outsz)
+				return -1;
+			out[o++] = '=';
+		}
+	out[o] = '\0';
+	*outlen = o;
+	return 0;
+}
+
 int
 sign_verify_rsa_bytes(sign_key *pub, const void *p, size_t n,
     const char *b64sig, struct err *err)
 {
 	unsigned char raw[LIM_RSA_SIG];
+	char norm[LIM_RSA_SIG / 3 * 4 + 8];
 	EVP_PKEY_CTX *pctx = NULL;
 	EVP_MD_CTX *ctx;
-	size_t rawlen;
+	size_t rawlen, nlen;
 	int rc = -1, r;
 
 	if (pub == NULL)
 		return err_set(err, E_INPUT, "sign: no public key");
 	if (b64sig == NULL || b64sig[0] == '\0')
 		return err_set(err, E_SIG, "sign: no signature");
-	if (b64_decode(b64sig, strlen(b64sig), raw, sizeof(raw),
-		&rawlen) == -1)
+	if (b64_sig_normalize(b64sig, norm, sizeof(norm), &nlen) == -1 ||
+	    b64_decode(norm, nlen, raw, sizeof(raw), &rawlen) == -1)
 		return err_set(err, E_SIG, "sign: signature is not Base64");
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
 		return err_set(err, E_INTERNAL, "sign: EVP_MD_CTX_new");

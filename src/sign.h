@@ -22,10 +22,22 @@
 struct evp_pkey_st;	/* OpenSSL's EVP_PKEY */
 typedef struct evp_pkey_st sign_key;
 
-/* Load a PEM key file. Returns a key the caller frees with
- * sign_key_free(), or NULL with *err naming the file. */
+/*
+ * Load an RSA key file: PEM (PKCS#8, PKCS#1; SubjectPublicKeyInfo for a
+ * public key), the same as DER, or one line of Base64 of the DER (what
+ * UseePay's console shows; line breaks and missing padding allowed). At
+ * least SIGN_MIN_BITS (UseePay's signing page says "1024 PKCS8"; callers
+ * warn below SIGN_WEAK_BITS). Returns a key the caller frees with
+ * sign_key_free(), or NULL with *err naming the file.
+ */
+#define SIGN_MIN_BITS 1024
+#define SIGN_WEAK_BITS 2048
 sign_key *sign_key_load_private(const char *path, struct err *);
 sign_key *sign_key_load_public(const char *path, struct err *);
+int sign_key_bits(sign_key *);	/* modulus bits; 0 for NULL */
+/* True when both keys have the same public key (a private key counts
+ * as its public half): h5pay doctor's "is this UseePay's key?". */
+bool sign_key_same_public(sign_key *, sign_key *);
 void sign_key_free(sign_key *);	/* NULL ok */
 
 /*

@@ -130,6 +130,37 @@ store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *v)
 	return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
 }
 
+/*
+ * Before anything writes (journal_mode=WAL rewrites the header): refuse a
+ * file that is not an SQLite database or is damaged, and a database of
+ * another application (tables, but no schema_version). An empty file or a
+ * new one is a fresh database.
+ */
+static int
+store_check_ours(struct store *s, const char *path, struct err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*), "
+	    "COALESCE(SUM(name = 'schema_version'), 0) FROM sqlite_master "
+	    "WHERE type = 'table'", -1, &st, NULL) != SQLITE_OK ||
+	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
+		err_set(err, E_STORE, "%s: not a usable SQLite database (%s); "
+		    "left untouched", path, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	if (sqlite3_column_int(st, 0) > 0 && sqlite3_column_int(st, 1) == 0) {
+		err_set(err, E_STORE, "%s: a database of another application "
+		    "(tables but no schema_version); left untouched", path);
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int
 store_open(struct store **out, const char *path, const struct store_opts *o,
     struct err *err)
@@ -149,6 +180,8 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
+	if (store_check_ours(s, path, err) == -1)
+		goto fail;
 	buf_init(&b, 512);
 	buf_printf(&b, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
 	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
@@ -348,6 +381,10 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 	*applied = 0;
 	if (store_schema_version(s, &have, err) == -1)
 		return -1;
+	if (n > 0 && have > m[n - 1].version)
+		return err_set(err, E_STORE, "schema version %d is newer than "
+		    "this binary's %d: migrations are forward-only, run the "
+		    "newer h5pay", have, m[n - 1].version);
 	for (i = 0; i < n; i++) {
 		if (i > 0 && m[i].version <= m[i - 1].version)
 			return err_set(err, E_INTERNAL, "migrations out of "

@@ -329,13 +329,13 @@ struct day {
 	int64_t orders, paid_count, paid_amount, refund_count, refund_amount;
 };
 
-/* Run sql (bound ?1 from, ?2 to, ?3 currency) whose rows are (day, count,
- * amount) and put them into days[] (index: days since base) as figure
- * `which` (0 orders, 1 paid, 2 refunds). */
+/* Run sql (bound ?1 from, ?2 to, ?3 currency, ?4 the zone's offset)
+ * whose rows are (day, count, amount) and put them into days[] (index:
+ * days since base) as figure `which` (0 orders, 1 paid, 2 refunds). */
 static int
 stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
-    const char *cur, struct day *days, int64_t ndays, int64_t base,
-    int which, struct err *err)
+    int64_t off, const char *cur, struct day *days, int64_t ndays,
+    int64_t base, int which, struct err *err)
 {
 	sqlite3_stmt *st = store_stmt(s, sql, err);
 	int rc;
@@ -345,6 +345,7 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 	sqlite3_bind_int64(st, 1, from);
 	sqlite3_bind_int64(st, 2, to);
 	store_bind_text_or_empty(st, 3, cur);
+	sqlite3_bind_int64(st, 4, off);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t d = (sqlite3_column_int64(st, 0) - base) / 86400;
 		int64_t c = sqlite3_column_int64(st, 1);
@@ -446,14 +447,24 @@ int
 store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
     int64_t now, struct json_object **out, struct err *err)
 {
-	static const char sql_orders[] = "SELECT created_at - created_at % "
-	    "86400 AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
+	return store_admin_stats_tz(s, from, to, 0, cur, now, out, err);
+}
+
+/* A day of the zone: (t + off) - (t + off) % 86400 - off. */
+#define DAY_OF(col) "(" col " + ?4) - (" col " + ?4) % 86400 - ?4"
+
+int
+store_admin_stats_tz(struct store *s, int64_t from, int64_t to, int64_t off,
+    const char *cur, int64_t now, struct json_object **out, struct err *err)
+{
+	static const char sql_orders[] = "SELECT " DAY_OF("created_at")
+	    " AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
 	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
-	static const char sql_paid[] = "SELECT paid_at - paid_at % 86400 AS "
+	static const char sql_paid[] = "SELECT " DAY_OF("paid_at") " AS "
 	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
 	    "paid_at < ?2 AND currency = ?3 GROUP BY d";
-	static const char sql_refunds[] = "SELECT updated_at - updated_at % "
-	    "86400 AS d, count(*), sum(amount) FROM refunds WHERE state = "
+	static const char sql_refunds[] = "SELECT " DAY_OF("updated_at")
+	    " AS d, count(*), sum(amount) FROM refunds WHERE state = "
 	    "'SUCCEEDED' AND updated_at >= ?1 AND updated_at < ?2 AND "
 	    "currency = ?3 GROUP BY d";
 	struct day *days = NULL;
@@ -462,7 +473,8 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 	int64_t n, i, lo, hi, closed;
 
 	*out = NULL;
-	if (from % 86400 || to % 86400 || to <= from)
+	if (off <= -86400 || off >= 86400 || (from + off) % 86400 ||
+	    (to + off) % 86400 || to <= from)
 		return err_set(err, E_INPUT, "stats range not whole days");
 	n = (to - from) / 86400;
 	if (n > STATS_MAX_DAYS)
@@ -470,7 +482,10 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 		    STATS_MAX_DAYS);
 	days = xcalloc((size_t)n, sizeof(*days));
 	have = xcalloc((size_t)n, sizeof(*have));
-	if (stats_cached(s, from, to, cur, days, have, n, err) == -1)
+	/* the cache holds UTC days only (admin_stats_days: day % 86400 = 0,
+	 * no zone): another zone's days are always computed */
+	if (off == 0 && stats_cached(s, from, to, cur, days, have, n,
+	    err) == -1)
 		goto fail;
 	for (lo = 0; lo < n && have[lo]; lo++)
 		;
@@ -481,17 +496,18 @@ store_admin_stats(struct store *s, int64_t from, int64_t to, const char *cur,
 
 		/* one scan over the uncached span (cached days inside it
 		 * get the same figures again) */
-		if (stats_fill(s, sql_orders, a, b, cur, days, n, from, 0,
+		if (stats_fill(s, sql_orders, a, b, off, cur, days, n, from,
+		    0, err) == -1 ||
+		    stats_fill(s, sql_paid, a, b, off, cur, days, n, from, 1,
 		    err) == -1 ||
-		    stats_fill(s, sql_paid, a, b, cur, days, n, from, 1,
-		    err) == -1 ||
-		    stats_fill(s, sql_refunds, a, b, cur, days, n, from, 2,
-		    err) == -1)
+		    stats_fill(s, sql_refunds, a, b, off, cur, days, n, from,
+		    2, err) == -1)
 			goto fail;
 		/* a day is closed an hour after its end */
 		closed = (now - 3600 - (now - 3600) % 86400 - from) / 86400;
-		stats_keep(s, from, cur, days, have, lo,
-		    closed < hi ? closed : hi, now);
+		if (off == 0)
+			stats_keep(s, from, cur, days, have, lo,
+			    closed < hi ? closed : hi, now);
 	}
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++) {

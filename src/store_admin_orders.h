@@ -76,5 +76,15 @@ int store_admin_order_detail(struct store *, int64_t order_id,
 int store_admin_stats(struct store *, int64_t from, int64_t to,
     const char *currency, int64_t now, struct json_object **out,
     struct err *);
+/*
+ * The same per day of a zone off seconds east of UTC (|off| < 1 day):
+ * from and to are its midnights ((from + off) % 86400 == 0), a row's day
+ * is its zone's date. A fixed offset for the whole range: exact for zones
+ * without daylight saving (Hong Kong, China). Only UTC days (off 0) use
+ * the admin_stats_days cache (its rows have no zone).
+ */
+int store_admin_stats_tz(struct store *, int64_t from, int64_t to,
+    int64_t off, const char *currency, int64_t now, struct json_object **out,
+    struct err *);
 
 #endif

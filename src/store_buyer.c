@@ -14,7 +14,8 @@
 #include "util.h"
 
 #define BUYER_COLS "id, order_no, openid, state, amount, currency, subject, " \
-	"jsapi, expires_at, created_at, paid_at, last_query_at, error_code"
+	"jsapi, expires_at, created_at, paid_at, last_query_at, error_code, " \
+	"refunded_amount"
 
 static void
 buyer_row(sqlite3_stmt *st, struct buyer_order *o, bool with_jsapi)
@@ -36,6 +37,7 @@ buyer_row(sqlite3_stmt *st, struct buyer_order *o, bool with_jsapi)
 	o->paid_at = sqlite3_column_int64(st, 10);
 	o->last_query_at = sqlite3_column_int64(st, 11);
 	store_col_copy(st, 12, o->error_code, sizeof(o->error_code));
+	o->refunded_amount = sqlite3_column_int64(st, 13);
 }
 
 void

@@ -28,6 +28,7 @@ struct buyer_order {
 	int64_t expires_at, created_at, paid_at;	/* paid_at 0: none */
 	int64_t last_query_at;		/* 0: never */
 	char error_code[65];
+	int64_t refunded_amount;	/* minor units refunded so far */
 };
 
 struct buyer_item {

@@ -155,6 +155,21 @@ store_order_due(struct store *s, int64_t now, struct order *out, size_t max,
 }
 
 int
+store_order_check_at(struct store *s, int64_t id, int64_t next_check_at,
+    struct err *err)
+{
+	sqlite3_stmt *st;
+
+	st = store_stmt(s, "UPDATE orders SET next_check_at = ? WHERE id = ?",
+	    err);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, next_check_at);
+	sqlite3_bind_int64(st, 2, id);
+	return store_step_done(s, st, E_STORE, "order check at", err);
+}
+
+int
 store_order_schedule(struct store *s, int64_t id, int64_t last_query_at,
     int64_t next_check_at, int64_t attempts, struct err *err)
 {

@@ -36,6 +36,10 @@ int store_order_update(struct store *, const struct order_change *,
     struct err *);
 int store_order_event_insert(struct store *, const struct order_event *,
     struct err *);
+/* Make order id due for its next reconciler check at next_check_at
+ * (nothing else changes). */
+int store_order_check_at(struct store *, int64_t id, int64_t next_check_at,
+    struct err *);
 /* Open orders (CREATED/PENDING/UNKNOWN) with next_check_at <= now, the
  * most overdue first; at most max into out[], *n gets how many. */
 int store_order_due(struct store *, int64_t now, struct order *out,

@@ -16,7 +16,7 @@
 #include "store.h"
 
 #define CHECK_COLS "r.id, r.refund_no, o.order_no, r.created_at, " \
-	"r.check_attempts"
+	"r.check_attempts, r.next_check_at, r.order_id, r.state"
 
 static void
 check_row(sqlite3_stmt *st, struct refund_check *c)
@@ -27,6 +27,9 @@ check_row(sqlite3_stmt *st, struct refund_check *c)
 	store_col_copy(st, 2, c->order_no, sizeof(c->order_no));
 	c->created_at = sqlite3_column_int64(st, 3);
 	c->check_attempts = sqlite3_column_int64(st, 4);
+	c->next_check_at = sqlite3_column_int64(st, 5);
+	c->order_id = sqlite3_column_int64(st, 6);
+	store_col_copy(st, 7, c->state, sizeof(c->state));
 }
 
 static int

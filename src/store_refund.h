@@ -23,6 +23,9 @@ struct refund_check {
 	char order_no[33];		/* the refund's order */
 	int64_t created_at;
 	int64_t check_attempts;
+	int64_t next_check_at;
+	int64_t order_id;
+	char state[16];			/* CREATED, PENDING, UNKNOWN, ... */
 };
 
 /* The refund refund_no: 0 with *c, -1 with E_NOTFOUND or E_STORE. */

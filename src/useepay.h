@@ -7,6 +7,7 @@
  * outcome is known; res->outcome says which:
  *   UP_OK       signature verified, the provider accepted (errorCode 0000)
  *   UP_FAILED   signature verified, the provider refused: error_code/msg
+ *   UP_REFUSED  refused unsigned / HTTP 401 or 403 (see the enum)
  * and returns -1 with *err when it is not:
  *   E_UNKNOWN   timeout / transport failure: the caller must QUERY, never
  *               re-create (docs/protocol.md §4)
@@ -33,7 +34,10 @@ struct app;
 struct cfg;
 struct keys;
 
-enum useepay_outcome { UP_OK = 0, UP_FAILED = 1 };
+/* UP_REFUSED (issue 10): refused unsigned or with HTTP 401/403 before
+ * anything was created: a merchant configuration error (merchant number,
+ * key, IP allow-list); error_code/error_msg are unverified diagnostics. */
+enum useepay_outcome { UP_OK = 0, UP_FAILED = 1, UP_REFUSED = 2 };
 
 /* A transaction's status as the provider reports it
  * (docs/protocol.md §5, §8). */
@@ -60,6 +64,9 @@ struct useepay_pay_req {
 	const char *openid;		/* payerInfo.sub_openid */
 	int expiration_min;		/* 1..20 */
 	const char *echo;		/* echoParam; NULL = omit */
+	const char *buyer_ip;		/* userInfo.ip; NULL/"" or not an
+					   IP address = no userInfo */
+	const char *reserved;		/* reserved (<=256); NULL = omit */
 };
 
 struct useepay_jsapi {			/* redirectParam, passed through */
@@ -101,6 +108,7 @@ struct useepay_refund_req {
 	int64_t amount;
 	const char *currency;
 	const char *echo;		/* NULL = omit */
+	const char *reserved;		/* NULL = omit */
 };
 
 struct useepay_refund_res {
@@ -136,6 +144,17 @@ int useepay_notify_parse(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *fields,
     struct useepay_txn *txn, struct err *);
 
+/*
+ * h5pay doctor's self-test notification (issue 10): a notification of
+ * transactionType USEEPAY_SELFTEST_TYPE for transactionId `id`, signed like
+ * a request (MD5 key, or our RSA private key: we do not hold UseePay's).
+ * useepay_notify_parse verifies that type with our own key; being an
+ * unknown type it is stored and answered 200 and changes no order.
+ */
+#define USEEPAY_SELFTEST_TYPE "h5payDoctorTest"
+int useepay_selftest_build(const struct cfg *, const struct keys *,
+    const char *id, struct kvlist *out, struct err *);
+
 /* --- pure building blocks (the calls above use them; tests and tools too) */
 
 /*
@@ -155,12 +174,50 @@ int useepay_refund_build(const struct cfg *, const struct keys *,
     const struct useepay_refund_req *, struct kvlist *out, struct err *);
 
 /*
- * Decode a synchronous answer (docs/protocol.md §2): one JSON object whose
- * values are all strings, into *out in the object's order (caller inits and
- * cleans), then verify its signature over every field with the configured
- * sign type (§3). -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
+ * Decode a synchronous answer (docs/protocol.md §2): one JSON object, into
+ * *out in the object's order (caller inits and cleans; values per
+ * useepay_json_fields),
+ * then verify its signature over every field with the configured sign
+ * type (§3), then apply the field-boundary rule (useepay_fold_check).
+ * -1 with E_UPSTREAM (not such an object) or E_UPSTREAM_SIG.
  */
 int useepay_response_decode(const struct cfg *, const struct keys *,
     const char *body, size_t len, struct kvlist *out, struct err *);
+
+/*
+ * useepay_json.c: one JSON object (p[0..n), strict, valid UTF-8) into *out
+ * as the fields its signature covers (§3): a string member as its decoded
+ * value, null as absent, any other member (object, array, number,
+ * boolean) as its JSON text exactly as received. Caller inits and cleans
+ * *out (it may hold some fields after a failure). -1 with E_UPSTREAM
+ * naming `what` (not one object, a repeated or empty key, a NUL in a
+ * string, nesting over LIM_UP_JSON_DEPTH, a member over
+ * LIM_UP_JSON_VALUE, more than LIM_FORM_FIELDS members).
+ */
+#define LIM_UP_JSON_DEPTH 32
+#define LIM_UP_JSON_VALUE (64 * 1024)
+int useepay_json_fields(const char *p, size_t n, const char *what,
+    struct kvlist *out, struct err *err);
+
+/*
+ * The field-boundary rule (security): UseePay's canonical string has no
+ * escaping, so "errorCode=0000&errorMsg=Success" sent as ONE value of
+ * errorCode signs like the two fields it came from. A verified message is
+ * therefore refused (-1, E_SIG; useepay_response_decode reports it as
+ * E_UPSTREAM_SIG) when
+ *   - a token field (merchantNo, transactionId, originalTransactionId,
+ *     reference, transactionType, amount, currency, resultCode, errorCode,
+ *     signType, version: none can hold them per §2/§4) holds '&' or '=';
+ *   - notify: any other field (errorMsg, echoParam, reserved, unknown
+ *     ones; not sign) holds "&NAME=" with NAME a field of the spec: a
+ *     fold that swallowed a field we read. Free text such as "A & B",
+ *     "x=1" or "e&c=h" stays accepted: a fold that swallows only fields
+ *     we never read changes nothing we store but the body (its row is
+ *     applied like the genuine one: the state machine is idempotent).
+ * JSON answers (notify = false) skip the second test: their JSON text
+ * fields (redirectParam's package=prepay_id=..., transactionInfo) hold
+ * '&'/'=' legitimately and members are delimited by JSON, not '&'.
+ */
+int useepay_fold_check(const struct kvlist *, bool notify, struct err *);
 
 #endif

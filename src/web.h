@@ -26,6 +26,10 @@ int web_admin_order_post(struct app *, struct req *, struct resp *,
 int web_admin_stats(struct app *, struct req *, struct resp *, struct err *);
 int web_admin_audit(struct app *, struct req *, struct resp *, struct err *);
 
+/* web_metrics.c: GET /metrics (notify pool, loopback server only) */
+int web_metrics_get(struct app *, struct req *, struct resp *,
+    struct err *);
+
 /* web_notify.c: POST /notify (notify pool) */
 int web_notify_post(struct app *, struct req *, struct resp *,
     struct err *);

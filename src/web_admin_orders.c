@@ -2,10 +2,13 @@
  * web_admin_orders.c - the admin's order endpoints (all R_ADMIN):
  *	GET  /admin/api/orders			list: filters, sort, keyset
  *	GET  /admin/api/orders.csv		the filtered list, streamed CSV
+ *		(amounts in currency units, times in merchant_timezone with
+ *		their offset; ?bom=1: a UTF-8 BOM first, for Excel)
  *	GET  /admin/api/orders/{no}		detail (items, timeline, ...)
  *	POST /admin/api/orders/{no}/query	(R_CSRF) provider query now
  *	POST /admin/api/orders/{no}/refund	(R_CSRF) full/partial refund
- *	GET  /admin/api/stats?from=&to=		per day figures
+ *	GET  /admin/api/stats?from=&to=		per day figures (days of
+ *		merchant_timezone)
  *
  * Handlers parse, call one domain function and render: "query now" is
  * order_query_apply() (order_query.c) then refund_query_open() for the
@@ -30,6 +33,7 @@
 #include "store_admin.h"
 #include "store_admin_orders.h"
 #include "store_order.h"
+#include "tz.h"
 #include "useepay.h"
 #include "util.h"
 #include "valid.h"
@@ -133,6 +137,7 @@ struct csv_ctx {
 	void *wctx;
 	int64_t rows, last_key, last_id;
 	int64_t page_rows;
+	bool bom;		/* ?bom=1: a UTF-8 BOM first (for Excel) */
 };
 
 static void
@@ -164,17 +169,57 @@ csv_int(struct buf *b, int64_t v)
 	return buf_printf(b, "%lld", (long long)v);
 }
 
+/* ISO 4217 minor-unit exponent (2 unless listed). */
+static int
+minor_exp(const char *cur)
+{
+	static const char zero[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF "
+	    "UGX UYI VND VUV XAF XOF XPF";
+	static const char three[] = "BHD IQD JOD KWD LYD OMR TND";
+
+	if (strlen(cur) != 3)
+		return 2;
+	if (strstr(zero, cur) != NULL)
+		return 0;
+	if (strstr(three, cur) != NULL)
+		return 3;
+	return 2;
+}
+
+/* A decimal amount in the currency's units: 25600 HKD -> "256.00". */
+static int
+csv_money(struct buf *b, int64_t v, const char *cur)
+{
+	int e = minor_exp(cur);
+	int64_t p = e == 0 ? 1 : e == 3 ? 1000 : 100;
+	const char *sign = v < 0 ? "-" : "";
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (e == 0)
+		return buf_printf(b, "%s%llu", sign, (unsigned long long)a);
+	return buf_printf(b, "%s%llu.%0*llu", sign,
+	    (unsigned long long)(a / (uint64_t)p), e,
+	    (unsigned long long)(a % (uint64_t)p));
+}
+
+/* Local time in merchant_timezone with its offset:
+ * "2026-12-02T07:16:05+08:00" (ISO 8601). */
 static int
 csv_time(struct buf *b, int64_t t)
 {
+	int64_t off, l, ao;
 	char d[11];
 
 	if (t == 0)
 		return 0;
-	admin_date_format(t, d);
-	return buf_printf(b, "%sT%02lld:%02lld:%02lldZ", d,
-	    (long long)(t % 86400 / 3600), (long long)(t % 3600 / 60),
-	    (long long)(t % 60));
+	off = tz_offset(t);
+	l = t + off;
+	ao = off < 0 ? -off : off;
+	admin_date_format(l, d);
+	return buf_printf(b, "%sT%02lld:%02lld:%02lld%c%02lld:%02lld", d,
+	    (long long)(l % 86400 / 3600), (long long)(l % 3600 / 60),
+	    (long long)(l % 60), off < 0 ? '-' : '+',
+	    (long long)(ao / 3600), (long long)(ao % 3600 / 60));
 }
 
 static int
@@ -187,9 +232,10 @@ csv_row(void *vctx, const struct store_admin_order_row *row, struct err *err)
 	if (admin_csv_cell(b, row->order_no) == -1 || buf_addc(b, ',') == -1 ||
 	    csv_time(b, row->created_at) == -1 || buf_addc(b, ',') == -1 ||
 	    admin_csv_cell(b, row->state) == -1 || buf_addc(b, ',') == -1 ||
-	    csv_int(b, row->amount) == -1 || buf_addc(b, ',') == -1 ||
+	    csv_money(b, row->amount, row->currency) == -1 ||
+	    buf_addc(b, ',') == -1 ||
 	    admin_csv_cell(b, row->currency) == -1 || buf_addc(b, ',') == -1 ||
-	    csv_int(b, row->refunded_amount) == -1 ||
+	    csv_money(b, row->refunded_amount, row->currency) == -1 ||
 	    buf_addc(b, ',') == -1 ||
 	    admin_csv_cell(b, row->subject) == -1 || buf_addc(b, ',') == -1 ||
 	    admin_csv_cell(b, log_mask(row->openid, m, sizeof(m))) == -1 ||
@@ -222,6 +268,8 @@ csv_stream(void *vctx, int (*write)(void *, const char *, size_t),
 
 	c->write = write;
 	c->wctx = wctx;
+	if (c->bom)
+		buf_adds(&c->out, "\xEF\xBB\xBF");
 	buf_adds(&c->out, "order_no,created_at,state,amount,currency,"
 	    "refunded_amount,subject,openid,paid_at,error_code,error_msg,"
 	    "anomalies\r\n");
@@ -268,6 +316,8 @@ web_admin_orders_csv(struct app *app, struct req *r, struct resp *w,
 	if (c->f.openid)
 		c->f.openid = c->openid = xstrdup(c->f.openid);
 	c->app = app;
+	c->bom = req_query(r, "bom") != NULL && strcmp(req_query(r, "bom"),
+	    "1") == 0;
 	buf_init(&c->out, 4 * CSV_FLUSH);
 	web_audit(app, r, "export_csv", "", ADMIN_OK,
 	    "%s", req_param(r, "QUERY_STRING") ? req_param(r,
@@ -499,8 +549,10 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 {
 	struct json_object *days, *today, *o;
 	const char *cur = app->cfg->useepay_currency;
-	int64_t now = app_now_s(app), t0 = now - now % 86400;
-	int64_t from = t0 - 29 * 86400, to = t0 + 86400;
+	/* days of merchant_timezone, at today's offset for the whole range */
+	int64_t now = app_now_s(app), off = tz_offset(now);
+	int64_t d0 = (now + off) - (now + off) % 86400, t0 = d0 - off;
+	int64_t from = d0 - 29 * 86400, to = d0 + 86400;
 	const char *v;
 
 	if ((v = req_query(r, "from")) != NULL && *v &&
@@ -511,10 +563,12 @@ web_admin_stats(struct app *app, struct req *r, struct resp *w,
 			return err_set(err, E_INPUT, "to: YYYY-MM-DD");
 		to += 86400;
 	}
-	if (store_admin_stats(app->store, from, to, cur, now, &days,
+	from -= off;
+	to -= off;
+	if (store_admin_stats_tz(app->store, from, to, off, cur, now, &days,
 	    err) == -1)
 		return -1;
-	if (store_admin_stats(app->store, t0, t0 + 86400, cur, now,
+	if (store_admin_stats_tz(app->store, t0, t0 + 86400, off, cur, now,
 	    &today, err) == -1) {
 		json_object_put(days);
 		return -1;

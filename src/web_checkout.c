@@ -125,8 +125,8 @@ web_checkout_pay(struct app *app, struct req *r, struct resp *w,
 		return err_set(err, E_AUTH, "no session");
 	if (tail_id(r->path_tail, id, &pay, err) == -1 || !pay)
 		return err_set(err, E_NOTFOUND, "path");
-	if (api_checkout_pay(app, id, r->buyer->openid, r->buyer->appid, &res,
-	    &o, err) == -1) {
+	if (api_checkout_pay(app, id, r->buyer->openid, r->buyer->appid,
+	    r->client_ip ? r->client_ip : "", &res, &o, err) == -1) {
 		if (err->code != E_CONFLICT)
 			return -1;
 		log_info("checkout", "not_payable", "payment=%s msg=\"%s\"",

@@ -21,6 +21,7 @@
 
 #include "app.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "sign.h"
 #include "useepay.h"
@@ -29,6 +30,12 @@
 /* Refused notifications since this worker started (in every refusal log
  * line, so a burst of forgeries is visible). */
 static atomic_ulong notify_refused;
+
+/* metrics_notify() takes a notify_outcome as is */
+_Static_assert((int)MN_APPLIED == NOTIFY_APPLIED && (int)MN_NOOP ==
+    NOTIFY_NOOP && (int)MN_DUPLICATE == NOTIFY_DUPLICATE &&
+    (int)MN_ANOMALY == NOTIFY_ANOMALY && (int)MN_IGNORED == NOTIFY_IGNORED,
+    "enum metrics_notify follows enum notify_outcome");
 
 int
 web_notify_post(struct app *app, struct req *r, struct resp *w,
@@ -50,6 +57,7 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 	if (!req_content_type_is(r, "application/x-www-form-urlencoded")) {
 		log_info("notify", "bad_type", "ip=%s bytes=%zu", r->client_ip,
 		    len);
+		metrics_notify_refused(MR_MALFORMED);
 		resp_text(w, 415, "text/plain", "FAIL");
 		rc = 0;
 		goto out;
@@ -63,11 +71,15 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 			log_warn("notify", "verify_fail", "ip=%s bytes=%zu "
 			    "refused_total=%lu msg=\"%s\"", r->client_ip, len,
 			    n, err->msg);
+			metrics_notify_refused(err->code == E_SIG ?
+			    MR_SIGNATURE : MR_MERCHANT);
 			resp_text(w, 401, "text/plain", "FAIL");
 			rc = 0;
 		} else {
 			log_warn("notify", "bad_body", "ip=%s bytes=%zu "
 			    "msg=\"%s\"", r->client_ip, len, err->msg);
+			metrics_notify_refused(err->code == E_TOOBIG ?
+			    MR_TOO_BIG : MR_MALFORMED);
 			if (err->code != E_TOOBIG)
 				err->code = E_INPUT;
 		}
@@ -86,6 +98,7 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 		log_error("notify", "store_fail", "txn=%s msg=\"%s\"",
 		    txn.transaction_id, err->msg);
 		err->code = E_STORE;
+		metrics_notify(MN_ERROR);
 		goto out;
 	}
 	res = job.res;
@@ -96,6 +109,7 @@ web_notify_post(struct app *app, struct req *r, struct resp *w,
 	    txn.result_code ? txn.result_code : "-",
 	    notify_outcome_name(res), order_state_name(oo.old_state),
 	    order_state_name(oo.new_state), order_anomaly_name(oo.anomaly));
+	metrics_notify((enum metrics_notify)res);
 	resp_text(w, 200, "text/plain", "OK");
 	rc = 0;
 out:

@@ -3,9 +3,12 @@
  *   GET /api/orders/{orderNo}  one order; another buyer's is a 404, like a
  *                              missing one; while open, pay_status() asks
  *                              UseePay (rate-limited per order)
- *   GET /api/orders            the buyer's 50 newest orders
+ *   GET /api/orders            the buyer's 50 newest orders, each with
+ *                              its items (sku, name, qty, amounts)
  * Provider messages are not shown to buyers (only the error code).
  */
+#include <stdbool.h>
+
 #include <json-c/json.h>
 
 #include "app.h"
@@ -35,6 +38,8 @@ order_json(const struct buyer_order *o)
 	if (o->paid_at > 0)
 		json_object_object_add(j, "paidAt",
 		    json_object_new_int64(o->paid_at));
+	json_object_object_add(j, "refundedAmount",
+	    json_object_new_int64(o->refunded_amount));
 	if (o->error_code[0] != '\0')
 		json_object_object_add(j, "errorCode",
 		    json_object_new_string(o->error_code));
@@ -83,10 +88,29 @@ web_order_get(struct app *app, struct req *r, struct resp *w,
 	return 0;
 }
 
+struct orders_ctx {
+	struct store *store;
+	struct json_object *list;
+	struct err *err;
+	bool failed;
+};
+
+/* One order of the list with its items; a store error stops the list. */
 static int
 order_add(void *ctx, const struct buyer_order *o)
 {
-	json_object_array_add(ctx, order_json(o));
+	struct orders_ctx *c = ctx;
+	struct json_object *j, *items = json_object_new_array();
+
+	if (store_buyer_items_each(c->store, o->id, item_add, items,
+	    c->err) == -1) {
+		json_object_put(items);
+		c->failed = true;
+		return -1;
+	}
+	j = order_json(o);
+	json_object_object_add(j, "items", items);
+	json_object_array_add(c->list, j);
 	return 0;
 }
 
@@ -94,14 +118,19 @@ int
 web_orders_list(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct json_object *j, *list = json_object_new_array();
+	struct json_object *j, *list;
+	struct orders_ctx c;
 
-	if (r->buyer == NULL) {
-		json_object_put(list);
+	if (r->buyer == NULL)
 		return err_set(err, E_AUTH, "no session");
-	}
+	list = json_object_new_array();
+	c.store = app->store;
+	c.list = list;
+	c.err = err;
+	c.failed = false;
 	if (store_buyer_orders_each(app->store, r->buyer->openid,
-	    ORDERS_LIST_MAX, order_add, list, err) == -1) {
+	    ORDERS_LIST_MAX, order_add, &c, err) == -1 ||
+	    c.failed) {
 		json_object_put(list);
 		return -1;
 	}

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pay.h"
 #include "session.h"
+#include "util.h"
 #include "web.h"
 
 static void
@@ -61,6 +62,9 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 		return 0;
 	}
 	json_object_put(root);
+	/* userInfo.ip (issue 10): the buyer's address as nginx saw it */
+	str_lcpy(rq.client_ip, r->client_ip ? r->client_ip : "",
+	    sizeof(rq.client_ip));
 	if (pay_create(app, r->buyer->openid, r->buyer->appid, &rq, &res,
 	    &o, err) == -1) {
 		if (err->code == E_INPUT) {

@@ -10,7 +10,7 @@ top=$(pwd)
 
 pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config libfcgi-dev
 libcurl4-openssl-dev libssl-dev libsqlite3-dev libjson-c-dev nginx-light
-openssl ca-certificates python3 sqlite3 wrk
+openssl ca-certificates tzdata python3 sqlite3 wrk faketime
 chromium nodejs fonts-wqy-microhei"
 missing=""
 for p in $pkgs; do

@@ -86,7 +86,21 @@ struct sim_faults {
 	int64_t oauth_errcode_count;
 	char oauth_auto_user[65];	/* authorize: 302 as this user */
 	bool refund_fail;		/* refunds end failed, not succeed */
+	/* answer shapes UseePay may send (docs/simulator.md "profiles"):
+	 * "" plain strings; "settlement": transactionInfo text carries a
+	 * settlement list, numbers and booleans; "nested": transactionInfo
+	 * is a JSON object in the answer, plus non-string members;
+	 * "wrong_key": answers signed with a key that is not UseePay's;
+	 * "unsigned_refusal": every /api call refused unsigned (what
+	 * UseePay answers a wrong key or merchant number); "no_allowlist":
+	 * HTTP 403, unsigned (the server's IP is not allow-listed);
+	 * "bad_clock": answers dated two hours in the past; "no_amount":
+	 * payment notifications without amount and currency (optional in
+	 * UseePay's docs) */
+	char profile[32];
 };
+/* The profile names control_faults accepts (NULL-terminated). */
+extern const char *const sim_profiles[];
 
 /* ---- the shared context ---------------------------------------------- */
 

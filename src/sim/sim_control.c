@@ -19,6 +19,11 @@
 #include "util.h"
 #include "valid.h"
 
+const char *const sim_profiles[] = {
+	"", "settlement", "nested", "wrong_key", "unsigned_refusal",
+	"no_allowlist", "bad_clock", "no_amount", NULL,
+};
+
 void
 sim_faults_snapshot(struct sim *sim, struct sim_faults *out)
 {
@@ -179,8 +184,19 @@ control_faults(struct sim *sim, struct json_object *o, struct err *err)
 	    &f.oauth_errcode_count, err) == -1 ||
 	    j_str(o, "oauth_auto_user", f.oauth_auto_user,
 	    sizeof(f.oauth_auto_user), err) == -1 ||
-	    j_bool(o, "refund_fail", &f.refund_fail, err) == -1)
+	    j_bool(o, "refund_fail", &f.refund_fail, err) == -1 ||
+	    j_str(o, "profile", f.profile, sizeof(f.profile), err) == -1)
 		return -1;
+	{
+		size_t i;
+
+		for (i = 0; sim_profiles[i] && strcmp(sim_profiles[i],
+		    f.profile) != 0; i++)
+			;
+		if (sim_profiles[i] == NULL)
+			return err_set(err, E_INPUT, "profile %s is not one "
+			    "of the simulator's", f.profile);
+	}
 	if (f.error_count > 0 && f.error_status == 0)
 		f.error_status = 503;
 	if (f.oauth_auto_user[0] && !sim_openid_ok(f.oauth_auto_user))
@@ -206,7 +222,7 @@ faults_json(const struct sim_faults *f)
 	JI(bad_sign_count); JB(notify_duplicate); JB(notify_out_of_order);
 	JI(notify_drop_count); JI(notify_bad_sign_count); JB(notify_first);
 	JI(oauth_errcode); JI(oauth_errcode_count); JS(oauth_auto_user);
-	JB(refund_fail);
+	JB(refund_fail); JS(profile);
 #undef JI
 #undef JB
 #undef JS

@@ -48,6 +48,8 @@ struct gw {
 	struct kvlist in;		/* the decoded request */
 	struct kvlist out;		/* the answer's fields */
 	const char *sign_type;		/* NULL: answer unsigned */
+	const char *raw_keys[3];	/* members sent as raw JSON text */
+	struct sim_faults f;		/* snapshot at the request's start */
 	char msg[256];			/* errorMsg of a refusal */
 };
 
@@ -69,6 +71,8 @@ static const struct field_rule pay_rules[] = {
 	{"appId", 128, true}, {"amount", 12, true}, {"currency", 3, true},
 	{"notifyUrl", 512, true}, {"payerInfo", 1024, true},
 	{"orderInfo", 1024, true},
+	/* listed by UseePay for other methods; h5pay sends them (issue 10) */
+	{"userInfo", 1024, false}, {"terminalType", 16, false},
 };
 
 static const struct field_rule query_rules[] = {
@@ -103,6 +107,17 @@ out_add(struct gw *g, const char *k, const char *v)
 		kvlist_adds(&g->out, k, v);
 }
 
+static bool
+gw_is_raw(const struct gw *g, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < 3 && g->raw_keys[i]; i++)
+		if (strcmp(g->raw_keys[i], key) == 0)
+			return true;
+	return false;
+}
+
 /* Sign (unless unsigned), apply the answer faults, write the JSON. */
 static void
 gw_send(struct gw *g)
@@ -112,9 +127,29 @@ gw_send(struct gw *g)
 	const char *s;
 	size_t i;
 
-	if (g->sign_type && sim_sign(g->sim, &g->out, g->sign_type,
+	if (g->sign_type && strcmp(g->f.profile, "wrong_key") == 0) {
+		/* a valid signature, but not with UseePay's key */
+		struct buf sig;
+
+		buf_init(&sig, 4096);
+		kvlist_adds(&g->out, "signType", g->sign_type);
+		if ((strcmp(g->sign_type, "MD5") == 0 ? sign_md5(&g->out,
+		    "NOT-THE-MERCHANT-KEY", &sig, &err) : sign_rsa(&g->out,
+		    g->sim->wechat_priv, &sig, &err)) == 0)
+			kvlist_add(&g->out, "sign", 4, sig.data, sig.len);
+		buf_cleanup(&sig);
+	} else if (g->sign_type && sim_sign(g->sim, &g->out, g->sign_type,
 	    &err) == -1)
 		log_error("sim", "sign_fail", "msg=\"%s\"", err.msg);
+	if (strcmp(g->f.profile, "bad_clock") == 0) {
+		char date[64];
+		time_t t = (time_t)(app_now_ms(g->app) / 1000) - 7200;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+		resp_header(g->w, "Date", date);
+	}
 	for (i = 0; i < g->out.n; i++) {
 		struct kv *e = &g->out.v[i];
 
@@ -123,6 +158,17 @@ gw_send(struct gw *g)
 			/* a valid-looking but wrong signature */
 			e->val[1] = e->val[1] == 'A' ? 'B' : 'A';
 			e->val[2] = e->val[2] == '0' ? '1' : '0';
+		}
+		if (gw_is_raw(g, e->key)) {
+			/* profile "nested": the signed value is this text */
+			struct json_object *raw = json_object_new_object();
+
+			json_object_set_serializer(raw,
+			    json_object_userdata_to_json_string,
+			    xstrndup(e->val, e->vlen),
+			    json_object_free_userdata);
+			json_object_object_add(o, e->key, raw);
+			continue;
 		}
 		json_object_object_add(o, e->key,
 		    json_object_new_string_len(e->val, (int)e->vlen));
@@ -335,7 +381,7 @@ gw_pay(struct gw *g)
 	struct buf rp;
 	struct err err;
 	int64_t amount, exp = 20, now = app_now_ms(g->app);
-	char amount_s[24];
+	char amount_s[24], user_ip[46] = "";
 	int rc = -1;
 
 	buf_init(&rp, 8192);
@@ -393,6 +439,18 @@ gw_pay(struct gw *g)
 		    "not an openid ([0-9A-Za-z_-])");
 		goto out;
 	}
+	if ((v = kvlist_get(&g->in, "userInfo")) != NULL) {
+		struct json_object *ui = sim_json_object(v);
+		const char *ip = ui ? sim_json_str(ui, "ip", 45) : NULL;
+
+		str_lcpy(user_ip, ip ? ip : "", sizeof(user_ip));
+		json_object_put(ui);
+		if (ip == NULL) {
+			gw_refuse(g, EC_INVALID, "userInfo must be a JSON "
+			    "object with an ip");
+			goto out;
+		}
+	}
 	if ((order = sim_json_object(kvlist_get(&g->in, "orderInfo"))) == NULL ||
 	    (subject = sim_json_str(order, "subject", 128)) == NULL) {
 		gw_refuse(g, EC_INVALID, "orderInfo must be a JSON object with "
@@ -442,8 +500,11 @@ gw_pay(struct gw *g)
 			gw_refuse(g, EC_SYSTEM, "system busy");
 		goto out;
 	}
-	log_info("sim", "pay_created", "txn=%s amount=%lld currency=%s",
-	    t.transaction_id, (long long)t.amount, t.currency);
+	v = kvlist_get(&g->in, "terminalType");
+	log_info("sim", "pay_created", "txn=%s amount=%lld currency=%s "
+	    "user_ip=%s terminal=%s reserved=%s", t.transaction_id,
+	    (long long)t.amount, t.currency, user_ip[0] ? user_ip : "-",
+	    v ? v : "-", t.reserved[0] ? "yes" : "no");
 	snprintf(amount_s, sizeof(amount_s), "%lld", (long long)amount);
 	out_add(g, "merchantNo", t.merchant_no);
 	out_add(g, "transactionType", "pay");
@@ -467,9 +528,10 @@ out:
 /* ---- query (§6) -------------------------------------------------------- */
 
 static void
-txn_info(struct sim_txn *t, struct buf *out)
+txn_info(struct sim_txn *t, const char *profile, struct buf *out)
 {
 	struct json_object *o = json_object_new_object();
+	bool shaped = profile[0] != '\0';
 	char amount[24];
 
 	snprintf(amount, sizeof(amount), "%lld", (long long)t->amount);
@@ -482,11 +544,36 @@ txn_info(struct sim_txn *t, struct buf *out)
 	    json_object_new_string(t->reference));
 	json_object_object_add(o, "transactionType", json_object_new_string(
 	    t->kind == SIM_PAY ? "pay" : "refund"));
-	json_object_object_add(o, "amount", json_object_new_string(amount));
+	/* profiles: the amount as a JSON number, as UseePay may send it */
+	json_object_object_add(o, "amount", shaped ?
+	    json_object_new_int64(t->amount) : json_object_new_string(amount));
 	json_object_object_add(o, "currency",
 	    json_object_new_string(t->currency));
 	json_object_object_add(o, "resultCode",
 	    json_object_new_string(t->status));
+	if (shaped) {
+		/* UseePay documents a settlement list here; and booleans,
+		 * decimals and nested objects may come with it */
+		struct json_object *a = json_object_new_array();
+		struct json_object *s = json_object_new_object();
+		char major[32];
+
+		snprintf(major, sizeof(major), "%lld.%02lld",
+		    (long long)(t->amount / 100), (long long)(t->amount % 100));
+		json_object_object_add(s, "settleAmount",
+		    json_object_new_string(major));
+		json_object_object_add(s, "settleCurrency",
+		    json_object_new_string(t->currency));
+		json_object_object_add(s, "fee",
+		    json_object_new_double_s(0.35, "0.35"));
+		json_object_object_add(s, "settled",
+		    json_object_new_boolean(strcmp(t->status, "succeed") == 0));
+		json_object_array_add(a, s);
+		json_object_object_add(o, "settlement", a);
+		json_object_object_add(o, "captured",
+		    json_object_new_boolean(strcmp(t->status, "succeed") == 0));
+		json_object_object_add(o, "extension", NULL);
+	}
 	json_object_object_add(o, "errorCode",
 	    json_object_new_string(t->error_code));
 	json_object_object_add(o, "errorMsg",
@@ -539,7 +626,13 @@ gw_query(struct gw *g)
 			sim_txn_get_id(g->app->store, t.id, &t, &err);
 	}
 	buf_init(&info, 8192);
-	txn_info(&t, &info);
+	txn_info(&t, g->f.profile, &info);
+	if (strcmp(g->f.profile, "nested") == 0) {
+		/* transactionInfo as an object, a non-string member beside */
+		g->raw_keys[0] = "transactionInfo";
+		g->raw_keys[1] = "liveMode";
+		out_add(g, "liveMode", "false");
+	}
 	out_add(g, "merchantNo", t.merchant_no);
 	out_add(g, "transactionType", "query");
 	out_add(g, "transactionId", tid);
@@ -696,6 +789,7 @@ sim_api_post(struct app *app, struct req *r, struct resp *w, struct err *err)
 	g.sim = sim_of(app);
 	g.r = r;
 	g.w = w;
+	sim_faults_snapshot(g.sim, &g.f);
 	kvlist_init(&g.in);
 	kvlist_init(&g.out);
 	if (req_form(r, &g.in, err) == -1) {
@@ -709,6 +803,23 @@ sim_api_post(struct app *app, struct req *r, struct resp *w, struct err *err)
 			    "than once", g.in.v[i].key);
 			goto out;
 		}
+	/* profiles: the gateway refuses before looking at anything */
+	if (strcmp(g.f.profile, "unsigned_refusal") == 0 ||
+	    strcmp(g.f.profile, "no_allowlist") == 0) {
+		bool ip = g.f.profile[0] == 'n';
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "resultCode",
+		    json_object_new_string("failed"));
+		json_object_object_add(o, "errorCode", json_object_new_string(
+		    ip ? "1012" : EC_SIGN));
+		json_object_object_add(o, "errorMsg", json_object_new_string(
+		    ip ? "IP is not in the allow-list" :
+		    "signature verification failed"));
+		resp_json(w, ip ? 403 : 200, o);
+		log_info("sim", "api_refused", "profile=%s", g.f.profile);
+		goto out;
+	}
 	/* the signature first: nothing else is trusted before it */
 	st = kvlist_get(&g.in, "signType");
 	if (st && ((strcmp(st, "MD5") == 0 && g.sim->md5_key) ||

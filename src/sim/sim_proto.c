@@ -78,10 +78,14 @@ sim_notify_body(struct sim *sim, const struct sim_txn *t, struct buf *out,
     struct err *err)
 {
 	struct kvlist l;
+	struct sim_faults f;
 	char amount[24];
+	bool money;
 	int rc = -1;
 
 	kvlist_init(&l);
+	sim_faults_snapshot(sim, &f);
+	money = !(t->kind == SIM_PAY && strcmp(f.profile, "no_amount") == 0);
 	snprintf(amount, sizeof(amount), "%lld", (long long)t->amount);
 	kvlist_adds(&l, "version", "1.0");
 	kvlist_adds(&l, "merchantNo", t->merchant_no);
@@ -90,8 +94,10 @@ sim_notify_body(struct sim *sim, const struct sim_txn *t, struct buf *out,
 	kvlist_adds(&l, "reference", t->reference);
 	kvlist_adds(&l, "transactionType", t->kind == SIM_PAY ? "pay" :
 	    "refund");
-	kvlist_adds(&l, "amount", amount);
-	kvlist_adds(&l, "currency", t->currency);
+	if (money) {
+		kvlist_adds(&l, "amount", amount);
+		kvlist_adds(&l, "currency", t->currency);
+	}
 	kvlist_adds(&l, "resultCode", t->status);
 	add_nonempty(&l, "errorCode", t->error_code);
 	add_nonempty(&l, "errorMsg", t->error_msg);

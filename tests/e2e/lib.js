@@ -43,11 +43,13 @@ if (!env.base)
 fs.mkdirSync(env.out, { recursive: true });
 
 /*
- * A fresh browser profile with a phone viewport and the given UA. Returns
+ * A fresh browser profile with a phone viewport (390 x 844 unless opts
+ * says {width, height, locale, desktop}) and the given UA. Returns
  * {context, page, problems}: problems collects page errors, CSP reports
- * and failed requests, for assertClean().
+ * and console errors, for assertClean().
  */
-async function open(name, ua) {
+async function open(name, ua, opts) {
+	const o = opts || {};
 	const profile = fs.mkdtempSync(path.join(os.tmpdir(),
 	    'h5pay-chromium-'));
 	const args = [
@@ -63,11 +65,11 @@ async function open(name, ua) {
 		headless: true,
 		args,
 		userAgent: ua,
-		viewport: { width: 390, height: 844 },
+		viewport: { width: o.width || 390, height: o.height || 844 },
 		deviceScaleFactor: 1,
-		isMobile: true,
-		hasTouch: true,
-		locale: 'zh-CN',
+		isMobile: !o.desktop,
+		hasTouch: !o.desktop,
+		locale: o.locale || 'zh-CN',
 		timeout: 60000,
 	});
 	context.setDefaultTimeout(30000);
@@ -85,7 +87,20 @@ function watch(page, problems) {
 		const t = m.text();
 		if (/Content Security Policy|Refused to/i.test(t))
 			problems.push('csp: ' + t);
+		else if (m.type() === 'error' && !page._h5quiet &&
+		    !apiStatus(t, m))
+			problems.push('console: ' + t);
 	});
+}
+
+/* Chromium logs every HTTP error answer of a fetch; an API's 4xx/5xx is
+ * an answer the page handles (and the tests assert how), a missing
+ * script, style or image is not. */
+function apiStatus(text, m) {
+	const u = (m.location() && m.location().url) || '';
+	return /^Failed to load resource/.test(text) &&
+	    /\/(api|pay|oauth|admin\/api)(\/|$|\?)/.test(new URL(u,
+	    'https://x/').pathname);
 }
 
 async function close(ctx) {
@@ -103,6 +118,87 @@ async function shot(page, name) {
 	return file;
 }
 
+/*
+ * axe-core (npm devDependency) over the page: WCAG 2.x A/AA rules; fails
+ * on any violation of impact serious or critical, naming rule and nodes.
+ * It is evaluated through the debugging protocol, which the page's CSP
+ * does not govern (the pages themselves keep their strict policy).
+ */
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+async function axe(page, what) {
+	await page.evaluate(AXE + '\n;0');
+	const res = await page.evaluate(() => window.axe.run(document, {
+		runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa',
+		    'wcag21a', 'wcag21aa'] },
+	}));
+	const bad = res.violations.filter((v) => v.impact === 'serious' ||
+	    v.impact === 'critical').map((v) => v.id + ' (' + v.impact +
+	    '): ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ') +
+	    ' ' + (n.failureSummary || '').replace(/\s+/g, ' ')).join(' | '));
+	assert.deepEqual(bad, [], (what || 'page') + ': axe-core violations');
+}
+
+/* Nothing wider than the viewport (no horizontal scrolling). */
+async function assertFits(page, what) {
+	const r = await page.evaluate(() => {
+		const w = document.documentElement.clientWidth;
+		const out = [];
+		document.querySelectorAll('body *').forEach((n) => {
+			const b = n.getBoundingClientRect();
+			if (b.width > 0 && (b.right > w + 1 || b.left < -1) &&
+			    getComputedStyle(n).position !== 'fixed' &&
+			    !n.closest('.sr-only'))
+				out.push((n.id || n.className || n.tagName) +
+				    ' ' + Math.round(b.left) + '..' +
+				    Math.round(b.right));
+		});
+		return { w, sw: document.documentElement.scrollWidth, out };
+	});
+	assert.ok(r.sw <= r.w, (what || 'page') + ': scrolls sideways ' +
+	    r.sw + ' > ' + r.w + ' ' + r.out.slice(0, 5).join(', '));
+	assert.deepEqual(r.out.slice(0, 5), [], (what || 'page') +
+	    ': off-screen');
+}
+
+/* Every visible button and link-button at least 44 x 44 px. */
+async function assertTargets(page, what) {
+	const small = await page.evaluate(() => {
+		const out = [];
+		document.querySelectorAll('button, a.button, a.nav, input')
+		    .forEach((n) => {
+			const b = n.getBoundingClientRect();
+			if (b.width === 0 || n.closest('.sr-only'))
+				return;
+			if (b.height < 43.5 || b.width < 43.5)
+				out.push((n.id || n.textContent.trim()) + ' ' +
+				    Math.round(b.width) + 'x' +
+				    Math.round(b.height));
+		});
+		return out;
+	});
+	assert.deepEqual(small, [], (what || 'page') + ': small tap targets');
+}
+
+/*
+ * A README screenshot (the viewport only): into E2E_OUT as docs-NAME.png,
+ * and with H5PAY_DOCS_IMG=1 also to docs/img/NAME.png of the source tree
+ * (tests/e2e/update_screenshots.sh). Each must stay under 150 KB.
+ */
+async function docShot(page, name) {
+	await page.waitForFunction(() => Array.from(document.images)
+	    .every((i) => i.complete));
+	const buf = await page.screenshot({ fullPage: false });
+	assert.ok(buf.length < 150 * 1024, name + ': ' + buf.length +
+	    ' bytes, over 150 KB');
+	fs.writeFileSync(path.join(env.out, 'docs-' + name + '.png'), buf);
+	if (process.env.H5PAY_DOCS_IMG === '1') {
+		const dir = path.join(__dirname, '..', '..', 'docs', 'img');
+		fs.mkdirSync(dir, { recursive: true });
+		fs.writeFileSync(path.join(dir, name + '.png'), buf);
+	}
+}
+
 function assertClean(problems, what) {
 	assert.deepEqual(problems, [], (what || 'page') +
 	    ': errors or CSP violations');
@@ -114,8 +210,8 @@ function assertClean(problems, what) {
  */
 async function run(steps) {
 	const live = [];
-	const t = { open: async (name, ua) => {
-		const c = await open(name, ua);
+	const t = { open: async (name, ua, opts) => {
+		const c = await open(name, ua, opts);
 		live.push(c);
 		return c;
 	}, close: async (c) => {
@@ -161,4 +257,4 @@ async function run(steps) {
 }
 
 module.exports = { env, open, close, shot, run, assertClean, assert,
-    WECHAT_UA, PLAIN_UA };
+    axe, assertFits, assertTargets, docShot, WECHAT_UA, PLAIN_UA };

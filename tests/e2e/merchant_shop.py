@@ -100,6 +100,10 @@ class Shop(http.server.BaseHTTPRequestHandler):
                          "valid" if ok else "INVALID",
                          html.escape(status), html.escape(state)))
             return
+        if u.path == "/favicon.ico":
+            self.send_response(204)
+            self.end_headers()
+            return
         self.page(404, "not found")
 
     def log_message(self, fmt, *args):

@@ -12,15 +12,22 @@
  *   A second order (admin_setup.py: paid through the simulator) carries a
  *   hostile subject, item name and echoParam: they stay text in the
  *   pages, the CSV neutralises them; no CSP violation anywhere.
- * Screenshots in E2E_OUT at each step, phone and laptop sizes.
+ * Issue 13 (the merchant's pages): states and the timeline in words, one
+ * money format (HK$), the refund dialog fresh each time with the amount
+ * on its button (M1), a lockout that says how long (M3), an ended session
+ * that says so and returns to its page (M4), the order detail fitting a
+ * phone (M8), zh-HK and zh-CN (M9), axe-core on every page.
+ * Screenshots in E2E_OUT at each step, phone and laptop sizes; the
+ * README's three (shop list, payment result, admin order) are taken here
+ * (H5PAY_DOCS_IMG=1 writes them to docs/img: update_screenshots.sh).
  */
 'use strict';
 
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { env, run, shot, assert, assertClean, WECHAT_UA } =
-    require('./lib');
+const { env, run, shot, assert, assertClean, axe, assertFits, docShot,
+    WECHAT_UA } = require('./lib');
 
 const USER = 'e2eadmin';
 const PASS = 'e2e-Passw0rd-' + process.pid;
@@ -94,6 +101,7 @@ run([
 		await p.goto(env.base + '/shop/');
 		const card = p.locator('.card[data-sku="tea-oolong"]');
 		await card.waitFor();
+		await docShot(p, 'shop-list');
 		await card.locator('button.add').click();
 		await card.locator('button.add').click();
 		await p.goto(env.base + '/shop/checkout.html');
@@ -115,18 +123,20 @@ run([
 		paid = minor(await p.locator('#amount').innerText());
 		assert.ok(paid > 10000, 'paid ' + paid);
 		await shot(p, '00-buyer-paid');
+		await docShot(p, 'shop-paid');
 		assertClean(c.problems, 'buyer pages');
 		await t.close(c);
 	}],
 	['log in (wrong password first), orders, detail, refund, CSV, ' +
 	    'dashboard', async (t) => {
-		const c = await t.open('admin');
+		const c = await t.open('admin', undefined, { locale: 'en-US' });
 		const p = c.page;
 		await p.goto(env.base + '/admin/');
 		await p.fill('#username', USER);
 		await p.fill('#password', 'wrong');
 		await p.click('#login-btn');
 		await p.waitForSelector('#status:has-text("Wrong user name")');
+		await axe(p, 'login');
 		await shot(p, '01-login-refused');
 		await p.fill('#password', PASS);
 		await p.click('#login-btn');
@@ -139,15 +149,21 @@ run([
 		await search(p);
 		const row = p.locator('#rows tr[data-order="' + orderNo + '"]');
 		await row.waitFor();
-		assert.match(await row.innerText(), /PAID/);
-		assert.ok((await row.innerText()).includes(money(paid) + ' HKD'));
+		/* the state in words, the code kept for tools */
+		assert.equal(await row.locator('.badge[data-state="PAID"]')
+		    .innerText(), 'Paid');
+		assert.ok((await row.innerText()).includes('HK$' + money(paid)));
+		/* no total from the API: the page says which rows it shows */
+		assert.match(await p.innerText('#status'), /^Orders 1–\d+/);
 		// the hostile order's subject is text in the table
 		const bad = p.locator('#rows tr[data-order="' + hostileNo + '"]');
 		assert.match(await bad.innerText(), /<script>window\.pwned=1/);
 		assert.equal(await bad.getAttribute('class'), '');
 		await noPwn(p);
 		await shot(p, '02-orders-phone');
+		await assertFits(p, 'orders @390');
 		await p.setViewportSize({ width: 1280, height: 800 });
+		await axe(p, 'orders');
 		await shot(p, '03-orders-laptop');
 		// by its number
 		await p.fill('#f-order', orderNo);
@@ -158,9 +174,13 @@ run([
 		await row.locator('a').click();
 		await p.waitForURL(/order\.html\?no=/);
 		await p.waitForSelector('#timeline li');
-		assert.match(await p.innerText('#timeline'), /→ PAID/);
+		/* the timeline in words: "Paid ... by UseePay notification" */
+		const paidEv = p.locator('#timeline li[data-to="PAID"]').first();
+		assert.match(await paidEv.innerText(), /^Paid .* by (UseePay notification|status query)/);
+		assert.doesNotMatch(await p.innerText('#timeline'), /→/);
 		assert.match(await p.innerText('#notifications'),
 		    /pay succeed .* verified/);
+		await axe(p, 'order detail');
 		await shot(p, '04-detail-paid');
 
 		// refund 100.00: over-refund refused by the page, the
@@ -170,6 +190,7 @@ run([
 		await p.click('#refund-submit');
 		assert.match(await p.innerText('#refund-status'), /At most/);
 		await p.fill('#refund-amount', '100.00');
+		assert.equal(await p.innerText('#refund-submit'), 'Refund HK$100.00');
 		await p.fill('#refund-reason', 'damaged box');
 		await p.click('#refund-submit');
 		assert.match(await p.innerText('#refund-status'), /confirmation/);
@@ -179,16 +200,31 @@ run([
 		await p.waitForSelector('#status:has-text("Refund R")');
 		// the simulator's refund notification completes it (the page
 		// polls while a refund is in flight)
-		await p.waitForSelector('#refunds td:has-text("SUCCEEDED")',
+		await p.waitForSelector('#refunds .badge[data-state="SUCCEEDED"]',
 		    { timeout: 60000 });
 		await p.waitForSelector(
-		    '#summary-rows td:has-text("PARTIALLY_REFUNDED")');
-		assert.match(await p.innerText('#summary-rows'), /100\.00 HKD/);
+		    '#summary-rows .badge[data-state="PARTIALLY_REFUNDED"]');
+		assert.match(await p.innerText('#summary-rows'), /HK\$100\.00/);
 		assert.ok((await p.innerText('#summary-rows')).includes(
-		    money(paid - 10000) + ' HKD'), 'refundable');
-		assert.match(await p.innerText('#timeline'),
-		    /PAID → PARTIALLY_REFUNDED/);
+		    'HK$' + money(paid - 10000)), 'refundable');
+		assert.match(await p.innerText('#timeline li[data-from="PAID"]' +
+		    '[data-to="PARTIALLY_REFUNDED"]'), /^Partially refunded /);
+		await p.locator('#timeline').scrollIntoViewIfNeeded();
+		await p.evaluate(() => window.scrollTo(0, 0));
+		await docShot(p, 'admin-order');
 		await shot(p, '06-detail-refunded');
+		/* M1: the dialog again: nothing kept from that refund */
+		await p.click('#refund-btn');
+		assert.equal(await p.inputValue('#refund-reason'), '');
+		assert.equal(await p.inputValue('#refund-amount'), '');
+		assert.equal(await p.isChecked('#refund-confirm'), false);
+		assert.equal(await p.innerText('#refund-submit'), 'Refund');
+		await p.click('#refund-cancel');
+		/* M8: the detail on a phone: nothing off-screen */
+		await p.setViewportSize({ width: 390, height: 844 });
+		await assertFits(p, 'order detail @390');
+		await shot(p, '06b-detail-phone');
+		await p.setViewportSize({ width: 1280, height: 800 });
 
 		// CSV of the filtered list, as the Export button requests it
 		const csv = await p.evaluate(async () => {
@@ -200,8 +236,10 @@ run([
 		assert.match(csv.ct, /^text\/csv/);
 		const lines = csv.text.split('\r\n');
 		const line = lines.find((l) => l.startsWith(orderNo + ','));
-		assert.ok(line.includes(',PARTIALLY_REFUNDED,' + paid +
-		    ',HKD,10000,'), line);
+		/* amounts in currency units, times with their offset */
+		assert.ok(line.includes(',PARTIALLY_REFUNDED,' + money(paid) +
+		    ',HKD,100.00,'), line);
+		assert.match(line, /^H5\w+,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00,/);
 		const hl = lines.find((l) => l.startsWith(hostileNo + ','));
 		assert.match(hl, /,<script>window\.pwned=1<\/script>Tea order,/);
 
@@ -217,6 +255,11 @@ run([
 		    .getAttribute('height');
 		assert.ok(parseFloat(h) > 0, 'today has a bar');
 		await p.waitForSelector('#audit td:has-text("refund_send")');
+		/* refunds, net and conversion next to the gross */
+		assert.ok((await p.innerText('#today-net')).includes(
+		    money(paid + 1000 - 10000)));
+		assert.match(await p.innerText('#today-conversion'), /\d+%/);
+		await axe(p, 'dashboard');
 		await shot(p, '07-dashboard-laptop');
 		await p.setViewportSize({ width: 390, height: 844 });
 		await shot(p, '08-dashboard-phone');
@@ -245,7 +288,8 @@ run([
 	}],
 	['too many failures: the page shows the wait; a second factor asks ' +
 	    'for the code', async (t) => {
-		const c = await t.open('admin-limits');
+		const c = await t.open('admin-limits', undefined,
+		    { locale: 'en-US' });
 		const p = c.page;
 		await p.goto(env.base + '/admin/');
 		await p.fill('#username', 'nobody-here');
@@ -278,6 +322,48 @@ run([
 		await p.click('#login-btn');
 		await p.waitForURL(/\/admin\/dashboard\.html$/);
 		assertClean(c.problems, 'admin login pages');
+		await t.close(c);
+	}],
+	['M4 an ended session says so and returns to its page; M9 zh-HK, ' +
+	    'zh-CN', async (t) => {
+		const c = await t.open('admin2', undefined, { locale: 'zh-HK',
+		    width: 1280, height: 800, desktop: true });
+		const p = c.page;
+		await p.goto(env.base + '/admin/');
+		await p.fill('#username', USER);
+		await p.fill('#password', PASS);
+		await p.click('#login-btn');
+		await p.waitForURL(/\/admin\/dashboard\.html$/);
+		await p.waitForSelector('#today-net');
+		assert.equal(await p.evaluate(() =>
+		    document.documentElement.lang), 'zh-HK');
+		assert.match(await p.innerText('#nav'), /訂單/);
+		await axe(p, 'dashboard zh-HK');
+		await shot(p, '10-dashboard-zh-HK');
+		await p.goto(env.base + '/admin/order.html?no=' + orderNo);
+		await p.waitForSelector('#timeline li[data-to="PAID"]');
+		assert.equal(await p.innerText('#summary-rows .badge'), '部分退款');
+		assert.match(await p.innerText('#timeline li[data-to="PAID"]'),
+		    /^已支付 /);
+		await axe(p, 'order zh-HK');
+		await shot(p, '11-order-zh-HK');
+		/* the switch: zh-CN */
+		await p.selectOption('#lang', 'zh-CN');
+		await p.waitForSelector('#timeline li[data-to="PAID"]');
+		assert.match(await p.innerText('#nav'), /订单/);
+		await shot(p, '12-order-zh-CN');
+		/* the session ends (cookie gone): said, and back here after */
+		await c.context.clearCookies();
+		await p.reload();
+		await p.waitForURL(/\/admin\/\?expired=1&ret=/);
+		assert.match(await p.innerText('#status'), /登录已过期/);
+		await shot(p, '13-session-ended');
+		await p.fill('#username', USER);
+		await p.fill('#password', PASS);
+		await p.click('#login-btn');
+		await p.waitForURL(new RegExp('/admin/order\\.html\\?no=' +
+		    orderNo + '$'));
+		assertClean(c.problems, 'admin pages (zh)');
 		await t.close(c);
 	}],
 ]);

@@ -81,7 +81,7 @@ run([
 		await p.locator('#pay:not([disabled])').waitFor();
 		assert.equal(await text(p, '#subject'),
 		    'Merchant order e2e-order-1');
-		assert.equal(await text(p, '#total'), 'HKD 42.00');
+		assert.match(await text(p, '#total'), /42\.00/);
 		assert.match(await text(p, '#merchant'), /127\.0\.0\.1:\d+/);
 		await shot(p, 'paid-2-checkout');
 		await p.locator('#pay').click();

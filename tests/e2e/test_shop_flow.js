@@ -66,18 +66,24 @@ run([
 		await p.locator('.card[data-sku="tea-oolong"]').waitFor();
 		assert.equal(await p.locator('#wechat-notice').isVisible(),
 		    false);
+		/* each demo product has its own picture, served by nginx */
+		const img = p.locator('.card[data-sku="tea-oolong"] img');
+		assert.equal(await img.getAttribute('src'),
+		    '/shop/img/tea-oolong.svg');
+		assert.ok(await img.evaluate((i) => i.complete &&
+		    i.naturalWidth > 0), 'product image loaded');
 		await shot(p, 'pay-1-list');
 		await addToCart(p, 'tea-oolong', 2);
 		await addToCart(p, 'cup-celadon', 1);
 		assert.equal(await text(p, '#cart-count'), '3');
-		assert.equal(await text(p, '#cart-total'), 'HKD 344.00');
+		assert.equal(await text(p, '#cart-total'), 'HK$344.00');
 		await p.locator('#cart-link').click();
 		await p.locator('.card[data-sku="cup-celadon"]').waitFor();
 		await shot(p, 'pay-2-cart');
 		await p.locator('#to-checkout').click();
 		await login(p, 'oE2eBuyerPay01', 'pay-3');
-		await p.locator('#lines li').nth(1).waitFor();
-		assert.equal(await text(p, '#cart-total'), 'HKD 344.00');
+		await p.locator('#lines li[data-sku]').nth(1).waitFor();
+		assert.equal(await text(p, '#cart-total'), 'HK$344.00');
 		await p.locator('#pay:not([disabled])').waitFor();
 		await shot(p, 'pay-4-checkout');
 		await p.locator('#pay').click();
@@ -89,7 +95,7 @@ run([
 		await p.locator('#state[data-state="PAID"]')
 		    .waitFor({ timeout: 60000 });
 		assert.match(await text(p, '#state'), /支付成功/);
-		assert.equal(await text(p, '#amount'), 'HKD 344.00');
+		assert.equal(await text(p, '#amount'), 'HK$344.00');
 		assert.equal(await p.locator('#lines li').count(), 2);
 		await shot(p, 'pay-6-paid');
 		/* paid: the cart is empty again */
@@ -98,8 +104,11 @@ run([
 		assert.equal(await text(p, '#cart-count'), '0');
 		/* and the order is in "my orders" */
 		await p.goto(env.base + '/shop/orders.html');
-		await p.locator('#orders li').first().waitFor();
-		assert.match(await text(p, '#orders li'), /PAID/);
+		await p.locator('#orders .order').first().waitFor();
+		/* the state in words (issue 13), with its items */
+		assert.equal(await text(p, '#orders .order .st'), '已支付');
+		assert.match(await text(p, '#orders .order'),
+		    /凤凰单丛 Phoenix oolong tea × 2/);
 		await shot(p, 'pay-7-orders');
 		assertClean(c.problems, 'pay flow');
 		await t.close(c);
@@ -121,21 +130,27 @@ run([
 		    { hasText: '支付已取消' }).waitFor();
 		assert.match(await text(p, '#msg'), /支付已取消/);
 		assert.match(page_url(p), /\/shop\/checkout\.html$/);
-		const first = /H5[0-9A-Za-z]+/.exec(await text(p, '#msg'))[0];
+		/* the page shows a short form; the full number is kept */
+		const first = await p.locator('#msg').getAttribute('data-order');
+		assert.match(first, /^H5[0-9A-Za-z]{28}$/);
+		assert.match(await text(p, '#msg'), new RegExp(
+		    first.slice(-8, -4) + ' ' + first.slice(-4)));
 		await shot(p, 'cancel-3-cancelled');
 
 		/* a reload keeps the order payable (same key, same order) */
 		await p.reload();
 		await p.locator('#msg[data-state="payable"]',
 		    { hasText: '未完成的订单' }).waitFor();
-		assert.match(await text(p, '#msg'), new RegExp(first));
+		assert.equal(await p.locator('#msg').getAttribute('data-order'),
+		    first);
 
 		await p.locator('#pay').click();
 		await payOnSheet(p, 'fail', 'cancel-4');
 		await p.locator('#msg[data-state="payable"]',
 		    { hasText: '支付未完成' }).waitFor();
 		assert.match(await text(p, '#msg'), /支付未完成/);
-		assert.match(await text(p, '#msg'), new RegExp(first));
+		assert.equal(await p.locator('#msg').getAttribute('data-order'),
+		    first);
 		await shot(p, 'cancel-5-failed');
 
 		await p.locator('#pay').click();
@@ -144,7 +159,7 @@ run([
 		    first + '$'));
 		await p.locator('#state[data-state="PAID"]')
 		    .waitFor({ timeout: 60000 });
-		assert.equal(await text(p, '#amount'), 'HKD 404.00');
+		assert.equal(await text(p, '#amount'), 'HK$404.00');
 		await shot(p, 'cancel-7-paid');
 		assertClean(c.problems, 'cancel flow');
 		await t.close(c);

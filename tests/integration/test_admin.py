@@ -9,6 +9,7 @@ back as signed notifications to /notify.
 """
 import base64
 import csv
+import datetime
 import hashlib
 import hmac
 import http.client
@@ -91,7 +92,9 @@ class Admin:
 
 class AdminTest(harness.StackTest):
     # a short provider timeout: the "lost answer" test hangs the simulator
-    stack_kwargs = {"config": {"http_timeout_ms": "2000"}}
+    stack_kwargs = {"config": {"http_timeout_ms": "2000",
+                               "useepay_refund_timeout_ms": "2000",
+                               "useepay_query_timeout_ms": "2000"}}
 
     @classmethod
     def setUpClass(cls):
@@ -582,8 +585,53 @@ class AdminTest(harness.StackTest):
         self.assertEqual(len(rows), 1 + 1203)
         self.assertEqual(len({x[0] for x in rows[1:]}), 1203)
         self.assertEqual(rows[1][6], 's,"0"')
+        # issue 13: amounts in currency units, times in merchant_timezone
+        # (the default, Asia/Hong_Kong) with their offset, no BOM unless
+        # asked
+        self.assertEqual(rows[0][3], "amount")
+        self.assertEqual((rows[1][3], rows[1][4], rows[2][3]),
+                         ("0.10", "HKD", "0.11"))
+        hk = datetime.datetime.fromtimestamp(
+            now, datetime.timezone(datetime.timedelta(hours=8)))
+        self.assertEqual(rows[1][1], hk.strftime("%Y-%m-%dT%H:%M:%S+08:00"))
+        self.assertFalse(r.body.startswith(b"\xef\xbb\xbf"))
+        r = a.get("/admin/api/orders.csv?bom=1&openid=" + oid)
+        self.assertTrue(r.body.startswith(b"\xef\xbb\xbforder_no,"))
         self.assertTrue(self.q("SELECT count(*) FROM admin_audit WHERE "
                                "action = 'export_csv'")[0][0] >= 1)
+
+    def test_days_of_merchant_timezone(self):
+        # issue 13 (M2): an order at 00:00:30 Hong Kong time belongs to
+        # that Hong Kong date (its UTC date is the day before) in the
+        # filters and on the dashboard (merchant_timezone's default)
+        oid = "oTz" + uuid.uuid4().hex[:12]
+        hkt = datetime.timezone(datetime.timedelta(hours=8))
+        now = int(time.time())
+        today = datetime.datetime.fromtimestamp(now, hkt).date()
+        mid = int(datetime.datetime(today.year, today.month, today.day,
+                                    tzinfo=hkt).timestamp())
+        t = min(mid + 30, now)
+        with self.db() as c:
+            c.execute(
+                "INSERT INTO orders (order_no, openid, appid, amount, "
+                "currency, subject, state, expires_at, created_at, "
+                "updated_at) VALUES (?, ?, ?, 10, 'HKD', 's', 'CLOSED', ?, "
+                "?, ?)", ("Tz" + oid[3:15], oid, TEST_APPID, t, t, t))
+        a = Admin(self.stack)
+        a.login("alice", self.pw)
+        d = today.isoformat()
+        lst = a.get("/admin/api/orders?openid=%s&from=%s&to=%s"
+                    % (oid, d, d)).json()["orders"]
+        self.assertEqual([o["orderNo"] for o in lst], ["Tz" + oid[3:15]])
+        y = (today - datetime.timedelta(days=1)).isoformat()
+        self.assertEqual(a.get("/admin/api/orders?openid=%s&from=%s&to=%s"
+                               % (oid, y, y)).json()["orders"], [])
+        st = a.get("/admin/api/stats").json()
+        self.assertEqual(st["days"][-1]["day"], mid)
+        self.assertEqual(st["to"], mid + 86400)
+        self.assertGreaterEqual(st["today"]["orders"], 1)
+        st = a.get("/admin/api/stats?from=%s&to=%s" % (d, d)).json()
+        self.assertEqual([x["day"] for x in st["days"]], [mid])
 
     # -- through the simulator -------------------------------------------------
     def sim_pay(self, no, amount, echo="e"):
@@ -654,7 +702,7 @@ class AdminTest(harness.StackTest):
             a.get("/admin/api/orders.csv?order_no=" + no).text)))
         row = dict(zip(rows[0], rows[1]))
         self.assertEqual((row["state"], row["refunded_amount"]),
-                         ("PARTIALLY_REFUNDED", "300"))
+                         ("PARTIALLY_REFUNDED", "3.00"))
         st = a.get("/admin/api/stats").json()
         self.assertGreaterEqual(st["today"]["refundAmount"], 300)
         self.assertGreaterEqual(st["today"]["paidAmount"], 1000)

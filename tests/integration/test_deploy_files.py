@@ -88,6 +88,52 @@ class TestDeployFiles(unittest.TestCase):
                            capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    # issue 15: the unit's sandbox (systemd-analyze security <= 2.0)
+    HARDENING = ("NoNewPrivileges=yes", "CapabilityBoundingSet=\n",
+                 "ProtectSystem=strict", "ProtectHome=yes",
+                 "PrivateTmp=yes", "PrivateDevices=yes",
+                 "ProtectKernelTunables=yes", "ProtectKernelModules=yes",
+                 "ProtectControlGroups=yes", "ProtectClock=yes",
+                 "RestrictNamespaces=yes", "RestrictSUIDSGID=yes",
+                 "MemoryDenyWriteExecute=yes", "SystemCallArchitectures=native",
+                 "SystemCallFilter=@system-service",
+                 "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+                 "ReadWritePaths=/var/lib/h5pay", "UMask=0077")
+
+    def test_service_hardening(self):
+        unit = os.path.join(harness.SRC, "deploy", "h5payd.service")
+        with open(unit) as f:
+            text = f.read()
+        for d in self.HARDENING:
+            self.assertIn("\n" + d, text, d)
+        tool = shutil.which("systemd-analyze")
+        if tool is None:
+            return      # the directives above are the contract
+        p = subprocess.run([tool, "security", "--offline=yes", unit],
+                           capture_output=True, text=True)
+        m = re.search(r"Overall exposure level for h5payd.service: "
+                      r"([0-9.]+)", p.stdout + p.stderr)
+        self.assertIsNotNone(m, p.stdout + p.stderr)
+        self.assertLessEqual(float(m.group(1)), 2.0)
+
+    def test_backup_units(self):
+        d = os.path.join(harness.SRC, "deploy")
+        with open(os.path.join(d, "h5pay-backup.service")) as f:
+            svc = f.read()
+        with open(os.path.join(d, "h5pay-backup.timer")) as f:
+            timer = f.read()
+        with open(os.path.join(d, "install.sh")) as f:
+            install = f.read()
+        self.assertIn("ExecStart=/usr/sbin/h5pay-backup ", svc)
+        self.assertIn("User=h5pay", svc)
+        self.assertIn("deploy/h5pay-backup.sh /usr/sbin/h5pay-backup",
+                      install)
+        self.assertIn("h5pay-backup.timer", install)
+        self.assertIn("OnCalendar=", timer)
+        self.assertIn("Persistent=true", timer)
+        self.assertTrue(os.access(os.path.join(d, "h5pay-backup.sh"),
+                                  os.X_OK))
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

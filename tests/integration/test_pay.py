@@ -159,6 +159,10 @@ class CatalogTest(PayTestBase):
         self.assertEqual(tea["price"], 12800)
         self.assertEqual(tea["currency"], "HKD")
         self.assertEqual(tea["name"], "凤凰单丛 Phoenix oolong tea")
+        # the shop's own name, logo and time zone for the pages (defaults)
+        self.assertEqual(r.json()["shop"], {
+            "name": "H5 Shop", "logo": "/shop/img/logo.svg",
+            "timeZone": "Asia/Hong_Kong", "currency": "HKD"})
         out = self.stack.h5pay("product", "list", "--all").stdout
         self.assertIn("gone-1\tdisabled\t100\tHKD\tGone", out)
         self.assertNotIn("gone-1", self.stack.h5pay("product",
@@ -258,6 +262,13 @@ class PayTest(PayTestBase):
         lst = b.request("GET", "/api/orders").json()["orders"]
         self.assertEqual(lst[0]["orderNo"], d["orderNo"])
         self.assertEqual(lst[0]["state"], "PAID")
+        # "my orders" names the items and the refunded amount (none yet)
+        self.assertEqual(lst[0]["refundedAmount"], 0)
+        self.assertEqual([(i["sku"], i["name"], i["qty"], i["lineAmount"])
+                          for i in lst[0]["items"]],
+                         [("tea-oolong", "凤凰单丛 Phoenix oolong tea", 2,
+                           25600),
+                          ("cup-celadon", "青瓷茶杯 Celadon tea cup", 1, 8800)])
 
     def test_tampered_prices_ignored(self):
         b = Buyer(self.stack).login()

@@ -23,7 +23,10 @@ HTTP_TIMEOUT_MS = 2000
 class PayFaultTest(PayTestBase):
     stack_kwargs = {"config": {"status_query_interval_sec": "1",
                                "useepay_expiration_min": "10",
-                               "http_timeout_ms": str(HTTP_TIMEOUT_MS)}}
+                               "http_timeout_ms": str(HTTP_TIMEOUT_MS),
+                               "useepay_pay_timeout_ms": str(HTTP_TIMEOUT_MS),
+                               "useepay_query_timeout_ms":
+                                   str(HTTP_TIMEOUT_MS)}}
 
     def pay_with_fault(self, **fault):
         b = Buyer(self.stack).login()

@@ -29,6 +29,9 @@ def signed_notify(order_no, amount):
 class TestPoolIsolation(harness.StackTest):
     stack_kwargs = {"web_workers": 1, "web_threads": 3,
                     "config": {"http_timeout_ms": str(HANG_MS + 4000),
+                               "useepay_pay_timeout_ms": str(HANG_MS + 4000),
+                               "useepay_query_timeout_ms":
+                                   str(HANG_MS + 4000),
                                "reconcile_interval_sec": "0"}}
 
     def test_notify_answers_while_web_pool_is_stuck(self):

@@ -229,6 +229,24 @@ class ReconcileSimTest(harness.StackTest):
         self.reconcile()
         self.assertEqual(len(self.events(no)), 1)
 
+    def test_lost_notification_resolved_by_query_with_settlement(self):
+        # issue 10 item 1: the query answer carries a `settlement` list,
+        # numbers and booleans (and, "nested", transactionInfo as an
+        # object): the reconciler still confirms the payment
+        for profile in ("settlement", "nested"):
+            no = self.create()
+            self.stack.sim_control("faults", notify_drop_count=1,
+                                   profile=profile)
+            self.stack.sim_control("pay", transactionId=no)
+            time.sleep(0.5)
+            self.assertEqual(self.state(no), "PENDING")
+            out = self.reconcile()
+            self.assertIn("paid=1", out)
+            self.assertEqual(self.state(no), "PAID", profile)
+            self.assertEqual(self.events(no),
+                             [("reconciler", "PENDING", "PAID")])
+            self.stack.sim_control("reset")
+
     def test_never_paid_closed_after_expiry(self):
         # our order expired long ago (+ grace); the provider still says
         # pending: not paid -> CLOSED
@@ -306,6 +324,7 @@ class ReconcileTaskSimTest(ReconcileSimTest):
     test_notification_from_the_simulator_pays = None
     test_refund_notifications_dropped_reconciled = None
     test_failed_refund_reconciled_gives_amount_back = None
+    test_lost_notification_resolved_by_query_with_settlement = None
 
 
 if __name__ == "__main__":

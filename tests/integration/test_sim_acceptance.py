@@ -86,7 +86,10 @@ class ClientMixin:
 
 
 class AcceptanceMD5(ClientMixin, harness.StackTest):
-    stack_kwargs = {"config": {"http_timeout_ms": "2000"},
+    stack_kwargs = {"config": {"http_timeout_ms": "2000",
+                               "useepay_pay_timeout_ms": "2000",
+                               "useepay_query_timeout_ms": "2000",
+                               "useepay_refund_timeout_ms": "2000"},
                     "sim_config": {"refund_delay_ms": "100"}}
 
     def tearDown(self):

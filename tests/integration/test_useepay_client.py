@@ -208,11 +208,19 @@ class UseepayClient(unittest.TestCase):
             time.sleep(4)
             return 200, signed({"errorCode": "0000"})
         Gateway.script = script
-        cfg = self.config(http_timeout_ms=1000)
+        # issue 10 item 7: the pay call's own timeout, not http_timeout_ms
+        cfg = self.config(useepay_pay_timeout_ms=1000)
+        t0 = time.monotonic()
         rc, out = self.run_cli(["pay", "--order", "ORD3", "--amount", "5",
                                 "--openid", "oAbC"], cfg=cfg)
         self.assertEqual(rc, 3, out)
         self.assertEqual(out["outcome"], "unknown")
+        self.assertLess(time.monotonic() - t0, 3.5)
+        # the same stall within the query's own (longer) timeout answers
+        cfg = self.config(useepay_pay_timeout_ms=1000,
+                          useepay_query_timeout_ms=8000, http_timeout_ms=1000)
+        rc, out = self.run_cli(["query", "--order", "ORD3"], cfg=cfg)
+        self.assertEqual(rc, 0, out)
 
     def test_oversize_answer(self):
         Gateway.script = lambda f: (200, signed({"errorCode": "0000",

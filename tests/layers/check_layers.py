@@ -19,7 +19,7 @@ import sys
 # (layer, name patterns without extension); higher number = higher layer
 LAYERS = [
     (0, ["err", "buf", "kv", "util", "log", "lim", "valid", "order_state",
-         "app"]),          # app.h: the per-thread context, no includes
+         "app", "metrics", "tz"]),   # app.h: the per-thread context, no includes
     (1, ["cfg", "form", "sign", "sign_*", "keys", "httpc"]),
     (2, ["store", "store_*", "useepay", "useepay_*"]),
     (3, ["order", "order_query", "notify", "pay", "refund", "reconcile",

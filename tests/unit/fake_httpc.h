@@ -21,6 +21,7 @@ struct fake_httpc {
 	char method[16];
 	char url[1024];
 	char content_type[128];
+	long timeout_ms;		/* the request's own, 0: default */
 	struct buf body;
 	/* replayed */
 	enum err_code fail;		/* E_OK: answer with status/reply */
@@ -37,6 +38,7 @@ fake_httpc_send(struct httpc *h, const struct httpc_req *rq,
 	f->calls++;
 	str_lcpy(f->method, rq->method ? rq->method : "", sizeof(f->method));
 	str_lcpy(f->url, rq->url ? rq->url : "", sizeof(f->url));
+	f->timeout_ms = rq->timeout_ms;
 	str_lcpy(f->content_type, rq->content_type ? rq->content_type : "",
 	    sizeof(f->content_type));
 	buf_reset(&f->body);

@@ -1,7 +1,8 @@
 /*
  * test_admin_stats.c - store_admin_stats: per-day figures (orders, paid,
  * refunds) with zero days, the currency filter, and the cache of closed
- * days (read back, never for today).
+ * days (read back, never for today); store_admin_stats_tz: the days of a
+ * zone 8 h east (Hong Kong), never cached.
  */
 #include <stdio.h>
 #include <string.h>
@@ -100,6 +101,49 @@ test_stats(void)
 	T_EQ_INT(store_admin_stats(st, DAY0, DAY0, "HKD", now, &a, &err), -1);
 }
 
+/* Issue 13 (M2): 23:16 UTC on 1 Dec is 07:16 on 2 Dec in Hong Kong. */
+static void
+test_stats_tz(void)
+{
+	const int64_t off = 8 * 3600, hk0 = DAY0 + 10 * 86400 - off;
+	struct json_object *a;
+	struct err err;
+	int64_t now = hk0 + 5 * 86400;
+
+	exec("DELETE FROM refunds");
+	exec("DELETE FROM orders");
+	/* hk0 is 2026-12-07 00:00 HKT. 2026-12-07 23:16 UTC = 12-08 07:16
+	 * HKT: HK day 1 */
+	order(21, hk0 + 86400 + 7 * 3600 + 16 * 60,
+	    hk0 + 86400 + 7 * 3600 + 17 * 60, 4400, "HKD");
+	/* 15:59 UTC the same UTC day = 12-07 23:59 HKT: HK day 0 */
+	order(22, hk0 + 86400 - 60, hk0 + 86400 - 30, 100, "HKD");
+	T_EQ_INT(store_admin_stats_tz(st, hk0, hk0 + 3 * 86400, off, "HKD",
+	    now, &a, &err), 0);
+	T_EQ_INT(json_object_array_length(a), 3);
+	T_EQ_INT(fig(a, 0, "day"), hk0);
+	T_EQ_INT(fig(a, 0, "orders"), 1);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 100);
+	T_EQ_INT(fig(a, 1, "orders"), 1);
+	T_EQ_INT(fig(a, 1, "paidAmount"), 4400);
+	json_object_put(a);
+	/* UTC days would put both on one day */
+	T_EQ_INT(store_admin_stats(st, DAY0 + 10 * 86400, DAY0 + 11 * 86400,
+	    "HKD", now, &a, &err), 0);
+	T_EQ_INT(fig(a, 0, "orders"), 2);
+	json_object_put(a);
+	/* nothing of a zone's days was kept in the (UTC) cache */
+	exec("DELETE FROM orders");
+	T_EQ_INT(store_admin_stats_tz(st, hk0, hk0 + 3 * 86400, off, "HKD",
+	    now, &a, &err), 0);
+	T_EQ_INT(fig(a, 1, "paidAmount"), 0);
+	json_object_put(a);
+	/* the range must be the zone's midnights */
+	T_EQ_INT(store_admin_stats_tz(st, DAY0, DAY0 + 86400, off, "HKD",
+	    now, &a, &err), -1);
+	T_EQ_INT(err.code, E_INPUT);
+}
+
 int
 main(void)
 {
@@ -115,6 +159,7 @@ main(void)
 	T_OK(store_open(&st, dbpath, &so, &err) == 0);
 	T_OK(store_migrate(st, &applied, &err) == 0);
 	T_RUN(test_stats);
+	T_RUN(test_stats_tz);
 	store_close(st);
 	unlink(dbpath);
 	snprintf(p, sizeof(p), "%s-wal", dbpath);

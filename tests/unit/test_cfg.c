@@ -83,6 +83,14 @@ test_valid_and_defaults(void)
 	T_EQ_STR(c.db_path, want);	/* relative to the config's dir */
 	T_OK(c.cookie_secure);
 	T_OK(!c.http_allow_plain);
+	T_EQ_STR(c.shop_name, "H5 Shop");
+	T_EQ_STR(c.shop_logo_url, "/shop/img/logo.svg");
+	T_EQ_STR(c.merchant_timezone, "Asia/Hong_Kong");
+	cfg_cleanup(&c);
+	T_EQ_INT(parse(NULL, "merchant_timezone = UTC\nshop_name = 茶舖\n"
+	    "shop_logo_url = /shop/img/tea.png", &c, &err), 0);
+	T_EQ_STR(c.merchant_timezone, "UTC");
+	T_EQ_STR(c.shop_name, "茶舖");
 	cfg_cleanup(&c);
 }
 
@@ -105,6 +113,15 @@ static void
 test_refusals_name_the_key(void)
 {
 	expect_fail("db_path", NULL, "db_path: required key is missing");
+	/* issue 13: a zone this system knows; the logo a same-origin path */
+	expect_fail(NULL, "merchant_timezone = Asia/Nowhere",
+	    "merchant_timezone");
+	expect_fail(NULL, "merchant_timezone = ../../etc/passwd",
+	    "merchant_timezone");
+	expect_fail(NULL, "shop_logo_url = https://evil.example/x.png",
+	    "shop_logo_url");
+	expect_fail(NULL, "shop_logo_url = //evil.example/x.png",
+	    "shop_logo_url");
 	expect_fail("wechat_appid", NULL, "wechat_appid");
 	expect_fail("useepay_base_url", "useepay_base_url = ftp://x",
 	    "useepay_base_url");

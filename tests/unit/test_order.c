@@ -575,6 +575,64 @@ test_apply_expire(void)
 	T_EQ_STR(state_of("E3"), "CLOSED");
 }
 
+/* Issue 10 item 2: a notified succeed without amount or currency is not
+ * an anomaly: the order becomes due for a query now; the query's matching
+ * money makes it PAID; a query's mismatch is the anomaly. Item 3: a
+ * refusal unsigned fails the order with provider_refused; an unresolved
+ * expiry closes it with unresolved. */
+static void
+test_apply_golive(void)
+{
+	struct order_input in = pay_in(OSRC_NOTIFY, UPS_SUCCEED, -1, NULL);
+	struct order_input ex = {.source = OSRC_RECONCILER,
+	    .kind = OIN_EXPIRE, .amount = -1, .unresolved = true};
+	struct order_input cf = {.source = OSRC_PAY,
+	    .kind = OIN_CREATE_FAILED, .amount = -1, .error_code = "1003",
+	    .error_msg = "signature verification failed",
+	    .refused_unsigned = true};
+	struct order_outcome out;
+
+	add_order("GL1", "PENDING", 1000);
+	exec("UPDATE orders SET next_check_at = 99999999999 WHERE "
+	    "order_no = 'GL1'");
+	T_EQ_INT(apply("GL1", &in, &out), 0);
+	T_OK(out.confirm);
+	T_EQ_INT(out.anomaly, OAN_NONE);
+	T_OK(!out.changed);
+	T_EQ_STR(state_of("GL1"), "PENDING");
+	T_EQ_INT(anomalies_of("GL1", "amount_mismatch"), 0);
+	T_EQ_INT(q_int("SELECT next_check_at FROM orders WHERE order_no = ?",
+	    "GL1"), NOW);
+	/* amount only, matching: still a confirmation; a wrong amount is
+	 * a real mismatch at once */
+	in = pay_in(OSRC_NOTIFY, UPS_SUCCEED, 1000, NULL);
+	T_EQ_INT(apply("GL1", &in, &out), 0);
+	T_OK(out.confirm);
+	in = pay_in(OSRC_NOTIFY, UPS_SUCCEED, 999, NULL);
+	T_EQ_INT(apply("GL1", &in, &out), 0);
+	T_OK(!out.confirm);
+	T_EQ_INT(out.anomaly, OAN_AMOUNT_MISMATCH);
+	/* the query confirms */
+	in = pay_in(OSRC_RECONCILER, UPS_SUCCEED, 1000, "HKD");
+	T_EQ_INT(apply("GL1", &in, &out), 0);
+	T_EQ_STR(state_of("GL1"), "PAID");
+	/* a query without money stays an anomaly (nothing else confirms) */
+	add_order("GL2", "PENDING", 1000);
+	in = pay_in(OSRC_QUERY, UPS_SUCCEED, -1, NULL);
+	T_EQ_INT(apply("GL2", &in, &out), 0);
+	T_OK(!out.confirm);
+	T_EQ_INT(out.anomaly, OAN_AMOUNT_MISMATCH);
+	/* item 3 */
+	add_order("GL3", "CREATED", 1000);
+	T_EQ_INT(apply("GL3", &cf, &out), 0);
+	T_EQ_STR(state_of("GL3"), "FAILED");
+	T_EQ_INT(anomalies_of("GL3", "provider_refused"), 1);
+	add_order("GL4", "UNKNOWN", 1000);
+	T_EQ_INT(apply("GL4", &ex, &out), 0);
+	T_EQ_STR(state_of("GL4"), "CLOSED");
+	T_EQ_INT(anomalies_of("GL4", "unresolved"), 1);
+}
+
 static void
 test_apply_unknown_order(void)
 {
@@ -977,6 +1035,7 @@ main(void)
 	T_RUN(test_apply_out_of_order);
 	T_RUN(test_apply_create_and_unknown);
 	T_RUN(test_apply_expire);
+	T_RUN(test_apply_golive);
 	T_RUN(test_apply_unknown_order);
 	T_RUN(test_apply_rollback);
 	T_RUN(test_apply_refunds);

@@ -235,19 +235,53 @@ static const struct reply_case reply_cases[] = {
 	{"pay RSA answer signed by another key", C_PAY, true, true, E_OK, 0,
 	    L(PAY_OK_COMMON, "redirectParam", REDIRECT_NOCE), NULL, NULL, 0,
 	    -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	/* issue 10 item 3: refused unsigned = a configuration error, known */
 	{"pay unsigned error answer", C_PAY, false, false, E_OK, 0, NULL,
 	    NULL, "{\"errorCode\":\"1002\",\"errorMsg\":\"sign error\"}", 0,
-	    -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	    0, E_OK, UP_REFUSED, L("errorCode", "1002", "errorMsg",
+		"sign error")},
+	{"pay unsigned refusal with resultCode failed, HTTP 400", C_PAY,
+	    false, false, E_OK, 400, NULL, NULL, "{\"resultCode\":\"failed\","
+	    "\"errorCode\":\"1004\",\"errorMsg\":\"merchant not found\"}", 0,
+	    0, E_OK, UP_REFUSED, L("errorCode", "1004")},
+	{"pay HTTP 403 page", C_PAY, false, false, E_OK, 403, NULL, NULL,
+	    "<html>Forbidden</html>", 0, 0, E_OK, UP_REFUSED,
+	    L("errorCode", "HTTP403")},
+	{"pay unsigned error answer with HTTP 502: unknown", C_PAY, false,
+	    false, E_OK, 502, NULL, NULL, "{\"errorCode\":\"9999\"}", 0, -1,
+	    E_UPSTREAM, UP_OK, NULL},
+	{"pay unsigned success-looking answer: not a refusal", C_PAY, false,
+	    false, E_OK, 0, NULL, NULL, "{\"errorCode\":\"0000\","
+	    "\"resultCode\":\"pending\"}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"pay unsigned pending with an error code: not a refusal", C_PAY,
+	    false, false, E_OK, 0, NULL, NULL, "{\"errorCode\":\"1002\","
+	    "\"resultCode\":\"pending\"}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"query unsigned refusal", C_QUERY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"errorCode\":\"1003\",\"errorMsg\":\"bad sign\"}", 0, 0, E_OK,
+	    UP_REFUSED, L("errorCode", "1003", "found", "no")},
+	{"refund unsigned refusal", C_REFUND, false, false, E_OK, 0, NULL,
+	    NULL, "{\"errorCode\":\"1003\"}", 0, 0, E_OK, UP_REFUSED,
+	    L("errorCode", "1003", "status", "failed")},
 	{"pay malformed JSON", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "{\"resultCode\":\"received\",", 0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay JSON not an object", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "[\"resultCode\"]", 0, -1, E_UPSTREAM, UP_OK, NULL},
-	{"pay non-string value", C_PAY, false, false, E_OK, 0, NULL, NULL,
-	    "{\"errorCode\":\"0000\",\"amount\":1000}", 0, -1, E_UPSTREAM,
+	/* non-string members decode (their JSON text is signed, §3): an
+	 * unsigned answer holding them gets as far as the signature */
+	{"pay non-string value, unsigned", C_PAY, false, false, E_OK, 0, NULL,
+	    NULL, "{\"errorCode\":\"0000\",\"amount\":1000}", 0, -1,
+	    E_UPSTREAM_SIG,
 	    UP_OK, NULL},
-	{"pay nested object value", C_PAY, false, false, E_OK, 0, NULL, NULL,
-	    "{\"errorCode\":\"0000\",\"redirectParam\":{\"a\":\"b\"}}", 0, -1,
+	{"pay nested object value, unsigned", C_PAY, false, false, E_OK, 0,
+	    NULL, NULL, "{\"errorCode\":\"0000\",\"redirectParam\":{\"a\":"
+	    "\"b\"}}", 0, -1, E_UPSTREAM_SIG, UP_OK, NULL},
+	{"pay repeated key", C_PAY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"errorCode\":\"0000\",\"errorCode\":\"0001\"}", 0, -1,
 	    E_UPSTREAM, UP_OK, NULL},
+	{"pay nested too deep", C_PAY, false, false, E_OK, 0, NULL, NULL,
+	    "{\"a\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1"
+	    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+	    0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay bytes after the JSON", C_PAY, false, false, E_OK, 0, NULL, NULL,
 	    "{\"errorCode\":\"0000\"} x", 0, -1, E_UPSTREAM, UP_OK, NULL},
 	{"pay empty body", C_PAY, false, false, E_OK, 0, NULL, NULL, "", 0,
@@ -691,31 +725,41 @@ test_request_refused(void)
 		struct useepay_pay_req rq;
 	} bad[] = {
 		{"order no with a dash", {"ORD-1", 1000, "HKD", "s", OPENID, 20,
-		    NULL}},
+		    NULL, NULL, NULL}},
 		{"order no of 33", {"ORD012345678901234567890123456789", 1000,
-		    "HKD", "s", OPENID, 20, NULL}},
-		{"empty order no", {"", 1000, "HKD", "s", OPENID, 20, NULL}},
-		{"amount 0", {ORDER, 0, "HKD", "s", OPENID, 20, NULL}},
-		{"negative amount", {ORDER, -5, "HKD", "s", OPENID, 20, NULL}},
+		    "HKD", "s", OPENID, 20, NULL, NULL, NULL}},
+		{"empty order no", {"", 1000, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"amount 0", {ORDER, 0, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"negative amount", {ORDER, -5, "HKD", "s", OPENID, 20,
+		    NULL, NULL, NULL}},
 		{"amount of 13 digits", {ORDER, INT64_C(1000000000000), "HKD",
-		    "s", OPENID, 20, NULL}},
+		    "s", OPENID, 20, NULL, NULL, NULL}},
 		{"lower-case currency", {ORDER, 1000, "hkd", "s", OPENID, 20,
-		    NULL}},
-		{"empty subject", {ORDER, 1000, "HKD", "", OPENID, 20, NULL}},
-		{"blank subject", {ORDER, 1000, "HKD", "   ", OPENID, 20, NULL}},
+		    NULL, NULL, NULL}},
+		{"empty subject", {ORDER, 1000, "HKD", "", OPENID, 20,
+		    NULL, NULL, NULL}},
+		{"blank subject", {ORDER, 1000, "HKD", "   ", OPENID, 20,
+		    NULL, NULL, NULL}},
 		{"subject with a newline", {ORDER, 1000, "HKD", "a\nb", OPENID,
-		    20, NULL}},
+		    20, NULL, NULL, NULL}},
 		{"subject not UTF-8", {ORDER, 1000, "HKD", "a\xff", OPENID, 20,
-		    NULL}},
-		{"no openid", {ORDER, 1000, "HKD", "s", NULL, 20, NULL}},
+		    NULL, NULL, NULL}},
+		{"no openid", {ORDER, 1000, "HKD", "s", NULL, 20,
+		    NULL, NULL, NULL}},
 		{"openid with a space", {ORDER, 1000, "HKD", "s", "oAb Cd", 20,
-		    NULL}},
-		{"expiration 0", {ORDER, 1000, "HKD", "s", OPENID, 0, NULL}},
-		{"expiration 21", {ORDER, 1000, "HKD", "s", OPENID, 21, NULL}},
-		{"echo \"0\"", {ORDER, 1000, "HKD", "s", OPENID, 20, "0"}},
+		    NULL, NULL, NULL}},
+		{"expiration 0", {ORDER, 1000, "HKD", "s", OPENID, 0,
+		    NULL, NULL, NULL}},
+		{"expiration 21", {ORDER, 1000, "HKD", "s", OPENID, 21,
+		    NULL, NULL, NULL}},
+		{"echo \"0\"", {ORDER, 1000, "HKD", "s", OPENID, 20, "0",
+		    NULL, NULL}},
 		{"echo with an edge space", {ORDER, 1000, "HKD", "s", OPENID, 20,
-		    "x "}},
-		{"blank echo", {ORDER, 1000, "HKD", "s", OPENID, 20, "  "}},
+		    "x ", NULL, NULL}},
+		{"blank echo", {ORDER, 1000, "HKD", "s", OPENID, 20, "  ",
+		    NULL, NULL}},
 	};
 	struct useepay_refund_req rf;
 	struct useepay_refund_res rr;
@@ -952,6 +996,456 @@ test_notify_refund(void)
 	buf_cleanup(&body);
 }
 
+/* A kind=response vector: its answerBody decodes into exactly its params
+ * (nested members as their JSON text, null absent), whose canonical string
+ * is the vector's; the answer verifies and a changed byte inside a nested
+ * member does not; the query built on it finds the paid transaction. */
+static void
+check_response_vector(struct json_object *v)
+{
+	struct json_object *x, *params;
+	const char *name, *body, *type, *sts;
+	struct kvlist l;
+	struct buf canon;
+	struct cfg c = tcfg;
+	struct keys *k;
+	struct err err;
+	struct fake_httpc f;
+	struct app a;
+	struct useepay_query_res qr;
+	char *bad, *p;
+	size_t np = 0;
+	int before = t_fail;
+
+	json_object_object_get_ex(v, "name", &x);
+	name = json_object_get_string(x);
+	json_object_object_get_ex(v, "answerBody", &x);
+	body = json_object_get_string(x);
+	json_object_object_get_ex(v, "signType", &x);
+	type = json_object_get_string(x);
+	json_object_object_get_ex(v, "stringToSign", &x);
+	sts = json_object_get_string(x);
+	T_OK(json_object_object_get_ex(v, "params", &params));
+	c.useepay_sign_type = strcmp(type, "RSA") == 0 ? SIGN_RSA : SIGN_MD5;
+	k = c.useepay_sign_type == SIGN_RSA ? &krsa : &kmd5;
+
+	kvlist_init(&l);
+	err_clear(&err);
+	T_EQ_INT(useepay_response_decode(&c, k, body, strlen(body), &l, &err),
+	    0);
+	{
+		json_object_object_foreach(params, key, val)
+		{
+			const struct kv *e = kvlist_find(&l, key);
+
+			np++;
+			T_OK(e != NULL);
+			if (e != NULL)
+				T_EQ_STR(e->val, json_object_get_string(val));
+		}
+	}
+	T_EQ_INT(l.n, np);
+	buf_init(&canon, 1 << 20);
+	T_EQ_INT(sign_canonical(&l, c.useepay_sign_type == SIGN_MD5 ? MD5_KEY :
+	    NULL, &canon, &err), 0);
+	T_EQ_STR(buf_str(&canon), sts);
+	buf_cleanup(&canon);
+	kvlist_cleanup(&l);
+
+	/* one byte inside the nested member changed: not what was signed */
+	bad = xstrdup(body);
+	p = strstr(bad, "HKD\\\"") ? strstr(bad, "HKD\\\"") : strstr(bad,
+	    "\"settleCurrency\":\"HKD\"");
+	T_OK(p != NULL);
+	if (p != NULL) {
+		p = strstr(p, "HKD");
+		p[0] = 'X';
+		kvlist_init(&l);
+		T_EQ_INT(useepay_response_decode(&c, k, bad, strlen(bad), &l,
+		    &err), -1);
+		T_EQ_INT(err.code, E_UPSTREAM_SIG);
+		kvlist_cleanup(&l);
+	}
+	free(bad);
+	/* white space inside a nested member is part of what was signed */
+	if ((p = strstr(body, "\"settlement\": [ ")) != NULL) {
+		bad = xstrdup(body);
+		p = bad + (p - body);
+		memmove(p + 13, p + 14, strlen(p + 14) + 1);
+		kvlist_init(&l);
+		T_EQ_INT(useepay_response_decode(&c, k, bad, strlen(bad), &l,
+		    &err), -1);
+		T_EQ_INT(err.code, E_UPSTREAM_SIG);
+		kvlist_cleanup(&l);
+		free(bad);
+	}
+
+	/* item 1: the query answer with `settlement` confirms the payment */
+	fake_httpc_init(&f);
+	app_make(&a, &c, &f);
+	fake_httpc_reply(&f, 200, body, strlen(body));
+	T_EQ_INT(useepay_query(&a, ORDER, &qr, &err), 0);
+	T_EQ_INT(qr.outcome, UP_OK);
+	T_OK(qr.found);
+	T_EQ_INT(qr.txn.status, UPS_SUCCEED);
+	T_EQ_INT(qr.txn.amount, 1000);
+	T_EQ_STR(s_or_null(qr.txn.currency), "HKD");
+	T_EQ_STR(s_or_null(qr.txn.reference), "1012401011200000001");
+	useepay_query_res_cleanup(&qr);
+	fake_httpc_cleanup(&f);
+	if (t_fail != before)
+		fprintf(stderr, "  in vector \"%s\"\n", name);
+}
+
+static void
+test_response_vectors(void)
+{
+	struct json_object *root, *vs, *v, *x;
+	size_t i, seen = 0;
+
+	root = json_object_from_file(t_data(
+	    "vectors/useepay_sign_vectors.json"));
+	T_OK(root != NULL && json_object_object_get_ex(root, "vectors", &vs));
+	if (root == NULL)
+		return;
+	for (i = 0; i < json_object_array_length(vs); i++) {
+		v = json_object_array_get_idx(vs, i);
+		if (!json_object_object_get_ex(v, "kind", &x) ||
+		    strcmp(json_object_get_string(x), "response") != 0)
+			continue;
+		check_response_vector(v);
+		seen++;
+	}
+	T_OK(seen >= 2);
+	json_object_put(root);
+}
+
+/* json members: each kind of value, null, caps. */
+static void
+test_json_fields(void)
+{
+	static const char big_pre[] = "{\"a\":\"";
+	static const char mixed[] = "{ \"s\" : \"x\\u00e9\" , \"n\": -1.5e3,"
+	    "\"t\":true,\"z\":null,\"o\":{\"k\":[1, {\"q\":\"]}\"}]},"
+	    "\"e\":{} }";
+	struct kvlist l;
+	struct err err;
+	struct buf b;
+	size_t i;
+
+	kvlist_init(&l);
+	T_EQ_INT(useepay_json_fields(mixed, strlen(mixed), "t", &l, &err), 0);
+	T_EQ_INT(l.n, 5);
+	T_EQ_STR(s_or_null(kvlist_get(&l, "s")), "x\xc3\xa9");
+	T_EQ_STR(s_or_null(kvlist_get(&l, "n")), "-1.5e3");
+	T_EQ_STR(s_or_null(kvlist_get(&l, "t")), "true");
+	T_OK(kvlist_get(&l, "z") == NULL);
+	T_EQ_STR(s_or_null(kvlist_get(&l, "o")), "{\"k\":[1, {\"q\":\"]}\"}]}");
+	T_EQ_STR(s_or_null(kvlist_get(&l, "e")), "{}");
+	kvlist_cleanup(&l);
+
+	/* one nested member over LIM_UP_JSON_VALUE */
+	buf_init(&b, 1 << 20);
+	buf_adds(&b, "{\"a\":[\"");
+	for (i = 0; i < LIM_UP_JSON_VALUE; i++)
+		buf_addc(&b, 'x');
+	buf_adds(&b, "\"]}");
+	kvlist_init(&l);
+	T_EQ_INT(useepay_json_fields(b.data, b.len, "t", &l, &err), -1);
+	T_EQ_INT(err.code, E_UPSTREAM);
+	kvlist_cleanup(&l);
+	/* the same size as a string is fine (the answer cap bounds it) */
+	buf_reset(&b);
+	buf_adds(&b, big_pre);
+	for (i = 0; i < LIM_UP_JSON_VALUE; i++)
+		buf_addc(&b, 'x');
+	buf_adds(&b, "\"}");
+	kvlist_init(&l);
+	T_EQ_INT(useepay_json_fields(b.data, b.len, "t", &l, &err), 0);
+	kvlist_cleanup(&l);
+	buf_cleanup(&b);
+}
+
+/* The fold attack (security): a genuine notification's errorCode and
+ * errorMsg sent as ONE errorCode value signs the same canonical string;
+ * it must be refused, and so must any token field holding '&' or '='. */
+static void
+test_notify_fold(void)
+{
+	static const char *const genuine[] = {
+		"version", "1.0", "merchantNo", MERCHANT,
+		"transactionId", ORDER, "reference", "1012401011200000001",
+		"transactionType", "pay", "amount", "1000", "currency", "HKD",
+		"resultCode", "succeed", "errorCode", "0000",
+		"errorMsg", "Success", NULL,
+	};
+	struct kvlist l, fields;
+	struct useepay_txn txn;
+	struct buf sig, body;
+	struct err err;
+	const char *const *p;
+	int pass;
+
+	for (pass = 0; pass < 4; pass++) {
+		kvlist_init(&l);
+		for (p = genuine; *p; p += 2) {
+			/* pass 1: errorCode=0000&errorMsg=Success folded into
+			 * errorCode; pass 2: errorMsg swallowing merchantNo */
+			if ((pass == 1 && strcmp(p[0], "errorMsg") == 0) ||
+			    (pass == 2 && strcmp(p[0], "merchantNo") == 0))
+				continue;
+			if (pass == 1 && strcmp(p[0], "errorCode") == 0) {
+				kvlist_adds(&l, "errorCode",
+				    "0000&errorMsg=Success");
+				continue;
+			}
+			if (pass == 2 && strcmp(p[0], "errorMsg") == 0) {
+				kvlist_adds(&l, "errorMsg", "Success&"
+				    "merchantNo=" MERCHANT);
+				continue;
+			}
+			if (pass == 3 && strcmp(p[0], "errorMsg") == 0) {
+				kvlist_adds(&l, "errorMsg", "A & B, x=1&y=2");
+				kvlist_adds(&l, "echoParam", "e&c=h o+");
+				continue;
+			}
+			kvlist_adds(&l, p[0], p[1]);
+		}
+		kvlist_adds(&l, "signType", "MD5");
+		buf_init(&sig, 64);
+		T_EQ_INT(sign_md5(&l, MD5_KEY, &sig, &err), 0);
+		kvlist_adds(&l, "sign", buf_str(&sig));
+		buf_init(&body, 8192);
+		T_EQ_INT(form_encode(&body, &l), 0);
+		kvlist_init(&fields);
+		err_clear(&err);
+		if (pass == 0 || pass == 3) {
+			T_EQ_INT(useepay_notify_parse(&tcfg, &kmd5, body.data,
+			    body.len, &fields, &txn, &err), 0);
+			useepay_txn_cleanup(&txn);
+		} else {
+			T_EQ_INT(useepay_notify_parse(&tcfg, &kmd5, body.data,
+			    body.len, &fields, &txn, &err), -1);
+			T_EQ_INT(err.code, E_SIG);
+			T_OK(strstr(err.msg, "folded") != NULL);
+		}
+		kvlist_cleanup(&fields);
+		buf_cleanup(&body);
+		buf_cleanup(&sig);
+		kvlist_cleanup(&l);
+	}
+}
+
+/* Rotation (issue 10): a notification signed with the second MD5 key, or
+ * with UseePay's second public key, verifies; with a key we do not hold it
+ * does not; MD5 is accepted under RSA only while an MD5 key is loaded. */
+static void
+test_key_rotation(void)
+{
+	char *md5 = vector_form_raw("pay-notify-md5");
+	char *rsa = vector_form_raw("pay-notify-rsa");
+	struct keys k;
+	struct cfg c = tcfg;
+	struct kvlist fields;
+	struct useepay_txn txn;
+	struct err err;
+	int i;
+
+	T_OK(md5 != NULL && rsa != NULL);
+	if (md5 == NULL || rsa == NULL)
+		goto out;
+	for (i = 0; i < 7; i++) {
+		const char *body = i < 3 ? md5 : rsa;
+		int want = 0, before = t_fail;
+
+		k = i < 3 ? kmd5 : krsa;
+		c.useepay_sign_type = k.sign_type;
+		switch (i) {
+		case 0:		/* the old key is the next one: verifies */
+			k.md5_key = "NEWKEY0000000000";
+			k.md5_key_next = MD5_KEY;
+			break;
+		case 1:		/* neither key: refused */
+			k.md5_key = "NEWKEY0000000000";
+			k.md5_key_next = "OTHER";
+			want = -1;
+			break;
+		case 2:		/* MD5 while RSA is configured, key kept */
+			k = krsa;
+			c.useepay_sign_type = SIGN_RSA;
+			k.md5_key = MD5_KEY;
+			break;
+		case 3:		/* UseePay's second public key */
+			k.provider_pub = sign_key_load_public(t_data(
+			    "vectors/rsa1024_pub.pem"), &err);
+			k.provider_pub_next = krsa.provider_pub;
+			break;
+		case 4:		/* no key of UseePay's: refused */
+			k.provider_pub_next = NULL;
+			k.provider_pub = sign_key_load_public(t_data(
+			    "vectors/rsa1024_pub.pem"), &err);
+			want = -1;
+			break;
+		case 5:		/* RSA while MD5 is configured, pub kept */
+			k = kmd5;
+			c.useepay_sign_type = SIGN_MD5;
+			k.provider_pub = krsa.provider_pub;
+			break;
+		case 6:		/* MD5 configured, no public key: refused */
+			k = kmd5;
+			c.useepay_sign_type = SIGN_MD5;
+			want = -1;
+			break;
+		}
+		kvlist_init(&fields);
+		err_clear(&err);
+		T_EQ_INT(useepay_notify_parse(&c, &k, body, strlen(body),
+		    &fields, &txn, &err), want);
+		if (want == -1)
+			T_EQ_INT(err.code, E_SIG);
+		else
+			T_EQ_STR(s_or_null(txn.transaction_id), ORDER);
+		if (t_fail != before)
+			fprintf(stderr, "  in rotation case %d: %s\n", i,
+			    err.msg);
+		useepay_txn_cleanup(&txn);
+		kvlist_cleanup(&fields);
+		if (i == 3 || i == 4)
+			sign_key_free(k.provider_pub);
+	}
+out:
+	free(md5);
+	free(rsa);
+}
+
+/* Items 5 and 7: userInfo.ip, terminalType and reserved are sent (and
+ * signed) when given; each call carries its own timeout. */
+static void
+test_optional_fields_and_timeouts(void)
+{
+	struct useepay_pay_req rq = pay_req;
+	struct useepay_pay_res pr;
+	struct useepay_query_res qr;
+	struct useepay_refund_res rr;
+	struct kvlist l, sent;
+	struct cfg c = tcfg;
+	struct fake_httpc f;
+	struct app a;
+	struct err err;
+
+	c.useepay_send_user_info = true;
+	c.useepay_terminal_type = "WAP";
+	rq.buyer_ip = "203.0.113.7";
+	rq.reserved = "r-1";
+	kvlist_init(&l);
+	T_EQ_INT(useepay_pay_build(&c, &kmd5, &rq, &l, &err), 0);
+	T_EQ_STR(s_or_null(kvlist_get(&l, "userInfo")),
+	    "{\"ip\":\"203.0.113.7\"}");
+	T_EQ_STR(s_or_null(kvlist_get(&l, "terminalType")), "WAP");
+	T_EQ_STR(s_or_null(kvlist_get(&l, "reserved")), "r-1");
+	T_EQ_INT(sign_verify_md5(&l, MD5_KEY, &err), 0);
+	kvlist_cleanup(&l);
+	/* IPv6 is an address too; garbage or the switch off: no userInfo */
+	rq.buyer_ip = "2001:db8::1";
+	kvlist_init(&l);
+	T_EQ_INT(useepay_pay_build(&c, &kmd5, &rq, &l, &err), 0);
+	T_EQ_STR(s_or_null(kvlist_get(&l, "userInfo")),
+	    "{\"ip\":\"2001:db8::1\"}");
+	kvlist_cleanup(&l);
+	rq.buyer_ip = "1.2.3.4\",\"x\":\"";
+	kvlist_init(&l);
+	T_EQ_INT(useepay_pay_build(&c, &kmd5, &rq, &l, &err), 0);
+	T_OK(kvlist_get(&l, "userInfo") == NULL);
+	kvlist_cleanup(&l);
+	rq.buyer_ip = "203.0.113.7";
+	c.useepay_send_user_info = false;
+	c.useepay_terminal_type = NULL;
+	rq.reserved = NULL;
+	kvlist_init(&l);
+	T_EQ_INT(useepay_pay_build(&c, &kmd5, &rq, &l, &err), 0);
+	T_OK(kvlist_get(&l, "userInfo") == NULL);
+	T_OK(kvlist_get(&l, "terminalType") == NULL);
+	T_OK(kvlist_get(&l, "reserved") == NULL);
+	kvlist_cleanup(&l);
+
+	/* timeouts: one per call */
+	c.useepay_pay_timeout_ms = 31000;
+	c.useepay_query_timeout_ms = 9000;
+	c.useepay_refund_timeout_ms = 27000;
+	fake_httpc_init(&f);
+	app_make(&a, &c, &f);
+	fake_httpc_fail(&f, E_UNKNOWN);
+	T_EQ_INT(useepay_pay(&a, &rq, &pr, &err), -1);
+	T_EQ_INT(f.timeout_ms, 31000);
+	T_EQ_INT(useepay_query(&a, ORDER, &qr, &err), -1);
+	T_EQ_INT(f.timeout_ms, 9000);
+	T_EQ_INT(useepay_refund(&a, &refund_req, &rr, &err), -1);
+	T_EQ_INT(f.timeout_ms, 27000);
+	/* the body sent is the one built (userInfo included when on) */
+	c.useepay_send_user_info = true;
+	T_EQ_INT(useepay_pay(&a, &rq, &pr, &err), -1);
+	kvlist_init(&sent);
+	T_EQ_INT(form_decode(f.body.data, f.body.len, &sent, &err), 0);
+	T_EQ_STR(s_or_null(kvlist_get(&sent, "userInfo")),
+	    "{\"ip\":\"203.0.113.7\"}");
+	kvlist_cleanup(&sent);
+	fake_httpc_cleanup(&f);
+}
+
+/* h5pay doctor's self-test notification: signed with our own key (MD5
+ * key, or the merchant RSA key), parsed as a verified unknown type; one
+ * signed with anything else is refused. */
+static void
+test_selftest_notification(void)
+{
+	int rsa;
+
+	for (rsa = 0; rsa < 2; rsa++) {
+		struct cfg c = tcfg;
+		struct keys *k = rsa ? &krsa : &kmd5;
+		struct kvlist l, fields;
+		struct useepay_txn txn;
+		struct buf body;
+		struct err err;
+
+		c.useepay_sign_type = rsa ? SIGN_RSA : SIGN_MD5;
+		kvlist_init(&l);
+		T_EQ_INT(useepay_selftest_build(&c, k, "DOCTOR0011", &l, &err),
+		    0);
+		buf_init(&body, 8192);
+		T_EQ_INT(form_encode(&body, &l), 0);
+		kvlist_init(&fields);
+		T_EQ_INT(useepay_notify_parse(&c, k, body.data, body.len,
+		    &fields, &txn, &err), 0);
+		T_EQ_STR(s_or_null(txn.transaction_type),
+		    USEEPAY_SELFTEST_TYPE);
+		T_EQ_STR(s_or_null(txn.transaction_id), "DOCTOR0011");
+		useepay_txn_cleanup(&txn);
+		kvlist_cleanup(&fields);
+		/* UseePay's key is not ours: a self-test signed with it
+		 * (RSA) or with another MD5 key is refused */
+		buf_reset(&body);
+		kvlist_cleanup(&l);
+		kvlist_init(&l);
+		{
+			struct keys other = *k;
+
+			other.md5_key = "SOMEONE-ELSE";
+			other.merchant_priv = provider_priv;
+			T_EQ_INT(useepay_selftest_build(&c, &other,
+			    "DOCTOR0012", &l, &err), 0);
+		}
+		T_EQ_INT(form_encode(&body, &l), 0);
+		kvlist_init(&fields);
+		T_EQ_INT(useepay_notify_parse(&c, k, body.data, body.len,
+		    &fields, &txn, &err), -1);
+		T_EQ_INT(err.code, E_SIG);
+		kvlist_cleanup(&fields);
+		buf_cleanup(&body);
+		kvlist_cleanup(&l);
+	}
+}
+
 static void
 test_status_names(void)
 {
@@ -981,6 +1475,12 @@ main(void)
 	T_RUN(test_notify_cases);
 	T_RUN(test_notify_oversize);
 	T_RUN(test_notify_refund);
+	T_RUN(test_response_vectors);
+	T_RUN(test_json_fields);
+	T_RUN(test_notify_fold);
+	T_RUN(test_key_rotation);
+	T_RUN(test_optional_fields_and_timeouts);
+	T_RUN(test_selftest_notification);
 	teardown();
 	return t_done();
 }

@@ -64,14 +64,24 @@
 			var td = st.today, cur = st.currency;
 			var box = document.getElementById('today');
 			H5A.clear(box);
-			box.appendChild(figure('Orders', String(td.orders),
+			var T = H5A.T;
+			box.appendChild(figure(T('Orders'), String(td.orders),
 			    'today-orders'));
-			box.appendChild(figure('Paid', String(td.paidCount),
-			    'today-paid'));
-			box.appendChild(figure('Paid amount',
+			box.appendChild(figure(T('Paid orders'),
+			    String(td.paidCount), 'today-paid'));
+			box.appendChild(figure(T('Paid amount'),
 			    H5A.money(td.paidAmount, cur), 'today-paid-amount'));
-			box.appendChild(figure('Refunded',
-			    H5A.money(td.refundAmount, cur), 'today-refunded'));
+			box.appendChild(figure(T('Refunded'),
+			    H5A.money(td.refundAmount, cur) + ' (' +
+			    td.refundCount + ')', 'today-refunded'));
+			box.appendChild(figure(T('Net'),
+			    H5A.money(td.paidAmount - td.refundAmount, cur),
+			    'today-net'));
+			/* paid orders / orders created today (a day's payments
+			 * can belong to orders of the day before) */
+			box.appendChild(figure(T('Conversion'), td.orders > 0 ?
+			    Math.round(100 * Math.min(td.paidCount, td.orders) /
+			    td.orders) + '%' : '—', 'today-conversion'));
 			chart(st.days, cur);
 			var tb = document.getElementById('days');
 			H5A.clear(tb);
@@ -93,6 +103,7 @@
 			var tb = document.getElementById('audit');
 			H5A.clear(tb);
 			r.audit.forEach(function (a) {
+				/* one row per action; the result as sent */
 				tb.appendChild(E('tr', { cls: a.result === 'ok' ?
 				    '' : 'anomaly' }, [
 				    E('td', { text: H5A.when(a.at) }),

@@ -1,10 +1,14 @@
-/* order.js - one order: summary, items, the event timeline, every
- * notification received, refunds, anomalies; "query now"; the refund
- * dialog (amount <= refundable, a confirmation box). */
+/* order.js - one order: summary, items, the event timeline (in plain
+ * words: what happened, when, from which source), every notification
+ * received, refunds, anomalies; "query now"; the refund dialog (amount <=
+ * refundable, a confirmation box; a fresh form each time, the amount on
+ * its button). */
 'use strict';
 
 (function () {
-	var E = H5A.el;
+	var E = H5A.el, T = H5A.T;
+	var SOURCE = { notify: 'UseePay notification', query: 'status query',
+	    reconciler: 'reconciler', admin: 'admin', pay: 'payment request' };
 	var no = new URLSearchParams(location.search).get('no') || '';
 	var cur = '', refundable = 0, poll = null;
 
@@ -22,19 +26,21 @@
 		var o = d.order;
 		cur = o.currency;
 		refundable = d.refundable;
-		document.getElementById('title').textContent = 'Order ' +
-		    o.orderNo;
+		document.getElementById('title').textContent = T('Order') +
+		    ' ' + o.orderNo;
+		var st = kv(T('State'), '');
+		st.lastChild.appendChild(H5A.badge(o.state));
 		fill('summary-rows', [
-			kv('State', o.state),
-			kv('Amount', H5A.money(o.amount, o.currency)),
-			kv('Refunded', H5A.money(o.refundedAmount, o.currency)),
-			kv('Refundable', H5A.money(d.refundable, o.currency)),
-			kv('Subject', o.subject),
-			kv('Buyer', o.openid),
-			kv('Created', H5A.when(o.createdAt)),
-			kv('Paid', H5A.when(o.paidAt)),
-			kv('Provider reference', o.providerRef || ''),
-			kv('Last error', (o.errorCode || '') + ' ' +
+			st,
+			kv(T('Amount'), H5A.money(o.amount, o.currency)),
+			kv(T('Refunded'), H5A.money(o.refundedAmount, o.currency)),
+			kv(T('Refundable'), H5A.money(d.refundable, o.currency)),
+			kv(T('Subject'), o.subject),
+			kv(T('Buyer'), o.openid),
+			kv(T('Created'), H5A.when(o.createdAt)),
+			kv(T('Paid at'), H5A.when(o.paidAt)),
+			kv(T('Provider reference'), o.providerRef || ''),
+			kv(T('Last error'), (o.errorCode || '') + ' ' +
 			    (o.errorMsg || ''))
 		]);
 		document.getElementById('refund-btn').disabled =
@@ -42,22 +48,16 @@
 		fill('items', d.items.map(function (i) {
 			return E('tr', {}, [E('td', { text: i.sku }),
 			    E('td', { text: i.name }),
-			    E('td', { cls: 'num', text: H5A.money(i.unitPrice) }),
+			    E('td', { cls: 'num', text: H5A.money(i.unitPrice,
+				cur) }),
 			    E('td', { cls: 'num', text: String(i.qty) }),
-			    E('td', { cls: 'num', text: H5A.money(i.lineAmount) })]);
+			    E('td', { cls: 'num', text: H5A.money(i.lineAmount,
+				cur) })]);
 		}));
-		fill('timeline', d.events.map(function (e) {
-			return E('li', {}, [
-			    E('b', { text: e.oldState + ' → ' + e.newState }),
-			    ' ' + H5A.when(e.createdAt) + ' · ' + e.source +
-			    (e.actor ? ' (' + e.actor + ')' : '') +
-			    (e.resultCode ? ' · ' + e.resultCode : '') +
-			    (e.errorMsg ? ' · ' + e.errorMsg : '') +
-			    (e.amount !== undefined && e.amount !== null ?
-			    ' · ' + H5A.money(e.amount, cur) : '')]);
-		}).concat(d.anomalies.map(function (a) {
+		fill('timeline', d.events.map(event).concat(
+		    d.anomalies.map(function (a) {
 			return E('li', { cls: 'anomaly' }, [E('b', {
-			    text: 'anomaly: ' + a.kind }), ' ' +
+			    text: T('anomaly') + ': ' + a.kind }), ' ' +
 			    H5A.when(a.createdAt) + ' · ' + a.detail]);
 		})));
 		document.getElementById('anomalies-card').className =
@@ -71,8 +71,7 @@
 			return E('tr', { 'data-refund': r.refundNo }, [
 			    E('td', { text: r.refundNo }),
 			    E('td', { text: H5A.when(r.createdAt) }),
-			    E('td', {}, [E('span', { cls: 'badge ' + r.state,
-				text: r.state })]),
+			    E('td', {}, [H5A.badge(r.state, true)]),
 			    E('td', { cls: 'num', text: H5A.money(r.amount,
 				r.currency) }),
 			    E('td', { text: r.reason }),
@@ -83,9 +82,10 @@
 			    E('b', { text: (n.transactionType || '?') + ' ' +
 				(n.resultCode || '') }),
 			    ' ' + H5A.when(n.receivedAt) + ' · ' +
-			    (n.verified ? 'verified' : 'NOT verified') + ' · ' +
-			    n.outcome + (n.duplicateOf ? ' (duplicate of #' +
-			    n.duplicateOf + ')' : ''), fields(n.body || '')]);
+			    T(n.verified ? 'verified' : 'NOT verified') + ' · ' +
+			    n.outcome + (n.duplicateOf ? ' (' + T(
+			    'duplicate of #{0}', n.duplicateOf) + ')' : ''),
+			    fields(n.body || '')]);
 		}));
 		var pending = d.refunds.some(function (r) {
 			return r.state !== 'SUCCEEDED' && r.state !== 'FAILED';
@@ -96,6 +96,34 @@
 			clearInterval(poll);
 			poll = null;
 		}
+	}
+
+	/*
+	 * One event in words: the new state (or "refund recorded" when only
+	 * the refunded amount changed), when, from which source, the amount;
+	 * the earlier state and the provider's codes in small print.
+	 */
+	function event(e) {
+		var what = T(e.newState);
+		if (e.oldState === e.newState)
+			what = T('Refund recorded');
+		if (!e.oldState)
+			what = T('Order created');
+		var src = T(SOURCE[e.source] || e.source) + (e.actor ? ' (' +
+		    e.actor + ')' : '');
+		var parts = [E('b', { text: what }), ' ' +
+		    H5A.when(e.createdAt) + ' · ' + T('by {0}', src)];
+		if (e.amount !== undefined && e.amount !== null)
+			parts.push(' · ' + H5A.money(e.amount, cur));
+		if (e.oldState && e.oldState !== e.newState)
+			parts.push(E('span', { cls: 'note', text: ' · ' +
+			    T('was {0}', T(e.oldState)) }));
+		var codes = [e.resultCode, e.errorCode, e.errorMsg].filter(
+		    function (x) { return x; }).join(' ');
+		if (codes)
+			parts.push(E('span', { cls: 'note', text: ' · ' + codes }));
+		return E('li', { 'data-from': e.oldState || '',
+		    'data-to': e.newState || '' }, parts);
 	}
 
 	/* the received form body, decoded, one field per row (as text) */
@@ -128,13 +156,25 @@
 	}
 
 	var dlg = document.getElementById('refund-dialog');
+	var submit = document.getElementById('refund-submit');
+
+	/* the button says what it will do: "Refund HK$100.00" */
+	function submitLabel() {
+		var amt = minor(document.getElementById('refund-amount').value);
+		submit.textContent = !isNaN(amt) && amt > 0 ?
+		    T('Refund {0}', H5A.money(amt, cur)) : T('Refund');
+	}
+
+	document.getElementById('refund-amount').addEventListener('input',
+	    submitLabel);
 	document.getElementById('refund-btn').addEventListener('click',
 	    function () {
+		/* a fresh form: nothing kept from the previous refund */
+		document.getElementById('refund-form').reset();
 		document.getElementById('refundable').textContent =
 		    H5A.money(refundable, cur);
-		document.getElementById('refund-amount').value = '';
-		document.getElementById('refund-confirm').checked = false;
 		document.getElementById('refund-status').textContent = '';
+		submitLabel();
 		dlg.showModal();
 	});
 	document.getElementById('refund-cancel').addEventListener('click',
@@ -145,23 +185,26 @@
 		var st = document.getElementById('refund-status');
 		ev.preventDefault();
 		if (isNaN(amt) || amt <= 0)
-			return void (st.textContent = 'Enter an amount like 12.50');
+			return void (st.textContent = T('Enter an amount like ' +
+			    '12.50'));
 		if (amt > refundable)
-			return void (st.textContent = 'At most ' +
-			    H5A.money(refundable, cur));
+			return void (st.textContent = T('At most {0}',
+			    H5A.money(refundable, cur)));
 		if (!document.getElementById('refund-confirm').checked)
-			return void (st.textContent = 'Tick the confirmation box');
+			return void (st.textContent = T('Tick the confirmation ' +
+			    'box'));
 		H5A.api('POST', '/admin/api/orders/' + encodeURIComponent(no) +
 		    '/refund', { amount: amt, reason:
 		    document.getElementById('refund-reason').value })
 		    .then(function (r) {
 			dlg.close();
-			H5A.status('Refund ' + r.refundNo + ': ' + r.refundState +
-			    (r.errorMsg ? ' (' + r.errorCode + ' ' + r.errorMsg +
-			    ')' : '') + (r.refundState === 'UNKNOWN' ?
-			    ' - the provider did not answer; the amount stays ' +
-			    'reserved until it does' : ''), r.refundState ===
-			    'FAILED');
+			H5A.status(T('Refund {0}: {1}', r.refundNo,
+			    H5A.refundWord(r.refundState)) +
+			    (r.errorMsg ? ' (' + r.errorCode +
+			    ' ' + r.errorMsg + ')' : '') + (r.refundState ===
+			    'UNKNOWN' ? ' - ' + T('the provider did not answer; ' +
+			    'the amount stays reserved until it does') : ''),
+			    r.refundState === 'FAILED');
 			load();
 		}).catch(function (e) { st.textContent = e.message; });
 	});
@@ -169,9 +212,10 @@
 	    function () {
 		H5A.api('POST', '/admin/api/orders/' + encodeURIComponent(no) +
 		    '/query').then(function (r) {
-			H5A.status('Provider query: ' + r.oldState + ' → ' +
-			    r.newState + (r.anomaly ? ' (anomaly ' + r.anomaly +
-			    ')' : ''));
+			H5A.status(T('Provider query: {0}', r.oldState ===
+			    r.newState ? T(r.newState) : T(r.oldState) + ' → ' +
+			    T(r.newState)) + (r.anomaly ? ' (' + T('anomaly') +
+			    ' ' + r.anomaly + ')' : ''));
 			load();
 		}).catch(function (e) { H5A.status(e.message, true); });
 	});

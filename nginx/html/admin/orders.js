@@ -1,8 +1,10 @@
-/* orders.js - the orders table: filters, keyset paging, CSV export. */
+/* orders.js - the orders table: filters, keyset paging (the API gives no
+ * total: the page says which rows it shows and whether more follow), CSV
+ * export. */
 'use strict';
 
 (function () {
-	var E = H5A.el, next = null;
+	var E = H5A.el, T = H5A.T, next = null, shown = 0;
 
 	function minor(v) {
 		/* "12.34" -> 1234; blank -> "" ; garbage -> NaN (refused) */
@@ -27,7 +29,9 @@
 			var v = minor(f.elements[k].value);
 			if (v !== '') {
 				if (isNaN(v))
-					throw new Error(k + ': an amount like 12.50');
+					throw new Error(T(k === 'min' ?
+					    'Min amount' : 'Max amount') + ': ' +
+					    T('Enter an amount like 12.50'));
 				q.set(k, String(v));
 			}
 		});
@@ -37,19 +41,20 @@
 	function row(o) {
 		var a = E('a', { href: '/admin/order.html?no=' +
 		    encodeURIComponent(o.orderNo), text: o.orderNo });
-		var st = E('span', { cls: 'badge ' + o.state, text: o.state });
+		var st = H5A.badge(o.state);
 		var tds = [
-			E('td', { 'data-label': 'Order' }, [a]),
-			E('td', { 'data-label': 'Created', text: H5A.when(o.createdAt) }),
-			E('td', { 'data-label': 'State' }, [st, o.anomalies > 0 ?
-			    E('span', { cls: 'badge warn', text: 'anomaly' }) :
+			E('td', { 'data-label': T('Order') }, [a]),
+			E('td', { 'data-label': T('Created'),
+			    text: H5A.when(o.createdAt) }),
+			E('td', { 'data-label': T('State') }, [st, o.anomalies > 0 ?
+			    E('span', { cls: 'badge warn', text: T('anomaly') }) :
 			    null]),
-			E('td', { cls: 'num', 'data-label': 'Amount',
+			E('td', { cls: 'num', 'data-label': T('Amount'),
 			    text: H5A.money(o.amount, o.currency) }),
-			E('td', { cls: 'num', 'data-label': 'Refunded',
+			E('td', { cls: 'num', 'data-label': T('Refunded'),
 			    text: H5A.money(o.refundedAmount, o.currency) }),
-			E('td', { 'data-label': 'Subject', text: o.subject }),
-			E('td', { 'data-label': 'Buyer', text: o.openid })
+			E('td', { 'data-label': T('Subject'), text: o.subject }),
+			E('td', { 'data-label': T('Buyer'), text: o.openid })
 		];
 		return E('tr', { cls: o.anomalies > 0 ? 'anomaly' : '',
 		    'data-order': o.orderNo }, tds);
@@ -66,16 +71,22 @@
 		q.set('limit', '50');
 		if (cursor)
 			q.set('cursor', cursor);
-		H5A.status('Loading…');
+		H5A.status(T('Loading…'));
 		H5A.api('GET', '/admin/api/orders?' + q.toString())
 		    .then(function (r) {
 			var tb = document.getElementById('rows');
 			H5A.clear(tb);
 			r.orders.forEach(function (o) { tb.appendChild(row(o)); });
 			next = r.next;
+			if (!cursor)
+				shown = 0;
+			var first = shown + 1;
+			shown += r.orders.length;
 			document.getElementById('more').disabled = !next;
-			H5A.status(r.orders.length ? r.orders.length +
-			    ' orders' : 'No orders match.');
+			document.getElementById('first').disabled = !cursor;
+			H5A.status(r.orders.length ? T(next ? 'Orders {0}–{1}, ' +
+			    'more on the next page' : 'Orders {0}–{1} (all)',
+			    first, shown) : T('No orders match.'));
 		}).catch(function (e) { H5A.status(e.message, true); });
 	}
 
@@ -90,8 +101,10 @@
 	    function () { load(null); });
 	document.getElementById('csv').addEventListener('click', function () {
 		try {
-			location.href = '/admin/api/orders.csv?' +
-			    params().toString();
+			var q = params();
+			if (document.getElementById('csv-bom').checked)
+				q.set('bom', '1');
+			location.href = '/admin/api/orders.csv?' + q.toString();
 		} catch (e) {
 			H5A.status(e.message, true);
 		}

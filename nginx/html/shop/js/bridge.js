@@ -10,8 +10,9 @@
 	'use strict';
 	var BRIDGE_WAIT_MS = 10000;
 
-	/* Resolve with the bridge, waiting for WeixinJSBridgeReady. */
-	function bridge() {
+	/* Resolve with the bridge, waiting at most ms (default 10 s) for
+	 * WeixinJSBridgeReady; reject after that. */
+	function bridge(ms) {
 		return new Promise(function (resolve, reject) {
 			var b = window.WeixinJSBridge;
 			if (b && typeof b.invoke === 'function') {
@@ -20,7 +21,7 @@
 			}
 			var t = setTimeout(function () {
 				reject(new Error('no bridge'));
-			}, BRIDGE_WAIT_MS);
+			}, ms === undefined ? BRIDGE_WAIT_MS : ms);
 			document.addEventListener('WeixinJSBridgeReady',
 			    function () {
 				clearTimeout(t);
@@ -29,20 +30,23 @@
 		});
 	}
 
-	/* Open the payment sheet: resolves 'ok' | 'cancel' | 'fail';
-	 * rejects when there is no bridge (not in WeChat). */
-	function invoke(jsapi) {
-		return bridge().then(function (b) {
-			return new Promise(function (resolve) {
-				b.invoke('getBrandWCPayRequest', jsapi,
-				    function (res) {
-					var m = res && typeof res.err_msg ===
-					    'string' ? res.err_msg : '';
-					resolve(/:ok$/.test(m) ? 'ok' :
-					    /:cancel$/.test(m) ? 'cancel' :
-					    'fail');
-				});
+	/* Open the payment sheet on bridge b: resolves 'ok' | 'cancel' |
+	 * 'fail' from the err_msg WeChat answers. */
+	function call(b, jsapi) {
+		return new Promise(function (resolve) {
+			b.invoke('getBrandWCPayRequest', jsapi, function (res) {
+				var m = res && typeof res.err_msg === 'string' ?
+				    res.err_msg : '';
+				resolve(/:ok$/.test(m) ? 'ok' : /:cancel$/.test(m) ?
+				    'cancel' : 'fail');
 			});
+		});
+	}
+
+	/* bridge(ms) then call(): rejects when there is no bridge. */
+	function invoke(jsapi, ms) {
+		return bridge(ms).then(function (b) {
+			return call(b, jsapi);
 		});
 	}
 
@@ -69,5 +73,6 @@
 		});
 	}
 
-	window.H5Pay = { bridge: bridge, invoke: invoke, poll: poll };
+	window.H5Pay = { bridge: bridge, call: call, invoke: invoke,
+	    poll: poll };
 }());

@@ -19,10 +19,25 @@
 	var H = window.H5;
 	var POLL_MS = 1500;
 	var POLL_MAX_MS = 30000;
+	var LANGS = ['zh-HK', 'zh-CN', 'en'];
+	var MSG = {
+		title: ['付款', '付款', 'Pay'],
+		merchant: ['商戶：{0}', '商户：{0}', 'Merchant: {0}'],
+		back: ['返回商戶', '返回商户', 'Back to the merchant'],
+		going: ['正在返回商戶…', '正在返回商户…',
+		    'Going back to the merchant…'],
+		badlink: ['付款連結無效。', '支付链接无效。',
+		    'This payment link is not valid.']
+	};
 	var id = null;
 	var view = null;
 	var busy = false;
 	var outside = false;
+
+	function tr(key, arg) {
+		var i = LANGS.indexOf(H.lang());
+		return MSG[key][i < 0 ? 0 : i].replace('{0}', arg || '');
+	}
 
 	function load() {
 		return H.api('GET', '/api/checkout/' + encodeURIComponent(id))
@@ -34,13 +49,10 @@
 		});
 	}
 
-	function payButton(on, again) {
+	function payButton(state) {
 		var b = H.$('pay');
-		b.disabled = !on || outside;
-		b.textContent = '';
-		b.appendChild(document.createTextNode(again ? '继续支付 ' :
-		    '微信支付 '));
-		b.appendChild(H.el('span', '', again ? 'Pay again' : 'Pay'));
+		b.disabled = state === 'off' || state === 'busy' || outside;
+		b.textContent = H.t(state === 'again' ? 'pay.again' : 'pay');
 	}
 
 	function backToMerchant() {
@@ -56,22 +68,20 @@
 		H.$('subject').textContent = v.subject;
 		H.$('amount').textContent = H.money(v.amount, v.currency);
 		H.$('total').textContent = H.money(v.amount, v.currency);
-		H.$('merchant').textContent = '商户 Merchant: ' + v.returnHost;
+		H.$('merchant').textContent = tr('merchant', v.returnHost);
 		H.show(H.$('back'), true);
 		if (v.final) {
+			H.notice(H.$('msg'), '', tr('going'));
 			H.$('msg').setAttribute('data-state', v.state);
-			H.notice(H.$('msg'), '', '正在返回商户…',
-			    'Going back to the merchant…');
-			payButton(false, false);
+			payButton('off');
 			window.location.assign(v.returnUrl);
 			return;
 		}
-		payButton(true, false);
+		payButton('ready');
 	}
 
 	function settled() {
-		H.notice(H.$('msg'), '', '正在确认支付结果…',
-		    'Confirming the payment…');
+		H.notice(H.$('msg'), '', H.t('res.confirming'));
 		H.$('msg').setAttribute('data-state', 'confirming');
 		window.H5Pay.poll(load, function (v) {
 			return v && v.final;
@@ -80,19 +90,20 @@
 		});
 	}
 
-	function notPaid(zh, en) {
+	function notPaid(text) {
 		busy = false;
-		H.notice(H.$('msg'), '', zh, en);
+		H.toast(null);
+		H.notice(H.$('msg'), '', text);
 		H.$('msg').setAttribute('data-state', 'payable');
-		payButton(true, true);
+		payButton('again');
 	}
 
 	function pay() {
 		if (busy || outside)
 			return;
 		busy = true;
-		payButton(false, false);
-		H.notice(H.$('msg'), '', '正在创建订单…', 'Creating the order…');
+		payButton('busy');
+		H.toast(H.t('pay.creating'), 0);
 		H.api('POST', '/api/checkout/' + encodeURIComponent(id) + '/pay',
 		    {}).then(function (r) {
 			var d = r.data;
@@ -101,48 +112,45 @@
 				return;
 			}
 			if (r.status !== 200 || !d || !d.jsapi) {
-				notPaid('支付下单失败，请稍后重试。',
-				    'The payment could not be started. Please '
-				    + 'try again.');
+				notPaid(H.t('pay.refused'));
 				return;
 			}
-			H.notice(H.$('msg'), '', '请在微信支付中完成付款…',
-			    'Complete the payment in WeChat Pay…');
+			H.toast(H.t('pay.complete'), 0);
 			window.H5Pay.invoke(d.jsapi).then(function (how) {
+				H.toast(null);
 				if (how === 'ok')
 					settled();
 				else if (how === 'cancel')
-					notPaid('支付已取消。', 'Payment cancelled.');
+					notPaid(H.t('pay.cancelled'));
 				else
-					notPaid('支付未完成。',
-					    'The payment did not go through.');
+					notPaid(H.t('pay.notdone'));
 			}, function () {
 				busy = false;
-				H.notice(H.$('msg'), 'error',
-				    '无法调起微信支付，请在微信中打开此页面。',
-				    'WeChat Pay is not available: please open '
-				    + 'this page in WeChat.');
-				payButton(true, false);
+				H.toast(null);
+				H.notice(H.$('msg'), 'error', H.t('pay.nobridge'));
+				payButton('ready');
 			});
 		}, function () {
-			notPaid('网络繁忙，请稍后再试。',
-			    'The service is busy. Please try again.');
+			notPaid(H.netText(0));
 		});
 	}
 
 	document.addEventListener('DOMContentLoaded', function () {
 		var m = /[?&]id=(pay_[0-9A-Za-z]{32})(&|$)/.exec(
 		    window.location.search);
+		document.title = tr('title');
+		H.$('title').textContent = tr('title');
+		H.$('back').textContent = tr('back');
 		outside = H.wechatGate(H.$('wechat-notice'));
 		document.addEventListener('WeixinJSBridgeReady', function () {
 			if (outside) {
 				outside = false;
-				payButton(!busy && view && !view.final, false);
+				payButton(!busy && view && !view.final ? 'ready' :
+				    'off');
 			}
 		});
 		if (!m) {
-			H.notice(H.$('msg'), 'error', '支付链接无效。',
-			    'This payment link is not valid.');
+			H.notice(H.$('msg'), 'error', tr('badlink'));
 			return;
 		}
 		id = m[1];
@@ -153,8 +161,7 @@
 		});
 		/* the buyer's openid first (silent login, back to this page) */
 		H.api('GET', '/api/me').then(load).then(render, function () {
-			H.notice(H.$('msg'), 'error', '无法加载订单，请稍后重试。',
-			    'Could not load the payment. Please try again.');
+			H.notice(H.$('msg'), 'error', H.netText(0));
 		});
 	});
 }());
