@@ -26,6 +26,7 @@
 #include "store_notify.h"
 #include "store_refund.h"
 #include "util.h"
+#include "valid.h"
 
 static bool
 refund_in_flight(const char *state)
@@ -283,4 +284,64 @@ refund_create(struct app *app, const char *order_no, int64_t amount,
 out:
 	useepay_refund_res_cleanup(&rs);
 	return rc;
+}
+
+int
+refund_release(struct app *app, const char *order_no, const char *refund_no,
+    const char *note, const struct admin_who *who, struct order_outcome *oc,
+    struct err *err)
+{
+	struct refund_check c;
+	struct order_input in;
+	struct admin_audit a;
+
+	memset(oc, 0, sizeof(*oc));
+	if (note == NULL || note[0] == '\0' ||
+	    strlen(note) > REFUND_REASON_MAX)
+		return err_set(err, E_INPUT, "note: why, up to %d bytes",
+		    REFUND_REASON_MAX);
+	if (!valid_order_no(refund_no, strlen(refund_no)))
+		return err_set(err, E_NOTFOUND, "no such refund");
+	if (store_begin(app->store, err) == -1)
+		return -1;
+	if (store_refund_check_get(app->store, refund_no, &c, err) == -1)
+		goto fail;
+	if (strcmp(c.order_no, order_no) != 0) {
+		err_set(err, E_NOTFOUND, "refund %s is not this order's",
+		    refund_no);
+		goto fail;
+	}
+	if (!refund_in_flight(c.state) || c.next_check_at != REFUND_GAVE_UP) {
+		err_set(err, E_CONFLICT, "refund %s is %s%s", refund_no,
+		    c.state, refund_in_flight(c.state) ? " and still queried" :
+		    "");
+		store_rollback(app->store);
+		admin_auditf(app, who, "refund_release", order_no,
+		    ADMIN_REFUSED, "%s %s", refund_no, err->msg);
+		return -1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.source = OSRC_ADMIN;
+	in.kind = OIN_REFUND_STATUS;
+	in.status = UPS_FAILED;
+	in.error_code = "ADMIN";
+	in.error_msg = note;
+	in.refund_no = c.refund_no;
+	in.amount = -1;
+	in.actor = who ? who->admin : NULL;
+	memset(&a, 0, sizeof(a));
+	a.admin = who ? who->admin : NULL;
+	a.action = "refund_release";
+	a.target = order_no;
+	a.detail = refund_no;
+	a.result = ADMIN_OK;
+	a.ip = who ? who->ip : NULL;
+	a.request_id = who ? who->request_id : NULL;
+	if (order_apply(app->store, app_now_s(app), order_no, &in, oc,
+	    err) == -1 || admin_audit(app, &a, true, err) == -1)
+		goto fail;
+	return store_commit(app->store, err);
+fail:
+	store_rollback(app->store);
+	return -1;
 }

@@ -77,6 +77,21 @@ int refund_query_open(struct app *, int64_t order_id, enum order_source src,
 int refund_refundable(struct app *, const struct order *o,
     int64_t *refundable, int64_t *in_flight, struct err *);
 
+/*
+ * The admin's decision on a refund given up (REFUND_GAVE_UP: in flight,
+ * no query could resolve it for REFUND_GIVE_UP_SEC) that UseePay confirmed
+ * elsewhere never left: the refund becomes FAILED through order_apply()
+ * (source admin, actor who->admin, error "ADMIN" with the note), which
+ * releases its reservation; audited. A refund still being queried, or no
+ * longer in flight, is E_CONFLICT (audited as refused). A later verified
+ * succeed still counts (order.c: the money left, a status_conflict
+ * anomaly). 0 with *oc; -1 with E_NOTFOUND, E_CONFLICT, E_INPUT (note
+ * over REFUND_REASON_MAX), E_STORE.
+ */
+int refund_release(struct app *, const char *order_no, const char *refund_no,
+    const char *note, const struct admin_who *who, struct order_outcome *oc,
+    struct err *);
+
 #define REFUND_REASON_MAX 256
 
 struct refund_create_res {

@@ -281,9 +281,11 @@ store_admin_order_detail(struct store *s, int64_t order_id,
 	    "(SELECT f.body FROM notifications f WHERE f.id = "
 	    "n.duplicate_of)) AS body FROM notifications n WHERE n.order_id = "
 	    "?1 ORDER BY n.id";
+	/* gave_up: no longer queried (refund.h REFUND_GAVE_UP = INT64_MAX) */
 	static const char sql_refunds[] = "SELECT id, refund_no, amount, "
 	    "currency, state, provider_ref, reason, admin, error_code, "
-	    "error_msg, created_at, updated_at FROM refunds WHERE order_id = "
+	    "error_msg, created_at, updated_at, next_check_at = "
+	    "9223372036854775807 AS gave_up FROM refunds WHERE order_id = "
 	    "?1 ORDER BY id";
 	static const char sql_anom[] = "SELECT id, kind, source, detail, "
 	    "notification_id, refund_id, created_at, resolved_at, resolved_by "

@@ -521,6 +521,43 @@ out:
 	return rc;
 }
 
+/* {"refundNo","note"}: the admin decides a given-up refund never left
+ * (refund_release). */
+static int
+action_refund_release(struct app *app, struct req *r, struct resp *w,
+    const char *no, struct err *err)
+{
+	struct admin_who who = {
+		.admin = r->admin->username,
+		.ip = r->client_ip,
+		.request_id = r->request_id,
+	};
+	struct json_object *in, *v;
+	struct order_outcome oc;
+	const char *rno = NULL, *note = NULL;
+	int rc = -1;
+
+	if ((in = req_json(r, err)) == NULL)
+		return -1;
+	if (json_object_object_get_ex(in, "refundNo", &v) &&
+	    json_object_is_type(v, json_type_string))
+		rno = json_object_get_string(v);
+	if (json_object_object_get_ex(in, "note", &v) &&
+	    json_object_is_type(v, json_type_string))
+		note = json_object_get_string(v);
+	if (rno == NULL) {
+		err_set(err, E_INPUT, "refundNo: the refund to release");
+		goto out;
+	}
+	if (refund_release(app, no, rno, note, &who, &oc, err) == -1)
+		goto out;
+	resp_json(w, 200, outcome_obj(&oc, rno, "FAILED"));
+	rc = 0;
+out:
+	json_object_put(in);
+	return rc;
+}
+
 int
 web_admin_order_post(struct app *app, struct req *r, struct resp *w,
     struct err *err)
@@ -538,6 +575,8 @@ web_admin_order_post(struct app *app, struct req *r, struct resp *w,
 		return action_query(app, r, w, no, err);
 	if (strcmp(slash, "/refund") == 0)
 		return action_refund(app, r, w, no, err);
+	if (strcmp(slash, "/refund-release") == 0)
+		return action_refund_release(app, r, w, no, err);
 	return err_set(err, E_NOTFOUND, "no such action");
 }
 

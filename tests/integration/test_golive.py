@@ -375,6 +375,71 @@ class GoLiveSimTest(harness.StackTest):
         self.assertIn(self.q("SELECT state FROM refunds WHERE refund_no = ?",
                              rno)[0][0], ("PENDING", "SUCCEEDED"))
 
+    def test_stuck_refund_released_by_an_admin_decision(self):
+        # issue 10 item 6: after the bound, the reservation is released
+        # only by a verified query or an admin decision (here: UseePay's
+        # support confirmed it never left); before the bound, no decision
+        no = self.create()
+        self.stack.sim_control("pay", transactionId=no)
+        harness.wait_for(lambda: self.state(no) == "PAID", what="paid")
+        rno = "G" + uuid.uuid4().hex[:24]
+        old = int(time.time()) - 8 * 86400
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("INSERT INTO refunds (refund_no, order_id, amount, "
+                      "currency, state, admin, created_at, updated_at, "
+                      "next_check_at) SELECT ?, id, 300, 'HKD', 'UNKNOWN', "
+                      "'admin', ?, ?, ? FROM orders WHERE order_no = ?",
+                      (rno, old, old, int(time.time()) + 3600, no))
+        c.close()
+        r = admin_cli(self.stack, "add", "golive2",
+                      password="s3cret-Passw0rd")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        a = Admin(self.stack)
+        a.login("golive2", "s3cret-Passw0rd")
+        path = "/admin/api/orders/%s/refund-release" % no
+        body = {"refundNo": rno, "note": "UseePay support: never sent"}
+        # still being queried: no decision yet
+        r = a.post(path, body=body)
+        self.assertEqual(r.status, 409, r)
+        self.assertEqual(a.get("/admin/api/orders/" + no).json()
+                         ["refundInFlight"], 300)
+        # no query can verify it: given up, still reserved
+        self.stack.sim_control("faults", bad_sign_count=5)
+        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        with c:
+            c.execute("UPDATE refunds SET next_check_at = 0 WHERE "
+                      "refund_no = ?", (rno,))
+        c.close()
+        self.reconcile()
+        self.stack.sim_control("reset")
+        d = a.get("/admin/api/orders/" + no).json()
+        self.assertEqual([(x["refundNo"], x["gaveUp"]) for x in
+                          d["refunds"]], [(rno, 1)])
+        self.assertEqual(d["refundInFlight"], 300)
+        # a note is required, another order's refund is not found
+        self.assertEqual(a.post(path, body={"refundNo": rno}).status, 400)
+        other = self.create()
+        self.assertEqual(a.post("/admin/api/orders/%s/refund-release"
+                                % other, body=body).status, 404)
+        # the decision: FAILED, the reservation released, audited
+        r = a.post(path, body=body)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json()["refundState"], "FAILED")
+        self.assertEqual(self.q("SELECT state, error_code, error_msg FROM "
+                                "refunds WHERE refund_no = ?", rno),
+                         [("FAILED", "ADMIN", "UseePay support: never sent")])
+        d = a.get("/admin/api/orders/" + no).json()
+        self.assertEqual(d["refundInFlight"], 0)
+        self.assertEqual(d["refundable"], 1000)
+        self.assertIn(("refund_release", "ok"), self.q(
+            "SELECT action, result FROM admin_audit WHERE target = ?", no))
+        self.assertIn(("refund_release", "refused"), self.q(
+            "SELECT action, result FROM admin_audit WHERE target = ?", no))
+        # decided once: a second time is a conflict
+        self.assertEqual(a.post(path, body=body).status, 409)
+
+
 @unittest.skipUnless(HAVE_SIM, "h5pay-sim not built")
 class GoLiveKeysTest(unittest.TestCase):
     """Keys as merchants get them, and rotation without downtime: h5payd

@@ -86,6 +86,7 @@ var H5A = (function () {
 		'Refund {0}': ['退款 {0}', '退款 {0}'],
 		'Reason': ['原因', '原因'],
 		'By': ['操作人', '操作人'],
+		'Decision': ['決定', '决定'],
 		'Cancel': ['取消', '取消'],
 		'Refundable': ['可退款', '可退款'],
 		'Refundable:': ['可退款：', '可退款：'],
@@ -124,6 +125,10 @@ var H5A = (function () {
 		'NOT verified': ['簽名未通過', '签名未通过'],
 		'duplicate of #{0}': ['重複（#{0}）', '重复（#{0}）'],
 		'Refund {0}: {1}': ['退款 {0}：{1}', '退款 {0}：{1}'],
+		'Release reservation': ['解除預留', '解除预留'],
+		'Why is this refund known not to have been paid out? (recorded in the audit log)':
+		    ['為何確定此退款未有付出？（記入審計日誌）',
+		    '为何确定此退款未付出？（记入审计日志）'],
 		'the provider did not answer; the amount stays reserved until it does': [
 		    '支付機構未回覆；金額會保留直至有結果',
 		    '支付机构未回复；金额会保留直至有结果'],

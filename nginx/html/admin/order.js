@@ -75,7 +75,8 @@
 			    E('td', { cls: 'num', text: H5A.money(r.amount,
 				r.currency) }),
 			    E('td', { text: r.reason }),
-			    E('td', { text: r.admin })]);
+			    E('td', { text: r.admin }),
+			    E('td', {}, r.gaveUp ? [release(r)] : [])]);
 		}));
 		fill('notifications', d.notifications.map(function (n) {
 			return E('li', {}, [
@@ -88,7 +89,8 @@
 			    fields(n.body || '')]);
 		}));
 		var pending = d.refunds.some(function (r) {
-			return r.state !== 'SUCCEEDED' && r.state !== 'FAILED';
+			return r.state !== 'SUCCEEDED' && r.state !== 'FAILED' &&
+			    !r.gaveUp;
 		});
 		if (pending && !poll)
 			poll = setInterval(load, 2000);
@@ -208,6 +210,27 @@
 			load();
 		}).catch(function (e) { st.textContent = e.message; });
 	});
+	/* A refund no query could resolve: the merchant's decision (after
+	 * checking with UseePay) releases its reservation. */
+	function release(r) {
+		var b = E('button', { cls: 'btn', text: T('Release reservation') });
+
+		b.addEventListener('click', function () {
+			var note = window.prompt(T('Why is this refund known not ' +
+			    'to have been paid out? (recorded in the audit log)'));
+
+			if (!note)
+				return;
+			H5A.api('POST', '/admin/api/orders/' +
+			    encodeURIComponent(no) + '/refund-release',
+			    { refundNo: r.refundNo, note: note }).then(function () {
+				H5A.status(T('Refund {0}: {1}', r.refundNo,
+				    H5A.refundWord('FAILED')));
+				load();
+			}).catch(function (e) { H5A.status(e.message, true); });
+		});
+		return b;
+	}
 	document.getElementById('query-btn').addEventListener('click',
 	    function () {
 		H5A.api('POST', '/admin/api/orders/' + encodeURIComponent(no) +

@@ -1,0 +1,247 @@
+/*
+ * test_notify.c - a verified notification into the database (notify.c):
+ * stored, matched to its order or refund, applied through order_apply(),
+ * a redelivery counted by its meaning, unknown types and orders; and group
+ * commit: several threads' notifications in one transaction, each
+ * acknowledged with its own result, a failing one failing alone.
+ */
+#include <pthread.h>
+
+#include "notify.h"
+#include "order_fixture.h"
+#include "sign.h"
+
+static struct useepay_txn
+txn_of(const char *type, const char *id, const char *orig,
+    enum useepay_status s, int64_t amount)
+{
+	struct useepay_txn t;
+
+	memset(&t, 0, sizeof(t));
+	t.status = s;
+	t.result_code = xstrdup(status_str(s));
+	t.transaction_type = xstrdup(type);
+	t.transaction_id = xstrdup(id);
+	t.original_transaction_id = orig ? xstrdup(orig) : NULL;
+	t.reference = xstrdup("UPN1");
+	t.amount = amount;
+	t.currency = xstrdup("HKD");
+	return t;
+}
+
+static int
+notify(const char *body, const struct useepay_txn *t,
+    enum notify_outcome *res)
+{
+	struct order_outcome oo;
+	struct err err;
+	char sha[65];
+	int rc;
+
+	sign_sha256_hex(body, strlen(body), sha);
+	rc = notify_process(st, NOW, body, strlen(body), sha, t, res,
+	    &oo, &err);
+	if (rc == -1)
+		fprintf(stderr, "notify: %s\n", err.msg);
+	return rc;
+}
+
+/* The notify transaction: store, dedupe by body hash, apply, record. */
+static void
+test_notify_process(void)
+{
+	struct useepay_txn t = txn_of("pay", "N1", NULL, UPS_SUCCEED, 100);
+	enum notify_outcome res;
+
+	add_order("N1", "PENDING", 100);
+	T_EQ_INT(notify("body-N1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_APPLIED);
+	T_EQ_STR(state_of("N1"), "PAID");
+	T_EQ_STR(q_text("SELECT outcome || ':' || verified || ':' || body || "
+	    "':' || (order_id IS NOT NULL) FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), "applied:1:body-N1:1");
+	T_EQ_STR(q_text("SELECT e.notification_id = n.id FROM order_events e "
+	    "JOIN notifications n ON n.transaction_id = ? JOIN orders o ON "
+	    "o.id = e.order_id AND o.order_no = n.transaction_id", "N1"), "1");
+	/* byte-identical redelivery: counted on the first row, no new row,
+	 * nothing else (the security issue: a redelivery is a counter) */
+	T_EQ_INT(notify("body-N1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_DUPLICATE);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), 1);
+	T_EQ_INT(q_int("SELECT redeliveries FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), 1);
+	T_EQ_INT(events_of("N1"), 1);
+	/* another body with the same meaning (padded, re-encoded): the same
+	 * delivery, counted, not stored */
+	T_EQ_INT(notify("body-N1 resent", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_DUPLICATE);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), 1);
+	T_EQ_INT(q_int("SELECT redeliveries FROM notifications WHERE "
+	    "transaction_id = ?", "N1"), 2);
+	T_EQ_INT(events_of("N1"), 1);
+	/* unknown order: anomaly tied to the notification */
+	useepay_txn_cleanup(&t);
+	t = txn_of("pay", "NOSUCH", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-nosuch", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM anomalies a JOIN notifications n "
+	    "ON n.id = a.notification_id WHERE n.transaction_id = ? AND "
+	    "a.kind = 'unknown_order'", "NOSUCH"), 1);
+	/* mismatch: anomaly, not paid */
+	add_order("N2", "PENDING", 100);
+	useepay_txn_cleanup(&t);
+	t = txn_of("pay", "N2", NULL, UPS_SUCCEED, 101);
+	T_EQ_INT(notify("body-N2", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	T_EQ_STR(state_of("N2"), "PENDING");
+	/* a type we do not handle */
+	useepay_txn_cleanup(&t);
+	t = txn_of("query", "N2", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-N2-query", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_IGNORED);
+	T_EQ_STR(state_of("N2"), "PENDING");
+	/* a refund notification */
+	add_refund("NR1", "N1", 100, "PENDING");
+	useepay_txn_cleanup(&t);
+	t = txn_of("refund", "NR1", "N1", UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-NR1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_APPLIED);
+	T_EQ_STR(state_of("N1"), "REFUNDED");
+	/* a refund without originalTransactionId is not ours */
+	useepay_txn_cleanup(&t);
+	t = txn_of("refund", "NR1", NULL, UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-NR1-noorig", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_ANOMALY);
+	useepay_txn_cleanup(&t);
+}
+
+/* Group commit: 8 threads, one connection each, submit while the write
+ * lock is held elsewhere, so the first leader finds a queue: one batch,
+ * one commit, every job acknowledged with its own result; a job that
+ * fails (a body past the schema's cap) fails alone. */
+#define GC_THREADS 8
+#define GC_ORDERS 40
+
+struct gc_thread {
+	pthread_t tid;
+	int index;
+	int ok, failed, applied;
+	int big_rc;
+};
+
+static void *
+gc_run(void *arg)
+{
+	struct gc_thread *g = arg;
+	struct store_opts so = {.synchronous = "NORMAL",
+	    .busy_timeout_ms = 10000};
+	struct store *mine;
+	struct err err;
+	char no[16], body[64], sha[65];
+	int i;
+
+	if (store_open(&mine, dbpath, &so, &err) == -1)
+		return NULL;
+	if (g->index == 3) {
+		/* one poisoned job, queued with the others in the first batch:
+		 * it fails alone */
+		static char big[17000];
+		struct useepay_txn t = txn_of("pay", "G1", NULL, UPS_SUCCEED,
+		    100);
+		struct notify_job bj;
+
+		memset(big, 'x', sizeof(big) - 1);
+		sign_sha256_hex(big, strlen(big), sha);
+		memset(&bj, 0, sizeof(bj));
+		bj.now = NOW;
+		bj.body = big;
+		bj.len = strlen(big);
+		bj.body_sha256 = sha;
+		bj.txn = &t;
+		g->big_rc = notify_submit(mine, &bj);
+		useepay_txn_cleanup(&t);
+	}
+	for (i = 0; i < GC_ORDERS; i++) {
+		/* every thread notifies every order: one applies it, the
+		 * rest are duplicates or no-ops */
+		struct useepay_txn t;
+		struct notify_job job;
+
+		snprintf(no, sizeof(no), "G%d", i);
+		snprintf(body, sizeof(body), "body-G%d-%d", i, g->index % 2);
+		t = txn_of("pay", no, NULL, UPS_SUCCEED, 100);
+		sign_sha256_hex(body, strlen(body), sha);
+		memset(&job, 0, sizeof(job));
+		job.now = NOW;
+		job.body = body;
+		job.len = strlen(body);
+		job.body_sha256 = sha;
+		job.txn = &t;
+		if (notify_submit(mine, &job) == 0) {
+			g->ok++;
+			g->applied += job.res == NOTIFY_APPLIED;
+		} else
+			g->failed++;
+		useepay_txn_cleanup(&t);
+	}
+	store_close(mine);
+	return NULL;
+}
+
+static void
+test_notify_group_commit(void)
+{
+	struct gc_thread g[GC_THREADS];
+	struct err err;
+	char no[16];
+	int i, ok = 0, failed = 0, applied = 0;
+
+	for (i = 0; i < GC_ORDERS; i++) {
+		snprintf(no, sizeof(no), "G%d", i);
+		add_order(no, "PENDING", 100);
+	}
+	/* hold the write lock: the submitters queue up behind a leader */
+	T_OK(store_begin(st, &err) == 0);
+	memset(g, 0, sizeof(g));
+	for (i = 0; i < GC_THREADS; i++) {
+		g[i].index = i;
+		pthread_create(&g[i].tid, NULL, gc_run, &g[i]);
+	}
+	sleep(1);
+	store_rollback(st);
+	for (i = 0; i < GC_THREADS; i++) {
+		pthread_join(g[i].tid, NULL);
+		ok += g[i].ok;
+		failed += g[i].failed;
+		applied += g[i].applied;
+	}
+	T_EQ_INT(ok, GC_THREADS * GC_ORDERS);
+	T_EQ_INT(failed, 0);
+	T_EQ_INT(applied, GC_ORDERS);
+	T_EQ_INT(g[3].big_rc, -1);
+	T_OK(notify_max_batch() >= 2);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM orders WHERE order_no GLOB "
+	    "'G[0-9]*' AND state = 'PAID'", NULL), GC_ORDERS);
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM order_events e JOIN orders o ON "
+	    "o.id = e.order_id WHERE o.order_no GLOB 'G[0-9]*'", NULL),
+	    GC_ORDERS);
+	/* every acknowledged one is kept: one row per meaning, the others
+	 * counted on it; the failed one is neither */
+	T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+	    "transaction_id GLOB 'G[0-9]*'", NULL), GC_ORDERS);
+	T_EQ_INT(q_int("SELECT SUM(redeliveries) FROM notifications WHERE "
+	    "transaction_id GLOB 'G[0-9]*'", NULL),
+	    (GC_THREADS - 1) * GC_ORDERS);
+}
+
+int
+main(void)
+{
+	db_open();
+	T_RUN(test_notify_process);
+	T_RUN(test_notify_group_commit);
+	db_close();
+	return t_done();
+}
