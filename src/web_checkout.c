@@ -69,7 +69,8 @@ web_checkout_get(struct app *app, struct req *r, struct resp *w,
 	/* the host the buyer goes back to, for the page to name */
 	on = valid_origin_len(p.return_url, strlen(p.return_url), true);
 	host = strstr(p.return_url, "://");
-	host = host ? host + 3 : p.return_url;
+	host = host && on > (size_t)(host + 3 - p.return_url) ? host + 3 :
+	    p.return_url + on;	/* on 0 (never stored): "" */
 	j = json_object_new_object();
 	json_object_object_add(j, "id", json_object_new_string(p.payment_id));
 	json_object_object_add(j, "subject", json_object_new_string(p.subject));
