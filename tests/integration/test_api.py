@@ -457,6 +457,16 @@ class ApiTest(ApiBase):
         self.assertEqual(r.status, 409, r)
 
 
+    # -- last: what the tests above left in the logs -------------------------
+    def test_zz_no_token_or_secret_in_logs(self):
+        logs = self.stack.all_logs()
+        self.assertGreater(len(self.names), 3)
+        for tok in self.names:
+            self.assertNotIn(tok, logs)
+            self.assertNotIn(tok[4:20], logs)
+        self.assertNotIn("h5k_", logs)
+        self.assertNotIn(SECRET, logs)
+
 
 class RateLimitTest(ApiBase):
     """A stack of its own: every key gets 40 requests a minute."""
