@@ -100,6 +100,10 @@ payment_render(struct app *app, struct resp *w, int status,
 	json_object_object_add(j, "paidAt", p->paid_at ?
 	    json_object_new_int64(p->paid_at) : NULL);
 	add_int(j, "refundedAmount", p->refunded_amount);
+	/* the order hosted checkout made (our transactionId at UseePay, the
+	 * admin's order number), once the buyer tapped pay */
+	json_object_object_add(j, "orderNo", p->order_id ?
+	    json_object_new_string(p->order_no) : NULL);
 	add_str(j, "checkoutUrl", buf_str(&u));
 	buf_cleanup(&u);
 	resp_json(w, status, j);

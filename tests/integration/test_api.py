@@ -343,6 +343,8 @@ class ApiTest(ApiBase):
         self.stack.sim_control("pay", transactionId=o["orderNo"])
         p = self.wait_state(tok, pid, "PAID")
         self.assertIsNotNone(p["paidAt"])
+        self.assertEqual(p["orderNo"], o["orderNo"])
+        self.assertIsNone(d["orderNo"])
         v = self.stack.get("/api/checkout/" + pid).json()
         self.assertEqual((v["state"], v["final"], v["status"]),
                          ("PAID", True, "paid"))
