@@ -28,6 +28,7 @@
 #include "lim.h"
 #include "log.h"
 #include "util.h"
+#include "valid.h"
 
 enum cfg_type {
 	T_STR,		/* any non-empty string */
@@ -181,6 +182,15 @@ static const struct cfg_key cfg_keys[] = {
 	    "10", 1, 600, "first retry delay; then x3, x6, x30, x90, x360"},
 	{"events_poll_ms", T_INT, F(events_poll_ms), false, "1000", 50,
 	    60000, "how often the delivery worker looks for due events"},
+	{"api_return_origins", T_STR, F(api_return_origins), false, NULL, 0,
+	    2048, "space-separated https origins a payment's returnUrl may "
+	    "point at (payments API)"},
+	{"api_return_secret_file", T_SECRET, F(api_return_secret_file), false,
+	    NULL, 0, 0, "file holding the HMAC key that signs checkout's "
+	    "return URLs (payments API; at least 32 bytes)"},
+	{"api_rate_limit_per_min", T_INT, F(api_rate_limit_per_min), false,
+	    "600", 1, 1000000, "API requests one key may make per minute "
+	    "(fixed window; 429 past it)"},
 };
 
 #define NKEYS (sizeof(cfg_keys) / sizeof(cfg_keys[0]))
@@ -454,6 +464,33 @@ cfg_line_next(char **cursor, int *lineno, bool value_comments, char **key,
 }
 
 /* Checks that span keys, and file checks (after all values are known). */
+/* api_return_origins: each word an origin alone, and the API's other
+ * key with it (a return URL is signed, so no origins without a key). */
+static int
+cfg_check_origins(const struct cfg *c, struct err *err)
+{
+	const char *p = c->api_return_origins, *e;
+
+	if ((p == NULL) != (c->api_return_secret_file == NULL))
+		return err_set(err, E_INPUT, "%s: required with %s",
+		    p ? "api_return_secret_file" : "api_return_origins",
+		    p ? "api_return_origins" : "api_return_secret_file");
+	while (p != NULL && *p) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p;
+		while (*e && *e != ' ' && *e != '\t')
+			e++;
+		if (e > p && valid_origin_len(p, (size_t)(e - p),
+		    c->http_allow_plain) != (size_t)(e - p))
+			return err_set(err, E_INPUT, "api_return_origins: "
+			    "\"%.*s\" is not an origin (https://host[:port], "
+			    "no path)", (int)(e - p > 64 ? 64 : e - p), p);
+		p = e;
+	}
+	return 0;
+}
+
 static int
 cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 {
@@ -504,6 +541,8 @@ cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 				    k->name);
 		}
 	}
+	if (cfg_check_origins(c, err) == -1)
+		return -1;
 	if (strcmp(c->listen_web, c->listen_notify) == 0)
 		return err_set(err, E_INPUT, "listen_notify: must differ "
 		    "from listen_web (two pools need two sockets)");

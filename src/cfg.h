@@ -81,6 +81,10 @@ struct cfg {
 	int64_t status_query_interval_sec;
 	int64_t pay_max_open_orders_per_buyer;
 
+	/* the payments API (issue 11) */
+	char *api_return_origins;	/* space-separated origins, or NULL */
+	char *api_return_secret_file;	/* secret: the return-URL HMAC key */
+	int64_t api_rate_limit_per_min;	/* requests per key per minute */
 	/* what the pages show */
 	char *shop_name;
 	char *shop_logo_url;		/* a same-origin path */

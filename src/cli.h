@@ -23,6 +23,7 @@ int cli_sign(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_useepay(int argc, char **argv);	/* cli_useepay.c */
 int cli_product(int argc, char **argv);	/* cli_product.c */
+int cli_apikey(int argc, char **argv);	/* cli_apikey.c */
 /* cli_backup.c */
 int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);

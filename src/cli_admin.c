@@ -172,6 +172,7 @@ cli_routes(int argc, char **argv)
 	} fl[] = {
 		{R_PREFIX, "prefix"}, {R_WEB, "web"}, {R_NOTIFY, "notify"},
 		{R_BUYER, "buyer"}, {R_ADMIN, "admin"}, {R_CSRF, "csrf"},
+		{R_SAMEORIGIN, "sameorigin"}, {R_APIKEY, "apikey"},
 	};
 	struct json_object *arr = json_object_new_array();
 	size_t i, j;

@@ -27,6 +27,8 @@ static const struct {
 	    "key reference (Markdown)"},
 	{"admin", cli_admin, "-c FILE add|passwd|disable USER   manage admin "
 	    "users (password on stdin/terminal)"},
+	{"apikey", cli_apikey, "add|list|revoke -c FILE [NAME] [--scope S,..]"
+	    "   payments API keys (token shown once)"},
 	{"routes", cli_routes, "                     print the route table "
 	    "(JSON)"},
 	{"dev-fill", cli_dev_fill, "-c FILE --orders N [--days D]   fake "

@@ -68,6 +68,18 @@ keys_load(struct keys **out, const struct cfg *c, struct err *err)
 	    cfg_read_secret(c->events_secret_file, "events_secret_file",
 	    LIM_SECRET, err)) == NULL)
 		goto fail;
+	if (c->api_return_secret_file != NULL) {
+		k->api_return_secret = cfg_read_secret(
+		    c->api_return_secret_file, "api_return_secret_file",
+		    LIM_SECRET, err);
+		if (k->api_return_secret == NULL)
+			goto fail;
+		if (strlen(k->api_return_secret) < 32) {
+			err_set(err, E_INPUT, "api_return_secret_file: at "
+			    "least 32 bytes");
+			goto fail;
+		}
+	}
 	*out = k;
 	return 0;
 fail:
@@ -84,6 +96,7 @@ keys_free(struct keys *k)
 	secret_free(k->md5_key_next);
 	secret_free(k->wechat_secret);
 	secret_free(k->events_secret);
+	secret_free(k->api_return_secret);
 	sign_key_free(k->merchant_priv);
 	sign_key_free(k->provider_pub);
 	sign_key_free(k->provider_pub_next);

@@ -26,6 +26,7 @@ struct keys {
 	sign_key *provider_pub;		/* useepay_public_key_file (RSA: set) */
 	sign_key *provider_pub_next;	/* useepay_public_key_next_file */
 	char *wechat_secret;		/* Official Account AppSecret */
+	char *api_return_secret;	/* return-URL HMAC key, or NULL */
 	char warn[512];			/* weak RSA keys, for -t; "" = none */
 	char *events_secret;		/* HMAC key of merchant events, or
 					 * NULL (no events_secret_file) */

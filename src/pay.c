@@ -291,7 +291,7 @@ sleep_ms(int64_t ms)
  * is inside its provider call (CREATED), resolve an unknown outcome by a
  * query, then say what it is.
  */
-static int
+int
 pay_existing(struct app *app, const char *openid, const char *key,
     enum pay_result *res, struct buyer_order *o, struct err *err)
 {
@@ -426,15 +426,7 @@ pay_create(struct app *app, const char *openid, const char *appid,
     const struct pay_request *rq, enum pay_result *res, struct buyer_order *o,
     struct err *err)
 {
-	struct useepay_pay_res pr;
-	struct useepay_pay_req preq;
-	enum order_query_verdict v = OQ_NOT_ASKED;
-	struct order_input in;
-	struct order_outcome applied;
-	struct buyer_order cur;
-	struct err pe;
 	char order_no[33];
-	char *jsapi = NULL;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
@@ -453,8 +445,35 @@ pay_create(struct app *app, const char *openid, const char *appid,
 			    err);
 		return -1;
 	}
+	return pay_submit(app, order_no, openid, rq->client_ip, res, o, err);
+}
+
+int
+pay_submit(struct app *app, const char *order_no, const char *openid,
+    const char *client_ip, enum pay_result *res, struct buyer_order *o,
+    struct err *err)
+{
+	struct useepay_pay_res pr;
+	struct useepay_pay_req preq;
+	enum order_query_verdict v = OQ_NOT_ASKED;
+	struct order_input in;
+	struct order_outcome applied;
+	struct buyer_order cur;
+	struct err pe;
+	char *jsapi = NULL;
+	int64_t left;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
 	if (store_buyer_order_get(app->store, order_no, &cur, err) == -1)
 		return -1;
+	/* the provider's expiry: what is left of the order's, in minutes
+	 * (a catalog order has exactly useepay_expiration_min) */
+	left = (cur.expires_at - app_now_s(app) + 59) / 60;
+	if (left > app->cfg->useepay_expiration_min)
+		left = app->cfg->useepay_expiration_min;
+	if (left < 1)
+		left = 1;
 
 	memset(&preq, 0, sizeof(preq));
 	preq.order_no = cur.order_no;
@@ -462,8 +481,8 @@ pay_create(struct app *app, const char *openid, const char *appid,
 	preq.currency = cur.currency;
 	preq.subject = cur.subject;
 	preq.openid = openid;
-	preq.expiration_min = (int)app->cfg->useepay_expiration_min;
-	preq.buyer_ip = rq->client_ip;
+	preq.expiration_min = (int)left;
+	preq.buyer_ip = client_ip;
 	memset(&in, 0, sizeof(in));
 	in.source = OSRC_PAY;
 	in.amount = -1;

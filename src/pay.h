@@ -85,6 +85,28 @@ int pay_create(struct app *, const char *openid, const char *appid,
     struct err *);
 
 /*
+ * The second half of pay_create(), shared with hosted checkout (api.c):
+ * the order order_no was just stored CREATED for openid (by the caller's
+ * own transaction, now committed). Call UseePay once (the order's
+ * remaining life, at most useepay_expiration_min, as its expiry;
+ * client_ip, the buyer's address or "", as userInfo.ip) and
+ * apply the answer through order_apply (source "pay"); an unknown outcome
+ * is followed by one query, never a second create. 0 with *res and *o as
+ * pay_create's; -1 with *err.
+ */
+int pay_submit(struct app *, const char *order_no, const char *openid,
+    const char *client_ip, enum pay_result *res, struct buyer_order *o,
+    struct err *);
+
+/*
+ * The order of (openid, key) exists: wait while another request is inside
+ * its provider call (CREATED), resolve an unknown outcome by a query, and
+ * say what it is (*res, *o as pay_create's). -1 with *err.
+ */
+int pay_existing(struct app *, const char *openid, const char *key,
+    enum pay_result *res, struct buyer_order *o, struct err *);
+
+/*
  * The buyer's order order_no: -1 with E_NOTFOUND when it does not exist
  * or belongs to another buyer. While it is open (CREATED, PENDING,
  * UNKNOWN) and its last provider check is older than

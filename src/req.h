@@ -18,6 +18,7 @@
 
 struct json_object;
 struct admin_session;
+struct api_caller;
 struct session;
 
 struct req {
@@ -38,6 +39,7 @@ struct req {
 	/* set by the route guards (web_guard.c) for the handler's call */
 	const struct session *buyer;		/* R_BUYER */
 	const struct admin_session *admin;	/* R_ADMIN */
+	const struct api_caller *apikey;	/* R_APIKEY */
 	int route_index;	/* route_dispatch: the matched route, or -1 */
 	size_t max_body;
 };

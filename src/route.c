@@ -48,6 +48,16 @@ const struct route route_table[] = {
 	{"POST", "/pay", web_pay_post, R_WEB | R_BUYER | R_SAMEORIGIN},
 	{"GET", "/api/orders", web_orders_list, R_WEB | R_BUYER},
 	{"GET", "/api/orders/", web_order_get, R_WEB | R_BUYER | R_PREFIX},
+	{"POST", "/api/v1/payments", web_api_payment_create,
+	    R_WEB | R_APIKEY},
+	{"GET", "/api/v1/payments", web_api_payment_find, R_WEB | R_APIKEY},
+	{"GET", "/api/v1/payments/", web_api_payment_get,
+	    R_WEB | R_APIKEY | R_PREFIX},
+	{"POST", "/api/v1/payments/", web_api_payment_post,
+	    R_WEB | R_APIKEY | R_PREFIX},
+	{"GET", "/api/checkout/", web_checkout_get, R_WEB | R_PREFIX},
+	{"POST", "/api/checkout/", web_checkout_pay,
+	    R_WEB | R_BUYER | R_SAMEORIGIN | R_PREFIX},
 };
 
 const size_t route_count = sizeof(route_table) / sizeof(route_table[0]);
@@ -128,6 +138,11 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 				    "status=%d msg=\"%s\"", r->path,
 				    err_http_status(err.code), err.msg);
 			resp_error(w, r, &err);
+			if ((hit->flags & R_APIKEY) && err.code == E_AUTH)
+				resp_header(w, "WWW-Authenticate",
+				    "Bearer realm=\"h5pay\"");
+			if ((hit->flags & R_APIKEY) && err.code == E_RATE)
+				resp_header(w, "Retry-After", "60");
 		}
 		goto out;
 	}
@@ -147,5 +162,6 @@ route_dispatch(const struct route *table, size_t n, enum pool pool,
 out:
 	r->buyer = NULL;
 	r->admin = NULL;
+	r->apikey = NULL;
 	buf_cleanup(&allow);
 }

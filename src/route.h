@@ -25,6 +25,8 @@ enum route_flags {
 	R_CSRF = 1 << 5,	/* state-changing admin route: CSRF token */
 	R_SAMEORIGIN = 1 << 6,	/* state-changing buyer route: refuse a
 				   cross-site request */
+	R_APIKEY = 1 << 7,	/* payments API: Authorization: Bearer key
+				   (the handler checks its scope) */
 };
 
 struct route {

@@ -23,4 +23,15 @@ bool valid_order_no(const char *s, size_t n);
 /* An ISO 4217 code: three of [A-Z]. */
 bool valid_currency(const char *s, size_t n);
 
+#define VALID_ORIGIN_MAX 262	/* "https://" + 253 + ":65535" */
+
+/*
+ * The origin that starts s[0..n): "https://HOST[:PORT]" (or "http://"
+ * when plain), HOST 1..253 of [0-9A-Za-z.-] not starting with '.' or '-',
+ * PORT 1..65535 without a leading zero. The origin's length, or 0 when s
+ * does not start with one. An origin alone is s when the length is n; a
+ * URL on it continues with '/' or '?'.
+ */
+size_t valid_origin_len(const char *s, size_t n, bool plain);
+
 #endif

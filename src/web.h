@@ -59,4 +59,20 @@ int web_order_get(struct app *, struct req *, struct resp *, struct err *);
 int web_orders_list(struct app *, struct req *, struct resp *,
     struct err *);
 
+/* web_api.c: the payments API (issue 11, docs/integration.md) */
+int web_api_payment_create(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_api_payment_find(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_api_payment_get(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_api_payment_post(struct app *, struct req *, struct resp *,
+    struct err *);
+
+/* web_checkout.c: hosted checkout's JSON (nginx/html/shop/pay.html) */
+int web_checkout_get(struct app *, struct req *, struct resp *,
+    struct err *);
+int web_checkout_pay(struct app *, struct req *, struct resp *,
+    struct err *);
+
 #endif

@@ -82,6 +82,12 @@ web_guard_run(struct app *app, struct req *r, unsigned flags,
 	if ((flags & (R_ADMIN | R_CSRF)) &&
 	    guard_admin(app, r, flags, g, err) == -1)
 		return -1;
+	if (flags & R_APIKEY) {
+		if (api_key_auth(app, req_param(r, "HTTP_AUTHORIZATION"),
+		    &g->api, err) == -1)
+			return -1;
+		r->apikey = &g->api;
+	}
 	if (flags & R_BUYER) {
 		if (session_lookup(app, r, &g->buyer, err) == -1)
 			return -1;

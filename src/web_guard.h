@@ -2,13 +2,15 @@
  * web_guard.h - the guards route_dispatch() runs for a route's flags,
  * before its handler: the admin session (R_ADMIN) and its CSRF token
  * (R_CSRF), the buyer session (R_BUYER), and the same-origin check of a
- * state-changing buyer route (R_SAMEORIGIN). Each session is looked up
- * once per request and handed to the handler in r->admin / r->buyer.
+ * state-changing buyer route (R_SAMEORIGIN), the API key of a payments
+ * API route (R_APIKEY). Each is looked up once per request and handed to
+ * the handler in r->admin / r->buyer / r->apikey.
  */
 #ifndef H5PAY_WEB_GUARD_H
 #define H5PAY_WEB_GUARD_H
 
 #include "admin.h"
+#include "api.h"
 #include "app.h"
 #include "err.h"
 #include "req.h"
@@ -18,12 +20,14 @@
 struct web_guard {
 	struct admin_session admin;
 	struct session buyer;
+	struct api_caller api;
 };
 
 /*
  * Run the guards of flags for r: 0 with r->admin / r->buyer pointing into
  * *g when their flag asked for them; -1 with E_AUTH (no valid admin or
- * buyer session), E_FORBIDDEN (missing or wrong CSRF token, audited; a
+ * buyer session; no valid API key), E_RATE (the key's rate limit),
+ * E_FORBIDDEN (missing or wrong CSRF token, audited; a
  * cross-site request to a state-changing route), E_STORE.
  */
 int web_guard_run(struct app *, struct req *, unsigned flags,

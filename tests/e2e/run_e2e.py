@@ -58,7 +58,22 @@ def stack_options(test_path):
 
 def make_stack(name, test_path):
     cls = getattr(harness, "E2EStack", None) or harness.Stack
-    return cls(name, **stack_options(test_path))
+    opts = stack_options(test_path)
+    merchant = opts.pop("merchant", False)
+    st = cls(name, **opts)
+    if merchant:
+        # a merchant shop fixture (test_checkout.js starts it): its origin
+        # is the payments API's allowed return origin
+        port = harness.free_port()
+        path = os.path.join(st.dir, "return.secret")
+        harness.write_secret(path, base64.b64encode(os.urandom(33))
+                             .decode())
+        st.extra_config.update({
+            "api_return_origins": "https://127.0.0.1:%d" % port,
+            "api_return_secret_file": path})
+        st.merchant = {"E2E_MERCHANT_PORT": str(port),
+                       "E2E_RETURN_SECRET_FILE": path}
+    return st
 
 
 def describe(stack, out):
@@ -73,6 +88,7 @@ def describe(stack, out):
         "E2E_DIR": stack.dir,
         "E2E_CA": os.path.join(stack.certs, "ca.pem"),
     }
+    d.update(getattr(stack, "merchant", {}))
     if getattr(stack, "sim", False):
         d["E2E_SIM"] = "https://127.0.0.1:%d" % stack.sim_port
         d["E2E_SIM_DB"] = stack.sim_values["db_path"]

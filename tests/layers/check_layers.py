@@ -23,7 +23,7 @@ LAYERS = [
     (1, ["cfg", "form", "sign", "sign_*", "keys", "httpc"]),
     (2, ["store", "store_*", "useepay", "useepay_*"]),
     (3, ["order", "order_query", "notify", "pay", "refund", "reconcile",
-         "admin", "admin_*", "oauth", "outbox", "outbox_*", "anomaly",
+         "api", "admin", "admin_*", "oauth", "outbox", "outbox_*", "anomaly",
          "migrations"]),
     (4, ["req", "session", "route", "serve", "web", "web_*"]),
     (5, ["main", "cli", "cli_*", "sim/*"]),

@@ -9,8 +9,9 @@
  *
  * Pay: wait for WeixinJSBridge (no order is created without it) -> POST
  * /pay with the items and an idempotency key ->
- * WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi) with the
- * parameters exactly as returned -> on ':ok' the result page (':ok' is not
+ * WeixinJSBridge.invoke('getBrandWCPayRequest', jsapi) (bridge.js, the
+ * one copy, shared with hosted checkout) with the parameters exactly as
+ * returned -> on ':ok' the result page (':ok' is not
  * proof of payment, the result page asks the server); on ':cancel' or
  * ':fail' the buyer stays here and the same order can be paid again until
  * it expires: the same key returns the same order and parameters. An
@@ -22,6 +23,7 @@
 	'use strict';
 	var H = window.H5;
 	var BRIDGE_WAIT_MS = 10000;
+	var bridge = window.H5Pay.bridge;	/* bridge.js: one copy */
 	var outside = false;
 	var busy = false;
 	var loadedAt = Date.now();
@@ -74,26 +76,6 @@
 		    'pay');
 	}
 
-	/* Resolve with the bridge, waiting at most ms for
-	 * WeixinJSBridgeReady; reject after that. */
-	function bridge(ms) {
-		return new Promise(function (resolve, reject) {
-			var b = window.WeixinJSBridge;
-			if (b && typeof b.invoke === 'function') {
-				resolve(b);
-				return;
-			}
-			var t = setTimeout(function () {
-				reject(new Error('no bridge'));
-			}, ms);
-			document.addEventListener('WeixinJSBridgeReady',
-			    function () {
-				clearTimeout(t);
-				resolve(window.WeixinJSBridge);
-			}, { once: true });
-		});
-	}
-
 	function payableMsg(p, text) {
 		var m = H.$('msg');
 		H.notice(m, '', text + ' ' + H.t('pay.payable',
@@ -105,12 +87,10 @@
 
 	function invoke(p, b, jsapi) {
 		H.toast(H.t('pay.complete'), 0);
-		b.invoke('getBrandWCPayRequest', jsapi, function (res) {
-			var m = res && typeof res.err_msg === 'string' ?
-			    res.err_msg : '';
+		window.H5Pay.call(b, jsapi).then(function (how) {
 			busy = false;
 			H.toast(null);
-			if (/:ok$/.test(m)) {
+			if (how === 'ok') {
 				p.state = 'ok';
 				H.payPut(p);
 				try {
@@ -121,7 +101,7 @@
 				}
 				window.location.assign('/shop/result.html?order=' +
 				    encodeURIComponent(p.orderNo));
-			} else if (/:cancel$/.test(m)) {
+			} else if (how === 'cancel') {
 				payableMsg(p, H.t('pay.cancelled'));
 			} else {
 				payableMsg(p, H.t('pay.notdone'));
