@@ -428,6 +428,13 @@ render_db(struct buf *b, const struct metrics_db *db)
 	    db->oldest_unknown_refund_age);
 	gauge(b, "h5pay_anomalies_open", "Anomalies not yet resolved.",
 	    db->anomalies_open);
+	gauge(b, "h5pay_outbox_backlog", "Merchant events not yet delivered.",
+	    db->outbox_backlog);
+	gauge(b, "h5pay_outbox_oldest_age_seconds", "Age of the oldest "
+	    "undelivered merchant event.", db->outbox_oldest_age);
+	gauge(b, "h5pay_outbox_failed", "Merchant events given up after "
+	    "three days (resend them: h5pay events resend).",
+	    db->outbox_failed);
 	gauge(b, "h5pay_sqlite_db_bytes", "Size of the database file.",
 	    db->db_bytes);
 	gauge(b, "h5pay_sqlite_wal_bytes", "Size of the database's WAL file.",

@@ -41,6 +41,9 @@ struct metrics_db {
 	int64_t refunds_open[3];	/* CREATED, PENDING, UNKNOWN */
 	int64_t oldest_unknown_refund_age;
 	int64_t anomalies_open;
+	int64_t outbox_backlog;		/* events not yet delivered */
+	int64_t outbox_oldest_age;	/* seconds; 0 when none */
+	int64_t outbox_failed;		/* given up after 3 days */
 	int64_t db_bytes, wal_bytes;
 };
 

@@ -114,7 +114,14 @@ store_metrics_read(struct store *s, const char *db_path, int64_t now,
 	    "(SELECT COUNT(*) FROM orders WHERE state = 'UNKNOWN' AND "
 	    "next_check_at <= ?1)", now, &out->reconcile_due, err) == -1 ||
 	    scalar(s, "SELECT COUNT(*) FROM anomalies WHERE resolved_at IS "
-	    "NULL", 0, &out->anomalies_open, err) == -1)
+	    "NULL", 0, &out->anomalies_open, err) == -1 ||
+	    scalar(s, "SELECT COUNT(*) FROM outbox WHERE state IN "
+	    "('pending', 'sending')", 0, &out->outbox_backlog, err) == -1 ||
+	    scalar(s, "SELECT coalesce(?1 - MIN(created_at), 0) FROM outbox "
+	    "WHERE state IN ('pending', 'sending')", now,
+	    &out->outbox_oldest_age, err) == -1 ||
+	    scalar(s, "SELECT COUNT(*) FROM outbox WHERE state = 'failed'", 0,
+	    &out->outbox_failed, err) == -1)
 		goto out;
 	out->db_bytes = file_size(db_path, "");
 	out->wal_bytes = file_size(db_path, "-wal");

@@ -6,6 +6,7 @@ metrics param (nginx/h5pay-metrics-locations.conf).
 """
 import http.client
 import os
+import sqlite3
 import re
 import signal
 import time
@@ -218,6 +219,18 @@ class MetricsTest(harness.StackTest):
         self.assertEqual(v("h5pay_sqlite_db_bytes"),
                          os.path.getsize(st.db_path))
         self.assertGreater(v("h5pay_sqlite_wal_bytes"), 0)
+        # the outbox: no endpoint configured here, so every event waits
+        c = sqlite3.connect(st.db_path, timeout=60)
+        try:
+            backlog, failed = c.execute(
+                "SELECT SUM(state IN ('pending', 'sending')), "
+                "SUM(state = 'failed') FROM outbox").fetchone()
+        finally:
+            c.close()
+        self.assertGreater(backlog or 0, 0)
+        self.assertEqual(v("h5pay_outbox_backlog"), backlog)
+        self.assertEqual(v("h5pay_outbox_failed"), failed or 0)
+        self.assertGreaterEqual(v("h5pay_outbox_oldest_age_seconds"), 0)
         self.assertGreaterEqual(v("h5pay_start_time_seconds"), NOW - 120)
         self.check_deploy_files(text, s)
 
