@@ -9,6 +9,12 @@ with the payments API (docs/integration.md):
                      signature over payment_id and status, and - because a
                      return URL is never proof of payment - ask the API
                      what the payment's state is. The page shows both.
+  POST /hook         the shop's events endpoint: verify H5pay-Signature
+                     (HMAC-SHA256 over "<t>.<body>", docs/integration.md),
+                     keep each event once by its id (at-least-once: a
+                     resend is a repeat), answer 200;
+  GET /events        what it received, as JSON: {"events": [{id, type,
+                     order_no, deliveries}], "bad_signatures": N}.
 
 HTTPS on 127.0.0.1 with the stack's certificate; the API is called with
 the stack's CA. Configuration in the environment: E2E_MERCHANT_PORT,
@@ -25,6 +31,8 @@ import json
 import os
 import ssl
 import sys
+import threading
+import time
 import urllib.parse
 
 PORT = int(os.environ["E2E_MERCHANT_PORT"])
@@ -32,6 +40,25 @@ BASE = urllib.parse.urlsplit(os.environ["E2E_BASE"])
 TOKEN = os.environ["MERCHANT_TOKEN"]
 with open(os.environ["E2E_RETURN_SECRET_FILE"]) as f:
     SECRET = f.read().strip()
+with open(os.environ["E2E_EVENTS_SECRET_FILE"]) as f:
+    EVENTS_SECRET = f.read().strip()
+EVENTS = {}             # event id -> {"type", "order_no", "deliveries"}
+BAD = [0]
+LOCK = threading.Lock()
+
+
+def event_verified(headers, body, tolerance=300):
+    parts = dict(p.split("=", 1) for p in
+                 headers.get("H5pay-Signature", "").split(",") if "=" in p)
+    try:
+        t = int(parts.get("t", ""))
+    except ValueError:
+        return False
+    if abs(time.time() - t) > tolerance:
+        return False
+    mac = hmac.new(EVENTS_SECRET.encode(), b"%d." % t + body,
+                   hashlib.sha256).hexdigest()
+    return hmac.compare_digest(mac, parts.get("v1", ""))
 CLIENT = ssl.create_default_context(cafile=os.environ["E2E_CA"])
 
 
@@ -92,19 +119,53 @@ class Shop(http.server.BaseHTTPRequestHandler):
             st, d = api("GET", "/api/v1/payments/" +
                         urllib.parse.quote(pid, safe=""))
             state = d.get("state", "?") if st == 200 else "error %d" % st
+            order = (d.get("orderNo") or "") if st == 200 else ""
             self.page(200, "<h1>Thank you</h1><p>order <span id=ref>%s"
                       "</span></p><p>signature <span id=sig>%s</span></p>"
                       "<p>return status <span id=status>%s</span></p>"
                       "<p>payment state (API) <span id=state>%s</span></p>"
+                      "<p>h5pay order <span id=order>%s</span></p>"
                       % (html.escape(q.get("ref", "")),
                          "valid" if ok else "INVALID",
-                         html.escape(status), html.escape(state)))
+                         html.escape(status), html.escape(state),
+                         html.escape(order)))
+            return
+        if u.path == "/events":
+            with LOCK:
+                out = {"events": [dict(v, id=k) for k, v in
+                                  EVENTS.items()], "bad_signatures": BAD[0]}
+            body = json.dumps(out).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
             return
         if u.path == "/favicon.ico":
             self.send_response(204)
             self.end_headers()
             return
         self.page(404, "not found")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0") or 0)
+        body = self.rfile.read(min(n, 1 << 20))
+        if urllib.parse.urlsplit(self.path).path != "/hook":
+            self.page(404, "not found")
+            return
+        if not event_verified(self.headers, body):
+            with LOCK:
+                BAD[0] += 1
+            self.page(401, "bad signature")
+            return
+        ev = json.loads(body)
+        with LOCK:
+            e = EVENTS.setdefault(ev["id"], {
+                "type": ev["type"],
+                "order_no": (ev.get("data") or {}).get("order_no"),
+                "deliveries": 0})
+            e["deliveries"] += 1
+        self.page(200, "ok")
 
     def log_message(self, fmt, *args):
         sys.stderr.write("merchant: " + fmt % args + "\n")

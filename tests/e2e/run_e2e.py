@@ -68,11 +68,19 @@ def make_stack(name, test_path):
         path = os.path.join(st.dir, "return.secret")
         harness.write_secret(path, base64.b64encode(os.urandom(33))
                              .decode())
+        events = os.path.join(st.dir, "events.secret")
+        harness.write_secret(events, base64.b64encode(os.urandom(33))
+                             .decode())
         st.extra_config.update({
             "api_return_origins": "https://127.0.0.1:%d" % port,
-            "api_return_secret_file": path})
+            "api_return_secret_file": path,
+            # the shop is also the merchant's events endpoint
+            "events_endpoint_url": "https://127.0.0.1:%d/hook" % port,
+            "events_secret_file": events,
+            "events_retry_base_sec": "1", "events_poll_ms": "200"})
         st.merchant = {"E2E_MERCHANT_PORT": str(port),
-                       "E2E_RETURN_SECRET_FILE": path}
+                       "E2E_RETURN_SECRET_FILE": path,
+                       "E2E_EVENTS_SECRET_FILE": events}
     return st
 
 

@@ -10,8 +10,10 @@
  * payment. The cancel path: Cancel on the sheet, "back to the merchant":
  * the shop gets status "open", validly signed, and the API says CREATED
  * or PENDING (never ship on it).
- * Not here (issue 11 part 3, another branch): the shop receiving the
- * payment.paid event.
+ * The shop is also the merchant's events endpoint: it receives the
+ * payment.paid event (signature verified), and the merchant's staff see
+ * its delivery in the admin's events page and resend it (the shop gets
+ * the same event id again: at least once, deduplicated by id).
  *
  * e2e-stack: {"merchant": true, "config": {"status_query_interval_sec": "2"}}
  */
@@ -19,7 +21,8 @@
 
 const { spawn, execFileSync } = require('child_process');
 const path = require('path');
-const { env, run, shot, assert, assertClean, WECHAT_UA } = require('./lib');
+const { env, run, shot, assert, assertClean, axe, WECHAT_UA } =
+    require('./lib');
 
 if (!env.sim) {
 	console.log('SKIP: h5pay-sim is not built');
@@ -28,6 +31,7 @@ if (!env.sim) {
 
 const MERCHANT = 'https://127.0.0.1:' + process.env.E2E_MERCHANT_PORT;
 let shop = null;
+let paidOrder = null, paidEvent = null;
 process.on('exit', () => {
 	if (shop)
 		shop.kill();
@@ -48,6 +52,38 @@ function startShop() {
 		});
 		shop.on('exit', (c) => reject(new Error('shop exited ' + c)));
 	});
+}
+
+/* What the shop's events endpoint received (merchant_shop.py /events),
+ * asked from here with the stack's CA. */
+function received() {
+	const ca = require('fs').readFileSync(process.env.E2E_CA);
+	return new Promise((resolve, reject) => {
+		require('https').get(MERCHANT + '/events', { ca }, (res) => {
+			let b = '';
+			res.on('data', (d) => { b += d; });
+			res.on('end', () => {
+				try {
+					assert.equal(res.statusCode, 200);
+					resolve(JSON.parse(b));
+				} catch (e) {
+					reject(e);
+				}
+			});
+		}).on('error', reject);
+	});
+}
+
+async function until(what, fn, ms) {
+	const end = Date.now() + (ms || 30000);
+	for (;;) {
+		const v = await fn();
+		if (v)
+			return v;
+		if (Date.now() > end)
+			throw new Error('timed out waiting for ' + what);
+		await new Promise((r) => setTimeout(r, 250));
+	}
 }
 
 async function text(page, sel) {
@@ -93,7 +129,56 @@ run([
 		assert.equal(await text(p, '#status'), 'paid');
 		assert.equal(await text(p, '#state'), 'PAID');
 		await shot(p, 'paid-4-merchant-return');
+		paidOrder = await text(p, '#order');
+		assert.match(paidOrder, /^H5[0-9A-Za-z]+$/);
+		/* the shop's events endpoint got payment.paid, signed */
+		paidEvent = await until('payment.paid at the shop', async () => {
+			const r = await received();
+			assert.equal(r.bad_signatures, 0);
+			return r.events.find((e) => e.type === 'payment.paid' &&
+			    e.order_no === paidOrder);
+		});
+		assert.match(paidEvent.id, /^evt_[0-9a-f]{24}$/);
 		assertClean(c.problems, 'hosted checkout, paid');
+		await t.close(c);
+	}],
+
+	['the admin sees the delivery and resends the event', async (t) => {
+		const user = 'e2eevents', pass = 'e2e-Events-' + process.pid;
+		execFileSync('/usr/bin/python3', [path.join(__dirname,
+		    'admin_setup.py'), 'user', user], { input: pass + '\n',
+		    env: process.env, timeout: 120000 });
+		const c = await t.open('admin-events', undefined,
+		    { locale: 'en-US' });
+		const p = c.page;
+		await p.goto(env.base + '/admin/');
+		await p.fill('#username', user);
+		await p.fill('#password', pass);
+		await p.click('#login-btn');
+		await p.waitForURL(/\/admin\/dashboard\.html$/);
+		await p.goto(env.base + '/admin/events.html');
+		const row = p.locator('tr[data-event="' + paidEvent.id + '"]');
+		await row.waitFor();
+		assert.match(await row.innerText(), /payment\.paid/);
+		assert.match(await row.innerText(), /delivered/);
+		assert.match(await row.innerText(), /HTTP 200/);
+		assert.match(await row.innerText(), new RegExp(paidOrder));
+		await shot(p, 'events-1-delivery-log');
+		await axe(p, 'admin events');
+		await row.locator('button[data-event]').click();
+		/* the same event id again at the shop: a repeat, not new */
+		await until('the resent event', async () => {
+			const r = await received();
+			const e = r.events.find((x) => x.id === paidEvent.id);
+			return e && e.deliveries >= 2;
+		});
+		await p.goto(env.base + '/admin/events.html');
+		await until('two attempts in the log', async () =>
+		    /\b2\b/.test(await p.locator('tr[data-event="' +
+		    paidEvent.id + '"] td.num').innerText()) ||
+		    (await p.reload(), false));
+		await shot(p, 'events-2-resent');
+		assertClean(c.problems, 'admin events');
 		await t.close(c);
 	}],
 
