@@ -309,6 +309,13 @@ class ApiTest(ApiBase):
         tok = self.key()
         d = self.create(tok, "chk-1", amount=1234, subject="Blue mug")
         pid = d["id"]
+        # GET /checkout/{id}: the short address of the page, which lives
+        # in the payment authorization directory /shop/
+        r = self.stack.get("/checkout/" + pid)
+        self.assertEqual(r.status, 302, r)
+        self.assertTrue(r.header("Location").endswith(
+            "/shop/pay.html?id=" + pid), r.header("Location"))
+        self.assertEqual(self.stack.get("/checkout/nope").status, 404)
         v = self.stack.get("/api/checkout/" + pid).json()
         self.assertEqual((v["subject"], v["amount"], v["currency"],
                           v["state"], v["final"], v["returnHost"]),
