@@ -5,6 +5,7 @@
 #ifndef H5PAY_WEB_H
 #define H5PAY_WEB_H
 
+#include "pay.h"
 #include "route.h"
 
 /* web_health.c */
@@ -55,6 +56,20 @@ int web_logout_post(struct app *, struct req *, struct resp *, struct err *);
 int web_products_get(struct app *, struct req *, struct resp *,
     struct err *);
 int web_pay_post(struct app *, struct req *, struct resp *, struct err *);
+
+/*
+ * The answer to a buyer's pay (web_pay.c; POST /pay and hosted checkout's
+ * pay share it): 200 with the invocation parameters when PAY_READY, else
+ * the stable failure JSON (502 payment_refused, 504 payment_unknown, 409
+ * order_not_payable) with the order's number and state. -1 with
+ * E_INTERNAL when the stored parameters are unusable.
+ */
+int web_pay_answer(struct resp *, const struct req *, enum pay_result,
+    const struct buyer_order *, struct err *);
+/* The failure JSON {"error","message","orderNo"?,"state"?,"requestId"}
+ * with status (no-store). o may be NULL. */
+void web_pay_fail(struct resp *, const struct req *, int status,
+    const char *code, const char *message, const struct buyer_order *o);
 int web_order_get(struct app *, struct req *, struct resp *, struct err *);
 int web_orders_list(struct app *, struct req *, struct resp *,
     struct err *);

@@ -94,28 +94,11 @@ web_checkout_get(struct app *app, struct req *r, struct resp *w,
 	return 0;
 }
 
-static void
-pay_refused(struct resp *w, const struct req *r, int status,
-    const char *code, const char *message, const char *state)
-{
-	struct json_object *j = json_object_new_object();
-
-	json_object_object_add(j, "error", json_object_new_string(code));
-	json_object_object_add(j, "message", json_object_new_string(message));
-	if (state != NULL)
-		json_object_object_add(j, "state",
-		    json_object_new_string(state));
-	json_object_object_add(j, "requestId",
-	    json_object_new_string(r->request_id ? r->request_id : "-"));
-	resp_json(w, status, j);
-	resp_header(w, "Cache-Control", "no-store");
-}
 
 int
 web_checkout_pay(struct app *app, struct req *r, struct resp *w,
     struct err *err)
 {
-	struct json_object *j, *jsapi;
 	enum pay_result res = PAY_UNKNOWN;
 	struct buyer_order o;
 	char id[64];
@@ -132,47 +115,12 @@ web_checkout_pay(struct app *app, struct req *r, struct resp *w,
 			return -1;
 		log_info("checkout", "not_payable", "payment=%s msg=\"%s\"",
 		    id, err->msg);
-		pay_refused(w, r, 409, "payment_not_payable", "This payment "
+		web_pay_fail(w, r, 409, "payment_not_payable", "This payment "
 		    "can no longer be paid here. / 该订单已无法支付。", NULL);
 		return 0;
 	}
-	switch (res) {
-	case PAY_READY:
-		jsapi = o.jsapi ? json_tokener_parse(o.jsapi) : NULL;
-		if (jsapi == NULL ||
-		    !json_object_is_type(jsapi, json_type_object)) {
-			json_object_put(jsapi);
-			err_set(err, E_INTERNAL, "order %s: stored jsapi",
-			    o.order_no);
-			goto out;
-		}
-		j = json_object_new_object();
-		json_object_object_add(j, "orderNo",
-		    json_object_new_string(o.order_no));
-		json_object_object_add(j, "amount",
-		    json_object_new_int64(o.amount));
-		json_object_object_add(j, "currency",
-		    json_object_new_string(o.currency));
-		json_object_object_add(j, "expiresAt",
-		    json_object_new_int64(o.expires_at));
-		json_object_object_add(j, "jsapi", jsapi);
-		resp_json(w, 200, j);
-		resp_header(w, "Cache-Control", "no-store");
-		break;
-	case PAY_REFUSED:
-		pay_refused(w, r, 502, "payment_refused", "The payment could "
-		    "not be started. / 支付下单失败。", o.state);
-		break;
-	case PAY_UNKNOWN:
-		pay_refused(w, r, 504, "payment_unknown", "The payment "
-		    "provider did not answer in time. Please try again. / "
-		    "支付服务暂时无响应，请重试。", o.state);
-		break;
-	case PAY_NOT_PAYABLE:
-		pay_refused(w, r, 409, "order_not_payable", "This payment can "
-		    "no longer be paid. / 该订单已无法支付。", o.state);
-		break;
-	}
+	if (web_pay_answer(w, r, res, &o, err) == -1)
+		goto out;
 	rc = 0;
 out:
 	buyer_order_cleanup(&o);
