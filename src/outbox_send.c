@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "sign.h"
 #include "store.h"
 #include "store_outbox.h"
+#include "task.h"
 #include "util.h"
 
 int64_t
@@ -224,54 +224,44 @@ pid_alive(int64_t pid)
 	return kill((pid_t)pid, 0) == 0 || errno != ESRCH;
 }
 
+/* A new sender first frees the rows a dead one had leased. */
+static void
+outbox_start(struct app *app, void *ctx)
+{
+	struct err err;
+	int released = 0;
+
+	(void)ctx;
+	if (store_begin(app->store, &err) == -1 ||
+	    store_outbox_release_dead(app->store, pid_alive, app_now_s(app),
+	    &released, &err) == -1 || store_commit(app->store, &err) == -1) {
+		store_rollback(app->store);
+		log_error("outbox", "release", "msg=\"%s\"", err.msg);
+	}
+	log_info("outbox", "start", "released=%d poll_ms=%lld", released,
+	    (long long)app->cfg->events_poll_ms);
+}
+
+static int
+outbox_task_pass(struct app *app, void *ctx, struct err *err)
+{
+	struct outbox_send_stats ss;
+
+	(void)ctx;
+	return outbox_send_pass(app, &ss, err);
+}
+
 int
 outbox_task_main(const struct cfg *cfg, const struct keys *keys,
     int ready_fd)
 {
-	struct outbox_send_stats ss;
-	struct timespec ts;
-	struct app app;
-	struct err err;
-	sigset_t set;
-	int sig, released = 0;
+	const struct task t = {
+		.name = "outbox",
+		.pool = POOL_EVENTS,
+		.period_ms = cfg->events_poll_ms,
+		.start = outbox_start,
+		.pass = outbox_task_pass,
+	};
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if (app_thread_init(&app, cfg, keys, POOL_EVENTS, &err) == -1) {
-		log_error("outbox", "init", "msg=\"%s\"", err.msg);
-		return 1;
-	}
-	if (store_begin(app.store, &err) == -1 ||
-	    store_outbox_release_dead(app.store, pid_alive, app_now_s(&app),
-	    &released, &err) == -1 || store_commit(app.store, &err) == -1) {
-		store_rollback(app.store);
-		log_error("outbox", "release", "msg=\"%s\"", err.msg);
-	}
-	if (ready_fd != -1) {
-		if (write(ready_fd, "1", 1) < 0) {
-			/* the supervisor is gone; PDEATHSIG follows */
-		}
-		close(ready_fd);
-	}
-	log_info("outbox", "start", "released=%d poll_ms=%lld", released,
-	    (long long)cfg->events_poll_ms);
-	for (;;) {
-		if (outbox_send_pass(&app, &ss, &err) == -1)
-			log_error("outbox", "pass_fail", "msg=\"%s\"", err.msg);
-		ts.tv_sec = (time_t)(cfg->events_poll_ms / 1000);
-		ts.tv_nsec = (long)(cfg->events_poll_ms % 1000) * 1000000L;
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGTERM)
-			break;
-		if (sig == -1 && errno != EAGAIN && errno != EINTR)
-			break;
-	}
-	app_thread_cleanup(&app);
-	log_info("outbox", "stop", "pid=%d", (int)getpid());
-	return 0;
+	return task_main(&t, cfg, keys, ready_fd);
 }

@@ -11,12 +11,7 @@
  * the refund's schedule on.
  * What it does not do: hold a transaction across the provider call.
  */
-#include <errno.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "anomaly.h"
 #include "app.h"
@@ -30,6 +25,7 @@
 #include "store.h"
 #include "store_order.h"
 #include "store_refund.h"
+#include "task.h"
 
 #define BATCH 64
 
@@ -170,51 +166,34 @@ reconcile_pass(struct app *app, struct reconcile_stats *stats,
 	return rc;
 }
 
+static void
+reconcile_start(struct app *app, void *ctx)
+{
+	(void)ctx;
+	log_info("reconcile", "start", "interval=%lld",
+	    (long long)app->cfg->reconcile_interval_sec);
+}
+
+static int
+reconcile_task_pass(struct app *app, void *ctx, struct err *err)
+{
+	struct reconcile_stats stats;
+
+	(void)ctx;
+	return reconcile_pass(app, &stats, err);
+}
+
 int
 reconcile_task_main(const struct cfg *cfg, const struct keys *keys,
     int ready_fd)
 {
-	struct reconcile_stats stats;
-	struct timespec ts;
-	struct app app;
-	struct err err;
-	sigset_t set;
-	int sig;
+	const struct task t = {
+		.name = "reconcile",
+		.pool = POOL_TASKS,
+		.period_ms = cfg->reconcile_interval_sec * 1000,
+		.start = reconcile_start,
+		.pass = reconcile_task_pass,
+	};
 
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	/* SIGTERM is taken between passes only: a pass is never cut in the
-	 * middle (each order is its own transaction anyway) */
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGINT, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if (app_thread_init(&app, cfg, keys, POOL_TASKS, &err) == -1) {
-		log_error("reconcile", "init", "msg=\"%s\"", err.msg);
-		return 1;
-	}
-	if (ready_fd != -1) {
-		if (write(ready_fd, "1", 1) < 0) {
-			/* the supervisor is gone; PDEATHSIG follows */
-		}
-		close(ready_fd);
-	}
-	log_info("reconcile", "start", "interval=%lld",
-	    (long long)cfg->reconcile_interval_sec);
-	for (;;) {
-		if (reconcile_pass(&app, &stats, &err) == -1)
-			log_error("reconcile", "pass_fail", "msg=\"%s\"",
-			    err.msg);
-		ts.tv_sec = (time_t)cfg->reconcile_interval_sec;
-		ts.tv_nsec = 0;
-		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == SIGTERM)
-			break;
-		if (sig == -1 && errno != EAGAIN && errno != EINTR)
-			break;
-	}
-	app_thread_cleanup(&app);
-	log_info("reconcile", "stop", "pid=%d", (int)getpid());
-	return 0;
+	return task_main(&t, cfg, keys, ready_fd);
 }

@@ -115,8 +115,9 @@ web_checkout_pay(struct app *app, struct req *r, struct resp *w,
 			return -1;
 		log_info("checkout", "not_payable", "payment=%s msg=\"%s\"",
 		    id, err->msg);
-		web_pay_fail(w, r, 409, "payment_not_payable", "This payment "
-		    "can no longer be paid here. / 该订单已无法支付。", NULL);
+		web_pay_fail(w, r, 409, "payment_not_payable", "This "
+		    "payment can no longer be paid here. / 该订单已无法支付。",
+		    NULL);
 		return 0;
 	}
 	if (web_pay_answer(w, r, res, &o, err) == -1)

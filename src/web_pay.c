@@ -120,9 +120,9 @@ web_pay_post(struct app *app, struct req *r, struct resp *w,
 			return 0;
 		}
 		if (err->code == E_RATE) {	/* the open-order cap */
-			web_pay_fail(w, r, 429, "too_many_open_orders", "Too many "
-			    "unpaid orders: pay one or wait until they expire "
-			    "before starting another.", NULL);
+			web_pay_fail(w, r, 429, "too_many_open_orders",
+			    "Too many unpaid orders: pay one or wait until "
+			    "they expire before starting another.", NULL);
 			log_info("pay", "open_order_cap", "msg=\"%s\"",
 			    err->msg);
 			return 0;

@@ -22,7 +22,7 @@ LAYERS = [
          "app", "metrics", "tz"]),   # app.h: the per-thread context, no includes
     (1, ["cfg", "form", "sign", "sign_*", "keys", "httpc"]),
     (2, ["store", "store_*", "useepay", "useepay_*"]),
-    (3, ["order", "order_query", "notify", "pay", "refund", "reconcile",
+    (3, ["order", "order_query", "notify", "pay", "refund", "reconcile", "task",
          "api", "admin", "admin_*", "oauth", "outbox", "outbox_*", "anomaly",
          "migrations"]),
     (4, ["req", "session", "route", "serve", "web", "web_*"]),
