@@ -4,15 +4,15 @@
 'use strict';
 
 (function () {
-	var E = H5A.el;
+	var E = H5A.el, T = H5A.T;
 
 	function resolver(a) {
 		var note = E('input', { maxlength: '500', placeholder: 'note',
 		    'aria-label': 'resolution note' });
-		var b = E('button', { type: 'button', text: 'Resolve' });
+		var b = E('button', { type: 'button', text: T('Resolve') });
 		b.addEventListener('click', function () {
 			if (!note.value.trim()) {
-				H5A.status('A note is required.', true);
+				H5A.status(T('A note is required.'), true);
 				return;
 			}
 			b.disabled = true;
@@ -33,14 +33,14 @@
 		var order = a.orderNo ? E('a', { href: '/admin/order.html?no=' +
 		    encodeURIComponent(a.orderNo), text: a.orderNo }) : '';
 		return E('tr', { 'data-anomaly': String(a.id) }, [
-			E('td', { 'data-label': 'Raised',
+			E('td', { 'data-label': T('Raised'),
 			    text: H5A.when(a.createdAt) }),
-			E('td', { 'data-label': 'Kind' }, [E('span',
+			E('td', { 'data-label': T('Kind') }, [E('span',
 			    { cls: 'badge warn', text: a.kind })]),
-			E('td', { 'data-label': 'Source', text: a.source }),
-			E('td', { 'data-label': 'Order' }, [order]),
-			E('td', { 'data-label': 'Detail', text: a.detail }),
-			E('td', { 'data-label': 'Resolved', text: a.resolvedAt ?
+			E('td', { 'data-label': T('Source'), text: a.source }),
+			E('td', { 'data-label': T('Order') }, [order]),
+			E('td', { 'data-label': T('Detail'), text: a.detail }),
+			E('td', { 'data-label': T('Resolved'), text: a.resolvedAt ?
 			    H5A.when(a.resolvedAt) + ' by ' + a.resolvedBy +
 			    (a.note ? ': ' + a.note : '') : '' }),
 			E('td', {}, [a.resolvedAt ? null : resolver(a)])
@@ -59,7 +59,7 @@
 			r.anomalies.forEach(function (a) {
 				tb.appendChild(row(a));
 			});
-			H5A.status(r.anomalies.length ? '' : 'Nothing here.');
+			H5A.status(r.anomalies.length ? '' : T('Nothing here.'));
 		}).catch(function (e) { H5A.status(e.message, true); });
 	}
 

@@ -4,7 +4,7 @@
 'use strict';
 
 (function () {
-	var E = H5A.el;
+	var E = H5A.el, T = H5A.T;
 
 	function attempts(list) {
 		return E('ul', { cls: 'attempts' }, list.map(function (a) {
@@ -18,7 +18,7 @@
 
 	function row(ev) {
 		var b = E('button', { type: 'button', cls: 'secondary',
-		    text: 'Resend', 'data-event': ev.eventId });
+		    text: T('Resend'), 'data-event': ev.eventId });
 		b.addEventListener('click', function () {
 			b.disabled = true;
 			H5A.api('POST', '/admin/api/events/' +
@@ -34,17 +34,17 @@
 		var order = ev.orderNo ? E('a', { href: '/admin/order.html?no=' +
 		    encodeURIComponent(ev.orderNo), text: ev.orderNo }) : '';
 		return E('tr', { 'data-event': ev.eventId }, [
-			E('td', { 'data-label': 'Created',
+			E('td', { 'data-label': T('Created'),
 			    text: H5A.when(ev.createdAt) }),
-			E('td', { 'data-label': 'Type', text: ev.type }),
-			E('td', { 'data-label': 'Event id', text: ev.eventId }),
-			E('td', { 'data-label': 'Order' }, [order]),
-			E('td', { 'data-label': 'State' }, [E('span', {
+			E('td', { 'data-label': T('Type'), text: ev.type }),
+			E('td', { 'data-label': T('Event id'), text: ev.eventId }),
+			E('td', { 'data-label': T('Order') }, [order]),
+			E('td', { 'data-label': T('State') }, [E('span', {
 			    cls: 'badge ' + (ev.state === 'failed' ? 'warn' : ''),
-			    text: ev.state })]),
-			E('td', { cls: 'num', 'data-label': 'Attempts',
+			    text: T(ev.state) })]),
+			E('td', { cls: 'num', 'data-label': T('Attempts'),
 			    text: String(ev.attempts) }),
-			E('td', { 'data-label': 'Last attempts' },
+			E('td', { 'data-label': T('Last attempts') },
 			    [attempts(ev.attemptsLog || [])]),
 			E('td', {}, [b])
 		]);
@@ -67,7 +67,7 @@
 			H5A.clear(tb);
 			r.events.forEach(function (e) { tb.appendChild(row(e)); });
 			H5A.status(r.events.length ? r.events.length +
-			    ' events' : 'No events.');
+			    ' events' : T('No events.'));
 		}).catch(function (e) { H5A.status(e.message, true); });
 	}
 
