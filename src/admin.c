@@ -76,6 +76,24 @@ admin_audit(struct app *app, const struct admin_audit *a, bool in_txn,
 	return 0;
 }
 
+int
+admin_audit_ok_tx(struct app *app, const struct admin_who *who,
+    const char *action, const char *target, const char *detail,
+    struct err *err)
+{
+	struct admin_audit a = {
+		.admin = who ? who->admin : NULL,
+		.action = action,
+		.target = target,
+		.detail = detail,
+		.result = ADMIN_OK,
+		.ip = who ? who->ip : NULL,
+		.request_id = who ? who->request_id : NULL,
+	};
+
+	return admin_audit(app, &a, true, err);
+}
+
 void
 admin_vauditf(struct app *app, const struct admin_who *who,
     const char *action, const char *target, enum admin_result res,

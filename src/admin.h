@@ -119,6 +119,11 @@ struct admin_audit {
 };
 int admin_audit(struct app *, const struct admin_audit *, bool in_txn,
     struct err *);
+/* A successful action by who (may be NULL), audited inside the caller's
+ * write transaction (so it commits or rolls back with the action). */
+int admin_audit_ok_tx(struct app *, const struct admin_who *who,
+    const char *action, const char *target, const char *detail,
+    struct err *);
 /* One audit record by who (may be NULL), in its own transaction, the
  * detail formatted. Failures are logged, not returned. A detail longer
  * than ADMIN_DETAIL_MAX is cut on a character boundary and marked

@@ -146,7 +146,6 @@ refund_reserve(struct app *app, const char *order_no, int64_t amount,
 {
 	unsigned char rnd[12];
 	int64_t refundable, in_flight, now = app_now_s(app);
-	struct admin_audit a;
 	char hex[25];
 
 	if (app_random(app, rnd, sizeof(rnd)) == -1)
@@ -168,17 +167,10 @@ refund_reserve(struct app *app, const char *order_no, int64_t amount,
 		    (long long)amount, (long long)refundable);
 		goto refused;
 	}
-	memset(&a, 0, sizeof(a));
-	a.admin = who ? who->admin : NULL;
-	a.action = "refund_create";
-	a.target = order_no;
-	a.detail = refund_no;
-	a.result = ADMIN_OK;
-	a.ip = who ? who->ip : NULL;
-	a.request_id = who ? who->request_id : NULL;
 	if (store_refund_insert(app->store, refund_no, o->id, amount,
-	    o->currency, reason, a.admin ? a.admin : "", now, refund_id,
-	    err) == -1 || admin_audit(app, &a, true, err) == -1)
+	    o->currency, reason, who && who->admin ? who->admin : "", now,
+	    refund_id, err) == -1 || admin_audit_ok_tx(app, who,
+	    "refund_create", order_no, refund_no, err) == -1)
 		goto fail;
 	return store_commit(app->store, err);
 refused:
@@ -299,7 +291,6 @@ refund_release(struct app *app, const char *order_no, const char *refund_no,
 {
 	struct refund_check c;
 	struct order_input in;
-	struct admin_audit a;
 
 	memset(oc, 0, sizeof(*oc));
 	if (note == NULL || note[0] == '\0' ||
@@ -335,16 +326,9 @@ refund_release(struct app *app, const char *order_no, const char *refund_no,
 	in.refund_no = c.refund_no;
 	in.amount = -1;
 	in.actor = who ? who->admin : NULL;
-	memset(&a, 0, sizeof(a));
-	a.admin = who ? who->admin : NULL;
-	a.action = "refund_release";
-	a.target = order_no;
-	a.detail = refund_no;
-	a.result = ADMIN_OK;
-	a.ip = who ? who->ip : NULL;
-	a.request_id = who ? who->request_id : NULL;
 	if (order_apply(app->store, app_now_s(app), order_no, &in, oc,
-	    err) == -1 || admin_audit(app, &a, true, err) == -1)
+	    err) == -1 || admin_audit_ok_tx(app, who, "refund_release",
+	    order_no, refund_no, err) == -1)
 		goto fail;
 	return store_commit(app->store, err);
 fail:
