@@ -563,7 +563,7 @@ int
 cfg_parse(struct cfg *c, const char *text, const char *dir, struct err *err)
 {
 	bool seen[NKEYS] = {0};
-	char *copy, *cursor, *key, *val;
+	char *copy, *cursor, *key = NULL, *val = NULL;
 	int lineno = 0, more, rc = -1;
 	size_t i;
 
