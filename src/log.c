@@ -48,6 +48,12 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+const char *
+log_get_rid(void)
+{
+	return log_rid;
+}
+
 void
 log_set_rid(const char *rid)
 {

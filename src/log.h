@@ -26,6 +26,8 @@ int log_level_parse(const char *, enum log_level *);
 
 /* Request id of the calling thread ("-" when none). Copied; thread-local. */
 void log_set_rid(const char *rid);
+/* This thread's request id ("-" when none). */
+const char *log_get_rid(void);
 
 void log_write(enum log_level, const char *mod, const char *evt,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

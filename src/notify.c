@@ -284,25 +284,19 @@ lost:
 	batch_fail(batch, &err);
 }
 
-int
-notify_submit(struct store *st, struct notify_job *job)
+/*
+ * The leader, with nb_mu held and nb_leader set: batches until the queue
+ * is empty. Returns with nb_mu held and nb_leader cleared.
+ */
+static void
+batch_lead(struct store *st)
 {
-	struct notify_job *batch, *j;
+	struct notify_job *batch, *waiting, *j, *next;
 	struct err err;
 	int64_t us0;
 	int n;
 
-	job->done = false;
-	job->next = NULL;
-	pthread_mutex_lock(&nb_mu);
-	*nb_tail = job;
-	nb_tail = &job->next;
-	while (!job->done) {
-		if (nb_leader) {
-			pthread_cond_wait(&nb_cv, &nb_mu);
-			continue;
-		}
-		nb_leader = true;
+	while (nb_head != NULL) {
 		pthread_mutex_unlock(&nb_mu);
 		us0 = metrics_now_us();
 		/* the lock first: whoever queues meanwhile joins this batch */
@@ -322,13 +316,62 @@ notify_submit(struct store *st, struct notify_job *job)
 		else
 			batch_run(st, batch, n);
 		metrics_notify_batch(n, metrics_now_us() - us0);
+		/* the answers go out now, from here: no thread has to wake
+		 * up to send its own (a finished job is not ours any more:
+		 * set the waiters apart first) */
+		waiting = NULL;
+		for (j = batch; j != NULL; j = next) {
+			next = j->next;
+			if (j->finished != NULL) {
+				j->finished(j);
+				continue;
+			}
+			j->next = waiting;
+			waiting = j;
+		}
 		pthread_mutex_lock(&nb_mu);
-		for (j = batch; j != NULL; j = j->next)
+		for (j = waiting; j != NULL; j = j->next)
 			j->done = true;
 		if (n > nb_max_batch)
 			nb_max_batch = n;
-		nb_leader = false;
-		pthread_cond_broadcast(&nb_cv);
+		if (waiting != NULL)
+			pthread_cond_broadcast(&nb_cv);
+	}
+	nb_leader = false;
+	pthread_cond_broadcast(&nb_cv);
+}
+
+void
+notify_enqueue(struct store *st, struct notify_job *job)
+{
+	job->done = false;
+	job->next = NULL;
+	pthread_mutex_lock(&nb_mu);
+	*nb_tail = job;
+	nb_tail = &job->next;
+	if (!nb_leader) {
+		nb_leader = true;
+		batch_lead(st);
+	}
+	pthread_mutex_unlock(&nb_mu);
+}
+
+int
+notify_submit(struct store *st, struct notify_job *job)
+{
+	job->finished = NULL;
+	job->done = false;
+	job->next = NULL;
+	pthread_mutex_lock(&nb_mu);
+	*nb_tail = job;
+	nb_tail = &job->next;
+	while (!job->done) {
+		if (nb_leader) {
+			pthread_cond_wait(&nb_cv, &nb_mu);
+			continue;
+		}
+		nb_leader = true;
+		batch_lead(st);
 	}
 	pthread_mutex_unlock(&nb_mu);
 	return job->rc;

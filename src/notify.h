@@ -55,14 +55,23 @@ int notify_apply_tx(struct store *, int64_t now, const char *body,
     enum notify_outcome *, struct order_outcome *, struct err *);
 
 /* One notification waiting for group commit (notify.c). The
- * submitter fills the inputs; the results are valid once submit returns. */
+ * submitter fills the inputs; the results are valid once the job is
+ * finished (notify_submit returned, or `finished` was called). */
 struct notify_job {
-	/* in: borrowed until notify_submit returns */
+	/* in: borrowed until the job is finished */
 	int64_t now;
 	const char *body;
 	size_t len;
 	const char *body_sha256;
 	const struct useepay_txn *txn;
+	/*
+	 * NULL: notify_submit waits for the result. Otherwise
+	 * notify_enqueue returns at once and the leader calls
+	 * finished(job) on its own thread once the batch holding the job
+	 * committed (rc 0) or failed (rc -1): it must not block, and owns
+	 * the job from then on.
+	 */
+	void (*finished)(struct notify_job *);
 	/* out */
 	enum notify_outcome res;
 	struct order_outcome oo;
@@ -75,14 +84,22 @@ struct notify_job {
 
 /*
  * Group commit (notify.c): hand one verified notification to this
- * process's batch and wait until the batch holding it has committed (or
- * failed). The first waiting thread becomes the leader: it takes the
- * write lock, then every notification queued by then, applies each inside
- * its own savepoint on its own connection `st`, commits once (one fsync
- * for all) and wakes the others. 0 once this notification's transaction
- * committed (acknowledge it then); -1 with job->err when it did not
- * (nothing of it stored; answer 500).
+ * process's queue. If no thread is committing, the caller becomes the
+ * leader: it takes the write lock, then every notification queued by then
+ * (whichever thread queued it, however many), applies each inside its own
+ * savepoint on its own connection `st`, commits once (one fsync for all),
+ * finishes every job of the batch, and goes on with the next batch until
+ * the queue is empty. So a batch is capped by what has arrived, not by
+ * the number of threads: a thread that queued a job with `finished` set
+ * goes back to accepting requests at once.
+ *
+ * notify_enqueue: job->finished must be set; the job is finished by
+ * whichever thread leads (possibly the caller, before this returns).
+ * notify_submit: the same for job->finished == NULL, and waits: 0 once
+ * this notification's transaction committed (acknowledge it then); -1
+ * with job->err when it did not (nothing of it stored; answer 500).
  */
+void notify_enqueue(struct store *st, struct notify_job *);
 int notify_submit(struct store *st, struct notify_job *);
 
 /* Largest batch committed by this process so far (tests, logs). */

@@ -31,6 +31,25 @@ req_init(struct req *r, size_t max_body)
 	r->route_index = -1;
 }
 
+bool
+req_can_defer(const struct req *r)
+{
+	return r->later.answer != NULL && r->resp != NULL;
+}
+
+void
+req_defer(struct req *r, void (*start)(void *), void *ctx)
+{
+	r->later.start = start;
+	r->later.ctx = ctx;
+}
+
+void
+req_answer(struct req *r)
+{
+	r->later.answer(r);
+}
+
 void
 req_cleanup(struct req *r)
 {
@@ -380,6 +399,7 @@ req_fcgx_read(struct req *r, struct FCGX_Request *fr, struct err *err)
 {
 	char **e, tmp[8192];
 	const char *cl;
+	size_t used = 0;
 	int64_t want = 0;
 	int n;
 	bool toobig = false;
@@ -398,10 +418,12 @@ req_fcgx_read(struct req *r, struct FCGX_Request *fr, struct err *err)
 		toobig = true;
 	/* read (or, past the cap, drain) exactly what nginx sends */
 	while ((n = FCGX_GetStr(tmp, sizeof(tmp), fr->in)) > 0) {
+		if ((size_t)n > used)
+			used = (size_t)n;
 		if (!toobig && buf_add(&r->body, tmp, (size_t)n) == -1)
 			toobig = true;
 	}
-	mem_wipe(tmp, sizeof(tmp));
+	mem_wipe(tmp, used);	/* what a body left here, not all 8 KiB */
 	if (toobig) {
 		buf_reset(&r->body);
 		return err_set(err, E_TOOBIG, "body over %zu bytes",

@@ -20,6 +20,22 @@ struct json_object;
 struct admin_session;
 struct api_caller;
 struct session;
+struct resp;
+struct req;
+
+/*
+ * Answering later (the notify pool's group commit): a handler whose work
+ * finishes on another thread calls req_defer(r, start, ctx) and returns 0
+ * without an answer. Once nothing on the serving thread touches r or w
+ * any more, the server calls start(ctx); whoever finishes the work fills
+ * w and calls req_answer(r), which sends the answer and frees r and w.
+ * Only when req_can_defer(r): a request built by hand (tests) cannot.
+ */
+struct req_later {
+	void (*answer)(struct req *);	/* set by the server */
+	void (*start)(void *ctx);	/* set by req_defer */
+	void *ctx;
+};
 
 struct req {
 	struct kvlist params;	/* every FastCGI param, as received */
@@ -42,6 +58,8 @@ struct req {
 	const struct api_caller *apikey;	/* R_APIKEY */
 	int route_index;	/* route_dispatch: the matched route, or -1 */
 	size_t max_body;
+	struct req_later later;
+	struct resp *resp;	/* the answer being built (set by the server) */
 };
 
 struct resp_stream {
@@ -64,6 +82,11 @@ struct resp {
 };
 
 void req_init(struct req *, size_t max_body);
+
+bool req_can_defer(const struct req *);
+void req_defer(struct req *, void (*start)(void *ctx), void *ctx);
+/* r->resp is filled: send it; r and its resp are gone after this. */
+void req_answer(struct req *);
 void req_cleanup(struct req *);
 
 /* Build by hand (tests): set a param, set the body. */

@@ -1,8 +1,9 @@
 /*
  * serve.c - the worker process: accept loop, per-thread app, drain.
  *
- * Accepting: the listening socket is non-blocking; each thread polls it
- * together with a wake pipe, then calls FCGX_Accept_r, which returns
+ * Accepting: the listening socket is non-blocking; each thread waits on
+ * it (EPOLLEXCLUSIVE: one idle thread per connection) together with a
+ * wake pipe, then calls FCGX_Accept_r, which returns
  * -EAGAIN when another thread (or process) won the connection. So a
  * thread is never stuck inside accept(2) and SIGTERM (a write to the wake
  * pipe) stops every idle thread at once, while busy threads finish the
@@ -18,10 +19,13 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,47 +79,164 @@ serve_body_cap(const struct serve_opts *o)
 	    (size_t)o->cfg->max_body_bytes;
 }
 
-static void
-serve_one(struct app *app, const struct serve_opts *o, FCGX_Request *fr)
-{
+/*
+ * One request in flight: the FastCGI request, what was read and the
+ * answer being built. Allocated per accepted connection so a handler can
+ * keep it past its return (req_defer: the notify pool's group commit
+ * answers from the leader's thread).
+ */
+struct serve_call {
+	FCGX_Request fr;
 	struct req r;
 	struct resp w;
-	struct err err;
-	int64_t t0 = mono_ms(), us0 = metrics_now_us(), ms;
+	const struct serve_opts *o;
+	int64_t t0, us0;
+};
 
-	req_init(&r, serve_body_cap(o));
-	resp_init(&w);
-	err_clear(&err);
-	if (req_fcgx_read(&r, fr, &err) == -1 ||
-	    req_prepare(&r, &err) == -1) {
-		const char *rid = req_param(&r, "REQUEST_ID");
+static struct serve_call *
+serve_call_new(const struct serve_opts *o)
+{
+	struct serve_call *c = xcalloc(1, sizeof(*c));
 
-		log_set_rid(rid);
-		r.request_id = rid ? rid : "-";
-		log_info("http", "bad_request", "status=%d msg=\"%s\"",
-		    err_http_status(err.code), err.msg);
-		resp_error(&w, &r, &err);
-	} else {
-		log_set_rid(r.request_id);
-		if (o->dispatch)
-			o->dispatch(app, o, &r, &w);
-		else
-			route_dispatch(o->routes, o->nroutes, o->pool, app,
-			    &r, &w);
-	}
-	if (req_fcgx_send(&w, fr) == -1)
-		log_info("http", "client_gone", "path=%s", r.path);
-	ms = mono_ms() - t0;
-	metrics_http(r.route_index, w.status, metrics_now_us() - us0);
-	if (w.status >= 500 || ms >= 1000)
+	c->o = o;
+	FCGX_InitRequest(&c->fr, o->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	return c;
+}
+
+/*
+ * Accept the next connection ourselves, then let libfcgi read the request
+ * from it: FCGX_Accept_r reads from fr.ipcFd when one is open (that is how
+ * it serves kept connections; keepConnection stops its leading
+ * FCGX_Finish_r from closing ours). libfcgi's own accept polls every
+ * AF_UNIX connection for up to 2 s before reading it, and closes with
+ * shutdown(2) plus a poll for the peer's EOF: a sleep and a wake-up per
+ * request, on the group commit leader's path too (perf: ~10 % of the
+ * /notify profile in poll and its wake-ups). We read every request to its
+ * end, so a plain close(2) loses nothing (serve_call_done sets detached).
+ * 0: c holds a request; 1: nothing to take (another thread won it); the
+ * FCGX_Accept_r error otherwise.
+ */
+static int
+serve_accept(int listen_fd, struct serve_call *c)
+{
+	int fd, rc;
+
+	if ((fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR || errno == ECONNABORTED ? 1 : -errno;
+	c->fr.ipcFd = fd;
+	c->fr.keepConnection = 1;
+	rc = FCGX_Accept_r(&c->fr);
+	if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+		return 1;	/* a connection without a request (closed) */
+	return rc;
+}
+
+/* Send the answer, close the request, account for it, free the call. */
+static void
+serve_call_done(struct serve_call *c)
+{
+	int64_t ms;
+
+	if (req_fcgx_send(&c->w, &c->fr) == -1)
+		log_info("http", "client_gone", "path=%s", c->r.path);
+	c->fr.detached = 1;	/* close(2) only: see serve_accept */
+	FCGX_Finish_r(&c->fr);
+	ms = mono_ms() - c->t0;
+	metrics_http(c->r.route_index, c->w.status, metrics_now_us() - c->us0);
+	if (c->w.status >= 500 || ms >= 1000)
 		log_warn("http", "done", "method=%s path=%s status=%d ms=%lld",
-		    r.method, r.path, w.status, (long long)ms);
+		    c->r.method, c->r.path, c->w.status, (long long)ms);
 	else
 		log_debug("http", "done", "method=%s path=%s status=%d ms=%lld",
-		    r.method, r.path, w.status, (long long)ms);
+		    c->r.method, c->r.path, c->w.status, (long long)ms);
+	resp_cleanup(&c->w);
+	req_cleanup(&c->r);
+	if (c->fr.ipcFd != -1)	/* a kept connection: ours alone */
+		FCGX_Free(&c->fr, 1);
+	free(c);
+}
+
+/* req_answer() of a deferred request, on whichever thread finished it. */
+static void
+serve_call_answer(struct req *r)
+{
+	struct serve_call *c = (struct serve_call *)(void *)((char *)r -
+	    offsetof(struct serve_call, r));
+	char rid[64];
+
+	/* log lines of this request carry its id, then the thread's again */
+	str_lcpy(rid, log_get_rid(), sizeof(rid));
+	log_set_rid(c->r.request_id);
+	serve_call_done(c);
+	log_set_rid(rid);
+}
+
+/* Serve the accepted call c: answer it now, or hand it to whoever will
+ * (a handler deferred it); either way c is not the caller's any more. */
+static void
+serve_one(struct app *app, const struct serve_opts *o, struct serve_call *c)
+{
+	struct req *r = &c->r;
+	struct resp *w = &c->w;
+	struct err err;
+
+	c->t0 = mono_ms();
+	c->us0 = metrics_now_us();
+	req_init(r, serve_body_cap(o));
+	resp_init(w);
+	r->resp = w;
+	r->later.answer = serve_call_answer;
+	err_clear(&err);
+	if (req_fcgx_read(r, &c->fr, &err) == -1 ||
+	    req_prepare(r, &err) == -1) {
+		const char *rid = req_param(r, "REQUEST_ID");
+
+		log_set_rid(rid);
+		r->request_id = rid ? rid : "-";
+		log_info("http", "bad_request", "status=%d msg=\"%s\"",
+		    err_http_status(err.code), err.msg);
+		resp_error(w, r, &err);
+	} else {
+		log_set_rid(r->request_id);
+		if (o->dispatch)
+			o->dispatch(app, o, r, w);
+		else
+			route_dispatch(o->routes, o->nroutes, o->pool, app,
+			    r, w);
+	}
+	if (r->later.start != NULL)
+		r->later.start(r->later.ctx);	/* c may be gone now */
+	else
+		serve_call_done(c);
 	log_set_rid(NULL);
-	resp_cleanup(&w);
-	req_cleanup(&r);
+}
+
+/*
+ * This thread's wait set: the listening socket with EPOLLEXCLUSIVE (a new
+ * connection wakes one idle thread, not all of them: with poll(2) every
+ * idle thread of every worker woke for each connection and all but one
+ * went back to sleep, measured as most of the context switches per
+ * request) and the wake pipe (every thread: SIGTERM reaches them all).
+ */
+static int
+serve_epoll(int listen_fd, struct err *err)
+{
+	struct epoll_event lev = {.events = EPOLLIN | EPOLLEXCLUSIVE,
+	    .data.fd = listen_fd};
+	struct epoll_event wev = {.events = EPOLLIN, .data.fd = wake_pipe[0]};
+	int ep;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return err_set(err, E_INTERNAL, "epoll_create1: %s",
+		    strerror(errno));
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &lev) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, wake_pipe[0], &wev) == -1) {
+		err_set(err, E_INTERNAL, "epoll_ctl: %s", strerror(errno));
+		close(ep);
+		return -1;
+	}
+	return ep;
 }
 
 static void *
@@ -123,10 +244,10 @@ serve_thread(void *arg)
 {
 	struct worker_thread *t = arg;
 	const struct serve_opts *o = t->o;
-	FCGX_Request fr;
+	struct serve_call *c;
 	struct app app;
 	struct err err;
-	int rc;
+	int rc, ep;
 
 	rc = o->thread_init ? o->thread_init(&app, o, &err) :
 	    app_thread_init(&app, o->cfg, o->keys, o->pool, &err);
@@ -138,7 +259,16 @@ serve_thread(void *arg)
 		pthread_mutex_unlock(t->mu);
 		return NULL;
 	}
-	FCGX_InitRequest(&fr, o->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
+	if ((ep = serve_epoll(o->listen_fd, &err)) == -1) {
+		log_error("serve", "epoll", "msg=\"%s\"", err.msg);
+		app_thread_cleanup(&app);
+		pthread_mutex_lock(t->mu);
+		(*t->ready)++;
+		pthread_cond_signal(t->cv);
+		pthread_mutex_unlock(t->mu);
+		return NULL;
+	}
+	c = serve_call_new(o);
 	pthread_mutex_lock(t->mu);
 	t->ok = 1;
 	(*t->ready)++;
@@ -146,39 +276,35 @@ serve_thread(void *arg)
 	pthread_mutex_unlock(t->mu);
 
 	while (!draining) {
-		struct pollfd p[2] = {
-			{.fd = o->listen_fd, .events = POLLIN},
-			{.fd = wake_pipe[0], .events = POLLIN},
-		};
+		struct epoll_event ev;
 
-		if (poll(p, 2, -1) == -1) {
+		if (epoll_wait(ep, &ev, 1, -1) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_error("serve", "poll", "errno=%d", errno);
+			log_error("serve", "epoll_wait", "errno=%d", errno);
 			break;
 		}
-		if (p[1].revents) {
+		if (ev.data.fd == wake_pipe[0]) {
 			/* serve what is queued until accept says EAGAIN */
-			while (drain_backlog && FCGX_Accept_r(&fr) == 0) {
-				serve_one(&app, o, &fr);
-				FCGX_Finish_r(&fr);
+			while (drain_backlog && FCGX_Accept_r(&c->fr) == 0) {
+				serve_one(&app, o, c);
+				c = serve_call_new(o);
 			}
 			break;
 		}
-		if (!(p[0].revents & POLLIN))
-			continue;
-		rc = FCGX_Accept_r(&fr);
-		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR)
+		if ((rc = serve_accept(o->listen_fd, c)) == 1)
 			continue;	/* another thread took it */
 		if (rc < 0) {
 			log_warn("serve", "accept", "rc=%d", rc);
 			usleep(10000);
 			continue;
 		}
-		serve_one(&app, o, &fr);
-		FCGX_Finish_r(&fr);
+		serve_one(&app, o, c);
+		c = serve_call_new(o);
 	}
-	FCGX_Free(&fr, 0);
+	close(ep);
+	FCGX_Free(&c->fr, 0);
+	free(c);
 	app_thread_cleanup(&app);
 	return NULL;
 }
