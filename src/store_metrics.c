@@ -108,11 +108,10 @@ store_metrics_read(struct store *s, const char *db_path, int64_t now,
 	    "WHERE state IN ('CREATED', 'PENDING', 'UNKNOWN') GROUP BY state",
 	    now, out->refunds_open, NULL, &out->oldest_unknown_refund_age,
 	    err) == -1 ||
-	    scalar(s, "SELECT (SELECT COUNT(*) FROM orders WHERE state = "
-	    "'CREATED' AND next_check_at <= ?1) + (SELECT COUNT(*) FROM "
-	    "orders WHERE state = 'PENDING' AND next_check_at <= ?1) + "
-	    "(SELECT COUNT(*) FROM orders WHERE state = 'UNKNOWN' AND "
-	    "next_check_at <= ?1)", now, &out->reconcile_due, err) == -1 ||
+	    scalar(s, "SELECT COUNT(*) FROM orders WHERE (state = 'CREATED' "
+	    "OR state = 'PENDING' OR state = 'UNKNOWN') AND next_check_at "
+	    "<= ?1",
+	    now, &out->reconcile_due, err) == -1 ||
 	    scalar(s, "SELECT COUNT(*) FROM anomalies WHERE resolved_at IS "
 	    "NULL", 0, &out->anomalies_open, err) == -1 ||
 	    scalar(s, "SELECT COUNT(*) FROM outbox WHERE state IN "

@@ -51,7 +51,8 @@ store_notification_find(struct store *s, const char *meaning,
 
 	st = store_stmt(s, "SELECT id FROM notifications WHERE "
 	    "meaning_sha256 = ?1 UNION ALL SELECT id FROM notifications "
-	    "WHERE body_sha256 = ?2 AND duplicate_of IS NULL LIMIT 1", err);
+	    "WHERE body_sha256 = ?2 AND duplicate_of IS NULL "
+	    "AND meaning_sha256 IS NULL LIMIT 1", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, meaning, -1, SQLITE_TRANSIENT);

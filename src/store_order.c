@@ -133,10 +133,12 @@ store_order_due(struct store *s, int64_t now, struct order *out, size_t max,
 	int rc;
 
 	*n = 0;
-	/* one range scan per open state on orders_state_check */
+	/* one range scan per open state on orders_state_check (partial:
+	 * the WHERE repeats its condition, sql/011_hotpath.sql) */
 	st = store_stmt(s, "SELECT " ORDER_COLS " FROM orders "
-	    "WHERE state IN ('CREATED', 'PENDING', 'UNKNOWN') "
-	    "AND next_check_at <= ? ORDER BY next_check_at, id LIMIT ?", err);
+	    "WHERE (state = 'CREATED' OR state = 'PENDING' OR "
+	    "state = 'UNKNOWN') AND next_check_at <= ? "
+	    "ORDER BY next_check_at, id LIMIT ?", err);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);

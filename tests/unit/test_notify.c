@@ -81,6 +81,30 @@ test_notify_process(void)
 	T_EQ_INT(q_int("SELECT redeliveries FROM notifications WHERE "
 	    "transaction_id = ?", "N1"), 2);
 	T_EQ_INT(events_of("N1"), 1);
+	/* a row stored before 008 has no meaning: a byte-identical
+	 * redelivery of it is still found by its body hash (011 kept the
+	 * body index for those rows only) and only counts */
+	{
+		char sha[65], sql[512];
+
+		add_order("N3", "PAID", 100);
+		sign_sha256_hex("body-N3-old", 11, sha);
+		snprintf(sql, sizeof(sql), "INSERT INTO notifications "
+		    "(received_at, body, body_sha256, verified, "
+		    "transaction_type, transaction_id, result_code, outcome) "
+		    "VALUES (1, CAST('body-N3-old' AS BLOB), '%s', 1, 'pay', 'N3', "
+		    "'succeed', 'applied')", sha);
+		T_EQ_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL),
+		    SQLITE_OK);
+		useepay_txn_cleanup(&t);
+		t = txn_of("pay", "N3", NULL, UPS_SUCCEED, 100);
+		T_EQ_INT(notify("body-N3-old", &t, &res), 0);
+		T_EQ_INT(res, NOTIFY_DUPLICATE);
+		T_EQ_INT(q_int("SELECT COUNT(*) FROM notifications WHERE "
+		    "transaction_id = ?", "N3"), 1);
+		T_EQ_INT(q_int("SELECT redeliveries FROM notifications WHERE "
+		    "transaction_id = ?", "N3"), 1);
+	}
 	/* unknown order: anomaly tied to the notification */
 	useepay_txn_cleanup(&t);
 	t = txn_of("pay", "NOSUCH", NULL, UPS_SUCCEED, 100);
