@@ -203,6 +203,34 @@ def notify_check(stack, offset, prefix):
     return good, text, sorted(ok)
 
 
+def duplicate_check(stack, prefix, answered):
+    """After the duplicates: what h5payd recorded for the orders PREFIX*
+    (notification rows by outcome, redeliveries counted on them: 008's
+    meaning) against the duplicates answered 2xx, and that no order got
+    a second PAID event."""
+    c = sqlite3.connect(stack.db_path, timeout=60)
+    outcomes = c.execute(
+        "SELECT outcome, count(*) FROM notifications WHERE transaction_id "
+        "GLOB ? GROUP BY outcome ORDER BY outcome", (prefix + "*",)
+    ).fetchall()
+    redeliveries = c.execute(
+        "SELECT coalesce(sum(redeliveries), 0) FROM notifications WHERE "
+        "transaction_id GLOB ?", (prefix + "*",)).fetchone()[0]
+    double = c.execute(
+        "SELECT count(*) FROM (SELECT e.order_id FROM order_events e "
+        "JOIN orders o ON o.id = e.order_id WHERE e.new_state = 'PAID' "
+        "AND o.order_no GLOB ? GROUP BY e.order_id HAVING count(*) > 1)",
+        (prefix + "*",)).fetchone()[0]
+    c.close()
+    good = double == 0 and redeliveries >= answered
+    return good, "notification rows by outcome: %s; " \
+        "redeliveries counted: %d (duplicates answered 2xx: %d, plus " \
+        "any in flight when wrk stopped); orders with two PAID events: " \
+        "%d -> %s" % (
+            ", ".join("%s %d" % o for o in outcomes) or "none",
+            redeliveries, answered, double, "OK" if good else "MISMATCH")
+
+
 # -- buyers ---------------------------------------------------------------
 
 def login_buyers(stack, n, threads=16):

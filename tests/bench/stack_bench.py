@@ -32,7 +32,8 @@ import time
 
 from benchlib import (harness, wrk, make_orders, notify_bodies,  # noqa
                       log_offset, notify_check, login_buyers, RssSampler,
-                      cpu_line, SRC, Buyer, bench_orders)
+                      cpu_line, SRC, Buyer, bench_orders,
+                      duplicate_check)
 
 CASES = ("ceilings", "notify", "polls", "pay")
 PAY_BUYERS = 256
@@ -129,6 +130,10 @@ class Bench:
         r = wrk(st, scheme, "/notify", a.duration, a.connections,
                 "notify.lua", (dup, 2))
         self.record("/notify, duplicate delivery", scheme, r)
+        good, text = duplicate_check(st, pre,
+                                     r["requests"] - r["non2xx"])
+        self.say("  check: " + text)
+        self.notes.append("/notify duplicates (%s): %s" % (scheme, text))
 
     def polls(self, st, scheme):
         a = self.a
