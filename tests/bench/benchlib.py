@@ -253,6 +253,23 @@ def bench_orders(stack):
     return n
 
 
+def settle_orders(stack, quiet=1.0, limit=60.0):
+    """Wait until no bench buyer's order has been created for `quiet`
+    seconds: the /pay requests wrk abandoned at its end are still in
+    h5payd's backlog and would otherwise load the next run. Returns the
+    seconds until the last one."""
+    t0 = time.monotonic()
+    last, since = bench_orders(stack), t0
+    while time.monotonic() - t0 < limit:
+        time.sleep(0.2)
+        now = bench_orders(stack)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            break
+    return since - t0
+
+
 # -- h5payd's memory --------------------------------------------------------
 
 def vm_rss_kb(pid):

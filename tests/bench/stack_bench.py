@@ -6,6 +6,7 @@ benchmark, not a test: it measures and prints, it asserts no speed.
 
     ./tests/bench/stack_bench.py [--duration 15] [--connections 64]
         [--only ceilings,notify,polls,pay] [--http | --https | --both]
+        [--sim-threads 64]
 
 Uses the build in build/ (or $H5PAY_BUILD) and wrk. Cases:
   ceilings  nginx static file; nginx -> h5payd /healthz (libfcgi + a read)
@@ -33,7 +34,7 @@ import time
 from benchlib import (harness, wrk, make_orders, notify_bodies,  # noqa
                       log_offset, notify_check, login_buyers, RssSampler,
                       cpu_line, SRC, Buyer, bench_orders,
-                      duplicate_check)
+                      duplicate_check, settle_orders)
 
 CASES = ("ceilings", "notify", "polls", "pay")
 PAY_BUYERS = 256
@@ -46,9 +47,9 @@ PAY_LATENCY_MS = 300
 PAY_LATENCY_PATH = "/api"
 # each buyer holds many unpaid orders during the run (the default is 5)
 PAY_MAX_OPEN = 1000
-# h5pay-sim's FastCGI threads (its cap): each sleeps through the 300 ms,
-# so the simulator alone allows SIM_THREADS / 0.3 s orders a second
-SIM_THREADS = 64
+# h5pay-sim's FastCGI threads (--sim-threads; 64 is its configuration's
+# maximum today): each sleeps through the 300 ms, so the simulator alone
+# allows sim_threads / 0.3 s orders a second
 TARGETS = {"pay_rps": 700, "pay_p99_ms": 1000, "notify_p99_ms": 50,
            "rss_mb": 128}
 
@@ -184,6 +185,7 @@ class Bench:
         t.join()
         peak = rss.stop()
         st.sim_control("reset")
+        waited = settle_orders(st)
         pay, nt = res["pay"], res["notify"]
         self.record("/pay flash sale, %d buyers, provider 300 ms" %
                     PAY_BUYERS, scheme, pay, "target >= %d/s, p99 < %d ms" %
@@ -193,9 +195,10 @@ class Bench:
         good, text, _ = notify_check(st, off, pre)
         self.say("  check: " + text)
         self.say("  /pay: %d new orders in the database, %d answered "
-                 "2xx (up to %d more were in flight when wrk stopped)" %
+                 "2xx (up to %d more were in flight when wrk stopped; "
+                 "h5payd finished them %.1f s later)" %
                  (bench_orders(st) - before, pay["requests"] -
-                  pay["non2xx"], PAY_BUYERS))
+                  pay["non2xx"], PAY_BUYERS, waited))
         self.say("  h5payd RSS peak (supervisor + children, %d samples "
                  "every 0.5 s): %.1f MB (target < %d MB)" % (
                      rss.samples, peak, TARGETS["rss_mb"]))
@@ -231,7 +234,8 @@ class Bench:
             notify_threads=None,
             limit_req=False, http_port=harness.free_port()
             if "http" in a.schemes else None,
-            sim_config={"threads": str(SIM_THREADS), "log_level": "warn"},
+            sim_config={"threads": str(a.sim_threads),
+                        "log_level": "warn"},
             config={"log_level": "warn",
                     "reconcile_interval_sec": "0",
                     "status_query_interval_sec": "5",
@@ -263,7 +267,7 @@ class Bench:
               "its 300 ms).\n" % (
                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), n,
                   model, a.connections, a.duration, PAY_BUYERS, PAY_MAX_OPEN,
-                  SIM_THREADS, SIM_THREADS * 1000 // PAY_LATENCY_MS))
+                  a.sim_threads, a.sim_threads * 1000 // PAY_LATENCY_MS))
         print("| case | scheme | conns | req/s | p50 | p99 | errors | "
               "non-2xx | note |")
         print("|---|---|---:|---:|---:|---:|---:|---:|---|")
@@ -293,6 +297,9 @@ def main():
     ap.add_argument("--only", default=",".join(CASES),
                     help="comma-separated cases out of %s (default: all)"
                     % ",".join(CASES))
+    ap.add_argument("--sim-threads", type=int, default=64,
+                    help="h5pay-sim's FastCGI threads (default 64, its "
+                    "maximum): they bound the flash sale at N / 0.3 s")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--http", dest="schemes", action="store_const",
                    const=["http"], help="plain HTTP only")
