@@ -114,7 +114,7 @@ class Stack:
     def __init__(self, name, config=None, web_workers=2, web_threads=4,
                  notify_workers=1, notify_threads=4, nginx_extra="",
                  directory=None, shop_port=None, sim_port=None, sim=None,
-                 sim_config=None):
+                 sim_config=None, limit_req=True, http_port=None):
         self.name = name
         if directory:
             os.makedirs(directory, exist_ok=True)
@@ -131,6 +131,12 @@ class Stack:
                           notify_workers=notify_workers,
                           notify_threads=notify_threads)
         self.nginx_extra = nginx_extra     # a test's own shop locations
+        # benchmarks only (tests/bench/): limit_req=False serves /pay
+        # without its limit_req (every wrk client is 127.0.0.1, so the
+        # limiter would be what is measured); http_port adds a plain-HTTP
+        # listener on 127.0.0.1 to the shop server (same locations)
+        self.limit_req = limit_req
+        self.http_port = http_port
         self.procs = {}
         self.logs = {}
         self.cfg_path = os.path.join(self.dir, "h5pay.conf")
@@ -171,7 +177,8 @@ class Stack:
             "drain_timeout_sec": "10",
         }
         for k, val in self.pools.items():
-            v[k] = str(val)
+            if val is not None:     # None: h5payd's own default
+                v[k] = str(val)
         v.update(self.extra_config)
         return v
 
@@ -186,8 +193,15 @@ class Stack:
 
     def render_nginx(self, shop_extra="", sim_server="", sim_origin=""):
         shop_extra = shop_extra + "\n" + self.nginx_extra
+        if self.http_port:
+            shop_extra += "\n\t\tlisten 127.0.0.1:%d;" % self.http_port
         with open(os.path.join(SRC, "nginx", "local.conf.in")) as f:
             text = f.read()
+        if not self.limit_req:
+            inc = "include h5pay/h5pay-locations.conf;"
+            assert inc in text, "local.conf.in: no " + inc
+            text = text.replace(inc, "include %s;" %
+                                self.locations_without_pay_limit())
         link = os.path.join(self.run, "h5pay")
         if not os.path.lexists(link):
             os.symlink(os.path.join(SRC, "nginx"), link)
@@ -206,6 +220,23 @@ class Stack:
         path = os.path.join(self.run, "nginx.conf")
         with open(path, "w") as f:
             f.write(text)
+        return path
+
+    def locations_without_pay_limit(self):
+        """nginx/h5pay-locations.conf with the limit_req lines of
+        `location = /pay` dropped (limit_req=False; benchmarks only)."""
+        with open(os.path.join(SRC, "nginx", "h5pay-locations.conf")) as f:
+            text = f.read()
+        head, sep, rest = text.partition("location = /pay {")
+        block, end, tail = rest.partition("}")
+        kept = [ln for ln in block.split("\n")
+                if not ln.strip().startswith("limit_req")]
+        if not sep or not end or len(kept) == len(block.split("\n")):
+            raise AssertionError("h5pay-locations.conf: no limit_req in "
+                                 "location = /pay to drop")
+        path = os.path.join(self.run, "locations-pay-unlimited.conf")
+        with open(path, "w") as f:
+            f.write(head + sep + "\n".join(kept) + end + tail)
         return path
 
     # -- processes --------------------------------------------------------
