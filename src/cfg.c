@@ -66,7 +66,7 @@ static const struct cfg_key cfg_keys[] = {
 	    "permissions of both sockets"},
 	{"web_workers", T_INT, F(web_workers), false, "2", 1, 64,
 	    "processes in the web pool"},
-	{"web_threads", T_INT, F(web_threads), false, "8", 1, 256,
+	{"web_threads", T_INT, F(web_threads), false, "128", 1, 1024,
 	    "threads per web process"},
 	{"notify_workers", T_INT, F(notify_workers), false, "1", 1, 64,
 	    "processes in the notify pool"},

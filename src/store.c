@@ -8,10 +8,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -29,6 +31,7 @@
 struct store {
 	sqlite3 *db;
 	int lockfd;
+	pthread_mutex_t *writer;	/* this process's writers of the db */
 	bool in_tx;
 	size_t nstmt;
 	struct {
@@ -147,6 +150,55 @@ store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *v)
 }
 
 /*
+ * The threads of one process that write the same database queue on a
+ * mutex of the process before the flock: with up to a few hundred threads
+ * (the web pool during a flash sale) blocked in flock(2), each unlock woke
+ * every one of them to fight for it again (perf: flock_locks_conflict and
+ * scheduler time; a pthread mutex hands over to one waiter). The flock
+ * still orders the processes. One mutex per lock file (its inode), so two
+ * databases in one process do not wait for each other.
+ */
+#define STORE_WRITERS_MAX 16
+
+static struct store_writers {
+	dev_t dev;
+	ino_t ino;
+	pthread_mutex_t mu;
+} store_writers[STORE_WRITERS_MAX];
+static int store_nwriters;
+static pthread_mutex_t store_writers_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static pthread_mutex_t *
+store_writer_mutex(int lockfd, struct err *err)
+{
+	pthread_mutex_t *mu = NULL;
+	struct stat sb;
+	int i;
+
+	if (fstat(lockfd, &sb) == -1) {
+		err_set(err, E_STORE, "fstat lock: %s", strerror(errno));
+		return NULL;
+	}
+	pthread_mutex_lock(&store_writers_mu);
+	for (i = 0; i < store_nwriters && mu == NULL; i++)
+		if (store_writers[i].dev == sb.st_dev &&
+		    store_writers[i].ino == sb.st_ino)
+			mu = &store_writers[i].mu;
+	if (mu == NULL && store_nwriters < STORE_WRITERS_MAX) {
+		i = store_nwriters++;
+		store_writers[i].dev = sb.st_dev;
+		store_writers[i].ino = sb.st_ino;
+		pthread_mutex_init(&store_writers[i].mu, NULL);
+		mu = &store_writers[i].mu;
+	}
+	pthread_mutex_unlock(&store_writers_mu);
+	if (mu == NULL)
+		err_set(err, E_INTERNAL, "more than %d databases written",
+		    STORE_WRITERS_MAX);
+	return mu;
+}
+
+/*
  * Before anything writes (journal_mode=WAL rewrites the header): refuse a
  * file that is not an SQLite database or is damaged, and a database of
  * another application (tables, but no schema_version). An empty file or a
@@ -225,6 +277,8 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 			    strerror(errno));
 			goto fail;
 		}
+		if ((s->writer = store_writer_mutex(s->lockfd, err)) == NULL)
+			goto fail;
 	}
 	*out = s;
 	return 0;
@@ -291,18 +345,23 @@ store_lock(struct store *s, struct err *err)
 {
 	if (s->lockfd == -1)
 		return err_set(err, E_STORE, "read-only store");
+	pthread_mutex_lock(s->writer);
 	while (flock(s->lockfd, LOCK_EX) == -1)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			pthread_mutex_unlock(s->writer);
 			return err_set(err, E_STORE, "flock: %s",
 			    strerror(errno));
+		}
 	return 0;
 }
 
 static void
 store_unlock(struct store *s)
 {
-	if (s->lockfd != -1)
+	if (s->lockfd != -1) {
 		flock(s->lockfd, LOCK_UN);
+		pthread_mutex_unlock(s->writer);
+	}
 }
 
 int

@@ -38,7 +38,7 @@ static const struct sim_key sim_keys[] = {
 	    "unix socket the sim's FastCGI threads accept on"},
 	{"socket_mode", SK_OCTAL, S(socket_mode), false, "0660", 0, 0777,
 	    "permissions of the socket"},
-	{"threads", SK_INT, S(threads), false, "4", 1, 64,
+	{"threads", SK_INT, S(threads), false, "4", 1, 512,
 	    "FastCGI threads (plus one notifier thread)"},
 	{"log_level", SK_STR, S(log_level), false, "info", 0, 8,
 	    "error, warn, info or debug"},

@@ -38,7 +38,7 @@ from benchlib import (harness, wrk, make_orders, notify_bodies,  # noqa
 
 CASES = ("ceilings", "notify", "polls", "pay")
 PAY_BUYERS = 256
-PAY_LATENCY_MS = 300
+PAY_LATENCY_MS = int(os.environ.get("H5PAY_BENCH_PAY_LATENCY_MS", "300"))
 # UseePay's every call is POST /api (pay, query, refund: the message's
 # transactionType tells them apart), so the sim's latency fault is on
 # /api. During the flash sale nothing else calls it: the reconciler is
