@@ -2,55 +2,34 @@
  * store.c - open, configure, migrate; transactions, the statement cache
  * and the statement helpers every store*.c shares (store_fail, ...).
  *
- * What it does not do: any business query (those live in store_<noun>.c).
+ * What it does not do: any business query (those live in store_<noun>.c),
+ * talk to an engine directly (src/db/ does).
  * Invariants: a connection is used by one thread only; a write transaction
- * holds the flock on "<db>.lock" from store_begin() to commit/rollback.
+ * is one db_begin() .. db_commit()/db_rollback() (never nested).
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include <sqlite3.h>
-
-#include "buf.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
 
-#define STORE_STMT_CACHE 128
-
 struct store {
-	sqlite3 *db;
-	int lockfd;
+	struct db *db;
 	bool in_tx;
-	size_t nstmt;
-	struct {
-		const char *key;
-		sqlite3_stmt *st;
-	} stmts[STORE_STMT_CACHE];
 };
 
 static int
 db_err(struct store *s, struct err *err, const char *what)
 {
-	return err_set(err, E_STORE, "%s: %s", what, sqlite3_errmsg(s->db));
+	return err_set(err, E_STORE, "%s: %s", what, db_errmsg(s->db));
 }
 
 int
 store_exec(struct store *s, const char *sql, struct err *err)
 {
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, E_STORE, "exec: %s", msg ? msg : "?");
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+	return db_exec(s->db, sql, err);
 }
 
 int
@@ -60,105 +39,104 @@ store_fail(struct store *s, struct err *err, const char *what)
 }
 
 int
-store_stmt_fail(struct store *s, sqlite3_stmt *st, struct err *err,
+store_stmt_fail(struct store *s, struct db_stmt *st, struct err *err,
     const char *what)
 {
 	db_err(s, err, what);
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return -1;
 }
 
 int
-store_step_done(struct store *s, sqlite3_stmt *st, enum err_code on_constraint,
-    const char *what, struct err *err)
+store_step_done(struct store *s, struct db_stmt *st,
+    enum err_code on_constraint, const char *what, struct err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	db_reset(st);
+	if (rc == DB_DONE)
+		return 0;
+	switch (db_errclass(s->db)) {
+	case DB_EUNIQUE:
+	case DB_ECHECK:
+	case DB_ECONSTRAINT:
 		return err_set(err, on_constraint, "%s: %s", what,
-		    sqlite3_errmsg(s->db));
-	if (rc != SQLITE_DONE)
+		    db_errmsg(s->db));
+	default:
 		return db_err(s, err, what);
-	return 0;
+	}
 }
 
 int
-store_step_row(struct store *s, sqlite3_stmt *st, store_row_fn row,
+store_step_id(struct store *s, struct db_stmt *st,
+    enum err_code on_constraint, const char *what, int64_t *id,
+    struct err *err)
+{
+	int rc = db_step(st);
+
+	if (rc == DB_ROW) {
+		if (id)
+			*id = db_col_int64(st, 0);
+		db_reset(st);
+		return 0;
+	}
+	db_reset(st);
+	if (rc == DB_DONE)
+		return err_set(err, E_INTERNAL, "%s: no id returned", what);
+	switch (db_errclass(s->db)) {
+	case DB_EUNIQUE:
+	case DB_ECHECK:
+	case DB_ECONSTRAINT:
+		return err_set(err, on_constraint, "%s: %s", what,
+		    db_errmsg(s->db));
+	default:
+		return db_err(s, err, what);
+	}
+}
+
+int
+store_step_row(struct store *s, struct db_stmt *st, store_row_fn row,
     void *dst, const char *what, struct err *err)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		rc = row(st, dst, err);
-		sqlite3_reset(st);
+		db_reset(st);
 		return rc;
 	}
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		return err_set(err, E_NOTFOUND, "%s: not found", what);
 	}
 	return store_stmt_fail(s, st, err, what);
 }
 
 void
-store_col_copy(sqlite3_stmt *st, int i, char *out, size_t n)
+store_col_copy(struct db_stmt *st, int i, char *out, size_t n)
 {
 	str_lcpy(out, store_col_text(st, i), n);
 }
 
 const char *
-store_col_text(sqlite3_stmt *st, int i)
+store_col_text(struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const char *t = db_col_text(st, i);
 
-	return t ? (const char *)t : "";
+	return t ? t : "";
 }
 
 int
-store_bind_text_or_null(sqlite3_stmt *st, int i, const char *v)
+store_bind_text_or_null(struct db_stmt *st, int i, const char *v)
 {
-	if (v == NULL)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+	return db_bind_text(st, i, v);
 }
 
 int
-store_bind_text_or_empty(sqlite3_stmt *st, int i, const char *v)
+store_bind_text_or_empty(struct db_stmt *st, int i, const char *v)
 {
-	return sqlite3_bind_text(st, i, v ? v : "", -1, SQLITE_TRANSIENT);
-}
-
-/*
- * Before anything writes (journal_mode=WAL rewrites the header): refuse a
- * file that is not an SQLite database or is damaged, and a database of
- * another application (tables, but no schema_version). An empty file or a
- * new one is a fresh database.
- */
-static int
-store_check_ours(struct store *s, const char *path, struct err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, ret = -1;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*), "
-	    "COALESCE(SUM(name = 'schema_version'), 0) FROM sqlite_master "
-	    "WHERE type = 'table'", -1, &st, NULL) != SQLITE_OK ||
-	    (rc = sqlite3_step(st)) != SQLITE_ROW) {
-		err_set(err, E_STORE, "%s: not a usable SQLite database (%s); "
-		    "left untouched", path, sqlite3_errmsg(s->db));
-		goto out;
-	}
-	if (sqlite3_column_int(st, 0) > 0 && sqlite3_column_int(st, 1) == 0) {
-		err_set(err, E_STORE, "%s: a database of another application "
-		    "(tables but no schema_version); left untouched", path);
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(st);
-	return ret;
+	return db_bind_text(st, i, v ? v : "");
 }
 
 int
@@ -166,122 +144,47 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
     struct err *err)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
-	struct buf b;
-	int flags;
+	struct db_sqlite_opts so = {
+		.readonly = o->readonly,
+		.busy_timeout_ms = o->busy_timeout_ms,
+		.synchronous_normal = strcmp(o->synchronous, "NORMAL") == 0,
+		.lockfile = true,
+		.marker = "schema_version",
+	};
 
-	s->lockfd = -1;
-	flags = o->readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	flags |= SQLITE_OPEN_NOMUTEX;	/* one connection, one thread */
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		err_set(err, E_STORE, "open %s: %s", path,
-		    s->db ? sqlite3_errmsg(s->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, o->busy_timeout_ms);
-	if (store_check_ours(s, path, err) == -1)
-		goto fail;
-	buf_init(&b, 512);
-	buf_printf(&b, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
-	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
-	    strcmp(o->synchronous, "NORMAL") == 0 ? "NORMAL" : "FULL");
-	if (!o->readonly && store_exec(s, buf_str(&b), err) == -1) {
-		buf_cleanup(&b);
-		goto fail;
-	}
-	buf_cleanup(&b);
-	if (o->readonly && store_exec(s, "PRAGMA foreign_keys=ON;", err) == -1)
-		goto fail;
-	if (!o->readonly) {
-		buf_init(&b, 8192);
-		buf_printf(&b, "%s.lock", path);
-		s->lockfd = open(buf_str(&b), O_RDWR | O_CREAT | O_CLOEXEC,
-		    0600);
-		buf_cleanup(&b);
-		if (s->lockfd == -1) {
-			err_set(err, E_STORE, "open %s.lock: %s", path,
-			    strerror(errno));
-			goto fail;
-		}
+	if (db_sqlite_open(&s->db, path, &so, err) == -1) {
+		free(s);
+		return -1;
 	}
 	*out = s;
 	return 0;
-fail:
-	store_close(s);
-	return -1;
 }
 
 void
 store_close(struct store *s)
 {
-	size_t i;
-
 	if (s == NULL)
 		return;
-	for (i = 0; i < s->nstmt; i++)
-		sqlite3_finalize(s->stmts[i].st);
-	if (s->db)
-		sqlite3_close(s->db);
-	if (s->lockfd != -1)
-		close(s->lockfd);
+	db_close(s->db);
 	free(s);
 }
 
-sqlite3 *
+struct db *
 store_db(struct store *s)
 {
 	return s->db;
 }
 
-sqlite3_stmt *
+struct sqlite3 *
+store_sqlite(struct store *s)
+{
+	return db_sqlite_handle(s->db);
+}
+
+struct db_stmt *
 store_stmt(struct store *s, const char *sql, struct err *err)
 {
-	sqlite3_stmt *st;
-	size_t i;
-
-	for (i = 0; i < s->nstmt; i++)
-		if (s->stmts[i].key == sql) {
-			st = s->stmts[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return st;
-		}
-	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
-	    NULL) != SQLITE_OK) {
-		db_err(s, err, "prepare");
-		return NULL;
-	}
-	if (s->nstmt < STORE_STMT_CACHE) {
-		s->stmts[s->nstmt].key = sql;
-		s->stmts[s->nstmt].st = st;
-		s->nstmt++;
-		return st;
-	}
-	/* cache full: a bug (more distinct statements than expected) */
-	log_error("store", "stmt_cache_full", "n=%d", STORE_STMT_CACHE);
-	sqlite3_finalize(st);
-	err_set(err, E_INTERNAL, "statement cache full");
-	return NULL;
-}
-
-static int
-store_lock(struct store *s, struct err *err)
-{
-	if (s->lockfd == -1)
-		return err_set(err, E_STORE, "read-only store");
-	while (flock(s->lockfd, LOCK_EX) == -1)
-		if (errno != EINTR)
-			return err_set(err, E_STORE, "flock: %s",
-			    strerror(errno));
-	return 0;
-}
-
-static void
-store_unlock(struct store *s)
-{
-	if (s->lockfd != -1)
-		flock(s->lockfd, LOCK_UN);
+	return db_stmt(s->db, sql, err);
 }
 
 int
@@ -289,14 +192,8 @@ store_begin(struct store *s, struct err *err)
 {
 	if (s->in_tx)
 		return err_set(err, E_INTERNAL, "nested transaction");
-	if (store_lock(s, err) == -1)
+	if (db_begin(s->db, err) == -1)
 		return -1;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-	    SQLITE_OK) {
-		db_err(s, err, "begin");
-		store_unlock(s);
-		return -1;
-	}
 	s->in_tx = true;
 	return 0;
 }
@@ -304,19 +201,11 @@ store_begin(struct store *s, struct err *err)
 int
 store_commit(struct store *s, struct err *err)
 {
-	int rc;
-
 	if (!s->in_tx)
 		return err_set(err, E_INTERNAL, "commit outside transaction");
-	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		db_err(s, err, "commit");
-		store_rollback(s);
-		return -1;
-	}
 	s->in_tx = false;
-	store_unlock(s);
-	return 0;
+	/* on failure db_commit() has rolled back and released the lock */
+	return db_commit(s->db, err);
 }
 
 void
@@ -324,58 +213,52 @@ store_rollback(struct store *s)
 {
 	if (!s->in_tx)
 		return;
-	if (sqlite3_get_autocommit(s->db) == 0)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	db_rollback(s->db);
 	s->in_tx = false;
-	store_unlock(s);
 }
 
 int
 store_ping(struct store *s, int *version, struct err *err)
 {
-	sqlite3_stmt *st;
-	int rc;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "SELECT COALESCE(MAX(version), 0) "
 	    "FROM schema_version", err);
 	if (st == NULL)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		return db_err(s, err, "ping");
-	}
-	*version = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) != DB_ROW)
+		return store_stmt_fail(s, st, err, "ping");
+	*version = db_col_int(st, 0);
+	db_reset(st);
 	return 0;
 }
 
 int
 store_schema_version(struct store *s, int *version, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version ("
 	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
 	    "applied_at INTEGER NOT NULL)", err) == -1)
 		return -1;
-	if (sqlite3_prepare_v2(s->db, "SELECT COALESCE(MAX(version), 0) FROM "
-	    "schema_version", -1, &st, NULL) != SQLITE_OK)
+	if ((st = db_prepare(s->db, "SELECT COALESCE(MAX(version), 0) FROM "
+	    "schema_version", err)) == NULL)
 		return db_err(s, err, "schema_version");
-	rc = sqlite3_step(st);
-	*version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_err(s, err, "schema_version");
-	return 0;
+	rc = db_step(st);
+	*version = rc == DB_ROW ? db_col_int(st, 0) : 0;
+	if (rc != DB_ROW)
+		db_err(s, err, "schema_version");
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int
 store_migrate_with(struct store *s, const struct migration *m, int n,
     int *applied, struct err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int i, have, rc = -1;
 
 	*applied = 0;
@@ -404,20 +287,18 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 		}
 		if (store_exec(s, m[i].sql, err) == -1)
 			goto fail;
-		if (sqlite3_prepare_v2(s->db, "INSERT INTO schema_version "
-		    "(version, name, applied_at) VALUES (?, ?, ?)", -1, &st,
-		    NULL) != SQLITE_OK) {
+		if ((st = db_prepare(s->db, "INSERT INTO schema_version "
+		    "(version, name, applied_at) VALUES (?, ?, ?)", err)) ==
+		    NULL)
+			goto fail;
+		db_bind_int64(st, 1, m[i].version);
+		db_bind_text_static(st, 2, m[i].name);
+		db_bind_int64(st, 3, now_s());
+		if (db_step(st) != DB_DONE) {
 			db_err(s, err, "record migration");
 			goto fail;
 		}
-		sqlite3_bind_int(st, 1, m[i].version);
-		sqlite3_bind_text(st, 2, m[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, now_s());
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			db_err(s, err, "record migration");
-			goto fail;
-		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		st = NULL;
 		if (store_commit(s, err) == -1)
 			return -1;
@@ -435,7 +316,7 @@ fail:
 		err_set(err, E_STORE, "migration %03d_%s: %s", m[i].version,
 		    m[i].name, msg);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	store_rollback(s);
 	return rc;
 }
@@ -448,11 +329,11 @@ store_migrate(struct store *s, int *applied, struct err *err)
 }
 
 int
-store_bind_id(sqlite3_stmt *st, int i, int64_t id)
+store_bind_id(struct db_stmt *st, int i, int64_t id)
 {
 	if (id <= 0)
-		return sqlite3_bind_null(st, i);
-	return sqlite3_bind_int64(st, i, id);
+		return db_bind_null(st, i);
+	return db_bind_int64(st, i, id);
 }
 
 int
@@ -481,5 +362,5 @@ store_savepoint_undo(struct store *s)
 bool
 store_tx_alive(struct store *s)
 {
-	return sqlite3_get_autocommit(store_db(s)) == 0;
+	return db_in_tx(s->db);
 }

@@ -161,7 +161,7 @@ store_backup(struct store *src, const char *dest, bool overwrite,
 		    d ? sqlite3_errmsg(d) : "out of memory");
 		goto out;
 	}
-	bk = sqlite3_backup_init(d, "main", store_db(src), "main");
+	bk = sqlite3_backup_init(d, "main", store_sqlite(src), "main");
 	if (bk == NULL) {
 		err_set(err, E_STORE, "backup: %s", sqlite3_errmsg(d));
 		goto out;

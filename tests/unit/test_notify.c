@@ -239,9 +239,9 @@ test_notify_group_commit(void)
 int
 main(void)
 {
-	db_open();
+	tdb_open();
 	T_RUN(test_notify_process);
 	T_RUN(test_notify_group_commit);
-	db_close();
+	tdb_close();
 	return t_done();
 }
