@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -160,6 +161,37 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 	return 0;
 }
 
+int
+store_open_cfg(struct store **out, const struct cfg *c,
+    const struct store_opts *o, struct err *err)
+{
+	struct db_pg_opts po = { .url = c->db_url, .appname = "h5pay" };
+	struct store *s;
+	char *pw = NULL;
+	int rc;
+
+	if (c->db_url == NULL)
+		return store_open(out, c->db_path, o, err);
+	if (c->db_password_file && (pw = cfg_read_secret(c->db_password_file,
+	    "db_password_file", 1024, err)) == NULL)
+		return -1;
+	po.password = pw;
+	s = xcalloc(1, sizeof(*s));
+	rc = db_pg_open(&s->db, &po, err);
+	secret_free(pw);
+	if (rc == 0 && o->readonly && db_exec(s->db, "SET SESSION "
+	    "CHARACTERISTICS AS TRANSACTION READ ONLY", err) == -1) {
+		db_close(s->db);
+		rc = -1;
+	}
+	if (rc == -1) {
+		free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
 void
 store_close(struct store *s)
 {
@@ -239,9 +271,16 @@ store_schema_version(struct store *s, int *version, struct err *err)
 	struct db_stmt *st;
 	int rc;
 
-	if (store_exec(s, "CREATE TABLE IF NOT EXISTS schema_version ("
-	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-	    "applied_at INTEGER NOT NULL)", err) == -1)
+	static const struct db_sql create = {
+		.sqlite = "CREATE TABLE IF NOT EXISTS schema_version ("
+		    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+		    "applied_at INTEGER NOT NULL)",
+		.pg = "CREATE TABLE IF NOT EXISTS schema_version ("
+		    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+		    "applied_at BIGINT NOT NULL)",
+	};
+
+	if (store_exec(s, db_sql_pick(s->db, &create), err) == -1)
 		return -1;
 	if ((st = db_prepare(s->db, "SELECT COALESCE(MAX(version), 0) FROM "
 	    "schema_version", err)) == NULL)
@@ -260,9 +299,19 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 {
 	struct db_stmt *st = NULL;
 	int i, have, rc = -1;
+	bool pg;
 
 	*applied = 0;
-	if (store_schema_version(s, &have, err) == -1)
+	/* PostgreSQL: under the write lock, or hosts starting together on a
+	 * fresh database race on CREATE TABLE schema_version */
+	pg = db_engine(s->db) == DB_PG;
+	if (pg && store_begin(s, err) == -1)
+		return -1;
+	if (store_schema_version(s, &have, err) == -1) {
+		store_rollback(s);
+		return -1;
+	}
+	if (pg && store_commit(s, err) == -1)
 		return -1;
 	if (n > 0 && have > m[n - 1].version)
 		return err_set(err, E_STORE, "schema version %d is newer than "
@@ -324,6 +373,9 @@ fail:
 int
 store_migrate(struct store *s, int *applied, struct err *err)
 {
+	if (db_engine(s->db) == DB_PG)
+		return store_migrate_with(s, store_migrations_pg,
+		    store_migration_pg_count, applied, err);
 	return store_migrate_with(s, store_migrations, store_migration_count,
 	    applied, err);
 }

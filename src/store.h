@@ -32,18 +32,30 @@ struct migration {
 	const char *sql;
 };
 
-/* The migrations compiled in from sql/NNN_name.sql (migrations.c). */
+/* The migrations compiled in from sql/NNN_name.sql (migrations.c), and
+ * their PostgreSQL texts from sql/pg/NNN_name.sql (migrations_pg.c). */
 extern const struct migration store_migrations[];
 extern const int store_migration_count;
+extern const struct migration store_migrations_pg[];
+extern const int store_migration_pg_count;
 
 /* Open (creating if needed) with WAL, foreign keys, the given pragmas. */
 int store_open(struct store **, const char *path, const struct store_opts *,
     struct err *);
+struct cfg;
+/*
+ * Open the database the configuration names: db_url (PostgreSQL, the
+ * password from db_password_file when set; o->readonly makes every
+ * transaction read-only) or db_path (store_open).
+ */
+int store_open_cfg(struct store **, const struct cfg *,
+    const struct store_opts *, struct err *);
 void store_close(struct store *);	/* NULL ok */
 
 /*
  * Apply every migration newer than the recorded schema version, each in
- * its own transaction, in order. Idempotent. *applied gets how many ran.
+ * its own transaction, in order (the engine's texts). Idempotent.
+ * *applied gets how many ran.
  */
 int store_migrate(struct store *, int *applied, struct err *);
 int store_migrate_with(struct store *, const struct migration *, int n,

@@ -81,6 +81,8 @@ file_size(const char *path, const char *suffix)
 	struct stat sb;
 	int64_t n = 0;
 
+	if (path == NULL)	/* PostgreSQL: no file of ours */
+		return 0;
 	buf_init(&b, 8192);
 	if (buf_printf(&b, "%s%s", path, suffix) == 0 &&
 	    stat(buf_str(&b), &sb) == 0)

@@ -90,6 +90,20 @@ const char *db_sql_pick(const struct db *, const struct db_sql *q);
  * for the SQLite-only mechanisms (online backup) and tests. */
 struct sqlite3 *db_sqlite_handle(struct db *);
 
+struct db_pg_opts {
+	const char *url;	/* postgresql://... (a libpq connection URI) */
+	const char *password;	/* NULL: the URL's, PGPASSFILE, ~/.pgpass */
+	const char *appname;	/* application_name */
+};
+
+/*
+ * Open a PostgreSQL connection. Write transactions are BEGIN + a
+ * transaction-level advisory lock, one key for every h5pay host on the
+ * database: writers are serialised across hosts as SQLite's are across
+ * processes; reads stay MVCC.
+ */
+int db_pg_open(struct db **, const struct db_pg_opts *, struct err *);
+
 /*
  * A cached prepared statement for a static SQL string, keyed by the
  * string's address, reset and unbound, ready to bind. NULL with *err.
