@@ -413,10 +413,15 @@ stats_keep(struct store *s, int64_t from, const char *cur,
     const struct day *days, const bool *have, int64_t lo, int64_t hi,
     int64_t now)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO admin_stats_days "
+	static const char sql[] = "INSERT INTO admin_stats_days "
 	    "(day, currency, orders, paid_count, paid_amount, refund_count, "
 	    "refund_amount, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8)";
+	    "?8) ON CONFLICT (day, currency) DO UPDATE SET "
+	    "orders = excluded.orders, paid_count = excluded.paid_count, "
+	    "paid_amount = excluded.paid_amount, "
+	    "refund_count = excluded.refund_count, "
+	    "refund_amount = excluded.refund_amount, "
+	    "computed_at = excluded.computed_at";
 	struct db_stmt *st;
 	struct err err;
 	int64_t i;
@@ -462,7 +467,7 @@ store_admin_stats_tz(struct store *s, int64_t from, int64_t to, int64_t off,
 {
 	static const char sql_orders[] = "SELECT " DAY_OF("created_at")
 	    " AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
-	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
+	    "created_at < ?2 AND CAST(?3 AS TEXT) IS NOT NULL GROUP BY d";
 	static const char sql_paid[] = "SELECT " DAY_OF("paid_at") " AS "
 	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
 	    "paid_at < ?2 AND currency = ?3 GROUP BY d";

@@ -91,14 +91,20 @@ int
 store_dev_fill(struct store *s, int64_t n, int64_t days, int64_t now,
     const char *cur, struct err *err)
 {
-	static const char sql_max[] = "SELECT coalesce(max(CAST(substr("
-	    "order_no, 4) AS INTEGER)), 0) FROM orders WHERE order_no GLOB "
-	    "'DEV[0-9]*'";
+	static const struct db_sql sql_max = {
+		.sqlite = "SELECT coalesce(max(CAST(substr(order_no, 4) AS "
+		    "INTEGER)), 0) FROM orders WHERE order_no GLOB "
+		    "'DEV[0-9]*'",
+		.pg = "SELECT coalesce(max(CAST(substring(order_no FROM "
+		    "'^DEV([0-9]+)') AS BIGINT)), 0) FROM orders WHERE "
+		    "order_no ~ '^DEV[0-9]'",
+	};
 	uint64_t rng = 0x9e3779b97f4a7c15ULL;
 	struct db_stmt *q;
 	int64_t i, start = 0;
 
-	if ((q = store_stmt(s, sql_max, err)) == NULL)
+	if ((q = store_stmt(s, db_sql_pick(store_db(s), &sql_max), err)) ==
+	    NULL)
 		return -1;
 	if (db_step(q) == DB_ROW)
 		start = db_col_int64(q, 0);

@@ -106,9 +106,9 @@ store_outbox_release_dead(struct store *s, int (*alive)(int64_t pid),
 	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, err, "outbox owners");
 	st = store_stmt(s, "UPDATE outbox SET lease_until = 0, next_at = "
-	    "min(next_at, ?2), lease_owner = NULL WHERE state IN ('pending', "
-	    "'sending') AND lease_owner = ?1 AND lease_until > 0",
-	    err);
+	    "CASE WHEN next_at < ?2 THEN next_at ELSE ?2 END, "
+	    "lease_owner = NULL WHERE state IN ('pending', 'sending') AND "
+	    "lease_owner = ?1 AND lease_until > 0", err);
 	if (st == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
@@ -224,17 +224,19 @@ int
 store_outbox_list(struct store *s, const char *state, int limit,
     struct json_object **out, struct err *err)
 {
-	static const char sql[] = "SELECT x.id AS id, x.event_id AS eventId, "
-	    "x.type AS type, o.order_no AS orderNo, x.state AS state, "
-	    "x.attempts AS attempts, x.next_at AS nextAt, x.last_status AS "
-	    "lastStatus, x.delivered_at AS deliveredAt, x.created_at AS "
-	    "createdAt, x.body AS body FROM outbox x "
-	    "LEFT JOIN orders o ON o.id = x.order_id "
-	    "WHERE ?1 IS NULL OR x.state = ?1 ORDER BY x.id DESC LIMIT ?2";
+	/* "quoted" aliases: the JSON keys; PostgreSQL folds bare ones */
+	static const char sql[] = "SELECT x.id AS id, x.event_id AS "
+	    "\"eventId\", x.type AS type, o.order_no AS \"orderNo\", "
+	    "x.state AS state, x.attempts AS attempts, x.next_at AS "
+	    "\"nextAt\", x.last_status AS \"lastStatus\", x.delivered_at AS "
+	    "\"deliveredAt\", x.created_at AS \"createdAt\", x.body AS body "
+	    "FROM outbox x LEFT JOIN orders o ON o.id = x.order_id "
+	    "WHERE CAST(?1 AS TEXT) IS NULL OR x.state = ?1 "
+	    "ORDER BY x.id DESC LIMIT ?2";
 	static const char sql_att[] = "SELECT url, status, latency_ms AS "
-	    "latencyMs, excerpt, error, created_at AS at FROM (SELECT * FROM "
-	    "outbox_attempts WHERE outbox_id = ?1 ORDER BY id DESC LIMIT 20) "
-	    "ORDER BY id";
+	    "\"latencyMs\", excerpt, error, created_at AS at FROM (SELECT * "
+	    "FROM outbox_attempts WHERE outbox_id = ?1 ORDER BY id DESC "
+	    "LIMIT 20) AS a ORDER BY id";
 	struct json_object *arr = json_object_new_array(), *ev, *id, *att;
 	struct db_stmt *st;
 	size_t i;

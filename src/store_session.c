@@ -105,10 +105,11 @@ store_oauth_code_put(struct store *s, const char *code_hash,
     const struct store_oauth_code *c, int64_t now, int64_t expires_at,
     struct err *err)
 {
-	/* OR IGNORE: two workers racing on one code keep the first answer */
-	static const char sql[] = "INSERT OR IGNORE INTO oauth_code "
+	/* DO NOTHING: two workers racing on one code keep the first answer */
+	static const char sql[] = "INSERT INTO oauth_code "
 	    "(code_hash, state_hash, browser_hash, appid, openid, ret, "
-	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT DO NOTHING";
 	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)

@@ -165,8 +165,8 @@ dbp_translate(struct dbp_stmt *s, const char *sql, struct err *err)
 			if (n > max)
 				max = n;
 			buf_printf(&b, "$%d", n);
-		} else if (*p == ':' && p[1] != ':' && (p == sql || p[-1] != ':')
-		    && ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' &&
+		} else if (*p == ':' && (p == sql || p[-1] != ':') &&
+		    ((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' &&
 		    p[1] <= 'Z') || p[1] == '_')) {
 			const char *start = p++;
 			size_t len;

@@ -118,8 +118,8 @@ test_refusals_name_the_key(void)
 	    "db_path: exactly one of db_path");
 	expect_fail("db_path", "db_url = mysql://db.example/h5pay",
 	    "db_url: must start with postgresql://");
-	expect_fail("db_path", "db_url = postgresql://h5pay:pw@db.example/h5pay",
-	    "db_url: holds a password");
+	expect_fail("db_path", "db_url = postgresql://h5pay:pw@db.example/"
+	    "h5pay", "db_url: holds a password");
 	expect_fail("db_path", "db_url = postgresql://db.example/h5pay?"
 	    "password=pw", "db_url: holds a password");
 	/* issue 13: a zone this system knows; the logo a same-origin path */
