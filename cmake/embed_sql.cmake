@@ -1,10 +1,17 @@
 # Generate a C file holding every sql/NNN_name.sql as a string, in order.
-# Invoked at build time: cmake -DSQL_DIR=... -DOUT=... -P embed_sql.cmake
+# Invoked at build time: cmake -DSQL_DIR=... -DOUT=... [-DNAME=...] -P embed_sql.cmake
+# NAME, COUNT: the array's and its length's names (store_migrations,
+# store_migration_count; store_migrations_pg, store_migration_pg_count for
+# sql/pg/).
+if(NOT NAME)
+  set(NAME store_migrations)
+  set(COUNT store_migration_count)
+endif()
 file(GLOB files "${SQL_DIR}/[0-9][0-9][0-9]_*.sql")
 list(SORT files)
 set(body "/* generated from sql/NNN_name.sql by cmake/embed_sql.cmake: do not edit */\n")
 string(APPEND body "#include \"store.h\"\n\n")
-set(table "const struct migration store_migrations[] = {\n")
+set(table "const struct migration ${NAME}[] = {\n")
 set(n 0)
 foreach(f ${files})
   get_filename_component(base "${f}" NAME_WE)
@@ -18,6 +25,6 @@ foreach(f ${files})
   string(APPEND table "\t{${vnum}, \"${name}\", sql_${ver}},\n")
   math(EXPR n "${n} + 1")
 endforeach()
-string(APPEND table "};\nconst int store_migration_count = ${n};\n")
+string(APPEND table "};\nconst int ${COUNT} = ${n};\n")
 file(WRITE "${OUT}.tmp" "${body}\n${table}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)

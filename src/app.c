@@ -33,7 +33,7 @@ app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
 	a->pool = pool;
 	a->clock.now_ms = app_real_now_ms;
 	a->rng.bytes = random_bytes;
-	if (store_open(&a->store, cfg->db_path, &so, err) == -1)
+	if (store_open_cfg(&a->store, cfg, &so, err) == -1)
 		return -1;
 	if ((a->httpc = httpc_curl_new(cfg, err)) == NULL) {
 		store_close(a->store);

@@ -81,8 +81,14 @@ static const struct cfg_key cfg_keys[] = {
 	{"public_base_url", T_URL, F(public_base_url), true, NULL, 0, 0,
 	    "https origin buyers and UseePay reach, e.g. https://shop.example.com"},
 
-	{"db_path", T_PATH, F(db_path), true, NULL, 0, 0,
-	    "SQLite database file (WAL)"},
+	{"db_path", T_PATH, F(db_path), false, NULL, 0, 0,
+	    "SQLite database file (WAL); required unless db_url is set"},
+	{"db_url", T_STR, F(db_url), false, NULL, 0, 1024,
+	    "PostgreSQL instead of db_path: postgresql://user@host/db"
+	    "?sslmode=verify-full (docs/scale-out.md); no password in it"},
+	{"db_password_file", T_SECRET, F(db_password_file), false, NULL, 0,
+	    0, "file holding db_url's password (default: PGPASSFILE or "
+	    "~/.pgpass)"},
 	{"db_synchronous", T_SYNC, F(db_synchronous), false, "FULL", 0, 0,
 	    "FULL (durable acknowledgements) | NORMAL"},
 	{"db_busy_timeout_ms", T_INT, F(db_busy_timeout_ms), false, "5000",
@@ -491,6 +497,32 @@ cfg_check_origins(const struct cfg *c, struct err *err)
 	return 0;
 }
 
+/* A libpq URI without a password in it (the config file is not a secret
+ * file: the password lives in db_password_file or PGPASSFILE). */
+static int
+cfg_check_db_url(const char *v, struct err *err)
+{
+	const char *rest, *at, *slash, *colon;
+
+	if (strncmp(v, "postgresql://", 13) == 0)
+		rest = v + 13;
+	else if (strncmp(v, "postgres://", 11) == 0)
+		rest = v + 11;
+	else
+		return err_set(err, E_INPUT, "db_url: must start with "
+		    "postgresql://");
+	at = strchr(rest, '@');
+	slash = strchr(rest, '/');
+	colon = strchr(rest, ':');
+	if (at && (slash == NULL || at < slash) && colon && colon < at)
+		return err_set(err, E_INPUT, "db_url: holds a password; put "
+		    "it in db_password_file (mode 0600)");
+	if (strstr(v, "password=") != NULL)
+		return err_set(err, E_INPUT, "db_url: holds a password; put "
+		    "it in db_password_file (mode 0600)");
+	return 0;
+}
+
 static int
 cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 {
@@ -517,6 +549,14 @@ cfg_validate(struct cfg *c, const bool *seen, struct err *err)
 			    k->type == T_SECRET, err) == -1)
 				return -1;
 	}
+	if ((c->db_path == NULL) == (c->db_url == NULL))
+		return err_set(err, E_INPUT, "db_path: exactly one of db_path "
+		    "(SQLite) and db_url (PostgreSQL) is required");
+	if (c->db_url && cfg_check_db_url(c->db_url, err) == -1)
+		return -1;
+	if (c->db_password_file && !c->db_url)
+		return err_set(err, E_INPUT, "db_password_file: only with "
+		    "db_url");
 	if (c->events_endpoint_url && !c->events_secret_file)
 		return err_set(err, E_INPUT, "events_secret_file: required "
 		    "with events_endpoint_url");

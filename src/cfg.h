@@ -33,7 +33,9 @@ struct cfg {
 	char *public_base_url;		/* https://shop.example.com */
 
 	/* store */
-	char *db_path;
+	char *db_path;			/* SQLite; or db_url */
+	char *db_url;			/* postgresql://... (PostgreSQL) */
+	char *db_password_file;		/* secret: db_url's password */
 	char *db_synchronous;		/* FULL | NORMAL */
 	int64_t db_busy_timeout_ms;
 

@@ -87,7 +87,7 @@ open_store(const struct cfg *c, struct store **s)
 	so.synchronous = c->db_synchronous;
 	so.busy_timeout_ms = (int)c->db_busy_timeout_ms;
 	so.readonly = false;
-	if (store_open(s, c->db_path, &so, &err) == -1 ||
+	if (store_open_cfg(s, c, &so, &err) == -1 ||
 	    store_migrate(*s, &applied, &err) == -1) {
 		fprintf(stderr, "h5pay: %s\n", err.msg);
 		return -1;

@@ -74,6 +74,12 @@ cli_backup(int argc, char **argv)
 
 	if (cli_load_cfg(argc, argv, &c, &i) == -1)
 		return 1;
+	if (c.db_url) {
+		fprintf(stderr, "h5pay backup: db_url is PostgreSQL: back it "
+		    "up with pg_dump or a base backup (docs/scale-out.md)\n");
+		cfg_cleanup(&c);
+		return 1;
+	}
 	if (cli_backup_args(argc, argv, i, &force, &dest) == -1) {
 		cfg_cleanup(&c);
 		return cli_backup_usage(argv[0]);
@@ -245,6 +251,12 @@ cli_restore(int argc, char **argv)
 
 	if (cli_load_cfg(argc, argv, &c, &i) == -1)
 		return 1;
+	if (c.db_url) {
+		fprintf(stderr, "h5pay restore: db_url is PostgreSQL: restore "
+		    "with pg_restore (docs/scale-out.md)\n");
+		cfg_cleanup(&c);
+		return 1;
+	}
 	if (cli_backup_args(argc, argv, i, &force, &src) == -1) {
 		cfg_cleanup(&c);
 		return cli_backup_usage(argv[0]);

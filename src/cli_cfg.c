@@ -70,7 +70,7 @@ cli_migrate(int argc, char **argv)
 	so.synchronous = c.db_synchronous;
 	so.busy_timeout_ms = (int)c.db_busy_timeout_ms;
 	so.readonly = false;
-	if (store_open(&s, c.db_path, &so, &err) == -1) {
+	if (store_open_cfg(&s, &c, &so, &err) == -1) {
 		fprintf(stderr, "h5pay migrate: %s\n", err.msg);
 		goto out;
 	}

@@ -136,7 +136,7 @@ cli_product(int argc, char **argv)
 	so.busy_timeout_ms = (int)c.db_busy_timeout_ms;
 	so.readonly = false;
 	err_clear(&err);
-	if (store_open(&s, c.db_path, &so, &err) == -1 ||
+	if (store_open_cfg(&s, &c, &so, &err) == -1 ||
 	    store_migrate(s, &applied, &err) == -1)
 		goto fail;
 	if (strcmp(cmd, "list") == 0) {

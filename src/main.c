@@ -229,7 +229,7 @@ migrate(void)
 	struct err err;
 	int applied = 0, rc;
 
-	if (store_open(&s, sup.cfg.db_path, &so, &err) == -1) {
+	if (store_open_cfg(&s, &sup.cfg, &so, &err) == -1) {
 		log_error("main", "db_open", "msg=\"%s\"", err.msg);
 		return -1;
 	}

@@ -17,7 +17,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "store.h"
 #include "store_admin.h"
@@ -82,21 +81,21 @@ store_admin_filter_init(struct store_admin_filter *f)
 }
 
 static void
-bind_named_i64(sqlite3_stmt *st, const char *name, int64_t v)
+bind_named_i64(struct db_stmt *st, const char *name, int64_t v)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i = db_bind_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int64(st, i, v);
 }
 
 static void
-bind_named_s(sqlite3_stmt *st, const char *name, const char *v)
+bind_named_s(struct db_stmt *st, const char *name, const char *v)
 {
-	int i = sqlite3_bind_parameter_index(st, name);
+	int i = db_bind_index(st, name);
 
 	if (i > 0)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, i, v);
 }
 
 int
@@ -105,7 +104,7 @@ store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
     void *ctx, struct err *err)
 {
 	struct store_admin_order_row row;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int v = 0, rc, ret = 0;
 
 	if ((unsigned)f->sort >= SORT__COUNT)
@@ -132,28 +131,28 @@ store_admin_orders_list(struct store *s, const struct store_admin_filter *f,
 		bind_named_i64(st, ":ck", f->cursor_key);
 		bind_named_i64(st, ":cid", f->cursor_id);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		row.id = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		row.id = db_col_int64(st, 0);
 		row.order_no = store_col_text(st, 1);
 		row.openid = store_col_text(st, 2);
-		row.amount = sqlite3_column_int64(st, 3);
+		row.amount = db_col_int64(st, 3);
 		row.currency = store_col_text(st, 4);
 		row.subject = store_col_text(st, 5);
 		row.state = store_col_text(st, 6);
-		row.created_at = sqlite3_column_int64(st, 7);
-		row.paid_at = sqlite3_column_int64(st, 8);
-		row.refunded_amount = sqlite3_column_int64(st, 9);
+		row.created_at = db_col_int64(st, 7);
+		row.paid_at = db_col_int64(st, 8);
+		row.refunded_amount = db_col_int64(st, 9);
 		row.error_code = store_col_text(st, 10);
 		row.error_msg = store_col_text(st, 11);
-		row.open_anomalies = sqlite3_column_int64(st, 12);
+		row.open_anomalies = db_col_int64(st, 12);
 		if (cb(ctx, &row, err) == -1) {
 			ret = -1;
 			break;
 		}
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
+	if (ret == 0 && rc != DB_DONE)
 		ret = store_fail(s, err, "admin_orders_list");
-	sqlite3_reset(st);
+	db_reset(st);
 	return ret;
 }
 
@@ -183,41 +182,43 @@ col_key(const char *col, char *out, size_t n)
 /* Every row of st as a JSON object keyed by column name (camelCase), into
  * arr. */
 static int
-rows_json(struct store *s, sqlite3_stmt *st, struct json_object *arr,
+rows_json(struct store *s, struct db_stmt *st, struct json_object *arr,
     const char *what, struct err *err)
 {
-	int rc, i, n = sqlite3_column_count(st);
+	int rc, i, n = db_col_count(st);
 	char key[64];
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct json_object *o = json_object_new_object();
 
 		for (i = 0; i < n; i++) {
 			struct json_object *v = NULL;
 
-			switch (sqlite3_column_type(st, i)) {
-			case SQLITE_INTEGER:
+			const char *t;
+			size_t len;
+
+			switch (db_col_type(st, i)) {
+			case DB_TINT:
 				v = json_object_new_int64(
-				    sqlite3_column_int64(st, i));
+				    db_col_int64(st, i));
 				break;
-			case SQLITE_NULL:
+			case DB_TNULL:
 				break;
 			default:
 				/* TEXT and BLOB (a raw notify body): as text;
 				 * json-c escapes, the pages insert as text */
-				v = json_object_new_string_len(
-				    (const char *)sqlite3_column_blob(st, i) ?
-				    (const char *)sqlite3_column_blob(st, i) :
-				    "", sqlite3_column_bytes(st, i));
+				t = db_col_blob(st, i, &len);
+				v = json_object_new_string_len(t ? t : "",
+				    (int)len);
 				break;
 			}
 			json_object_object_add(o, col_key(
-			    sqlite3_column_name(st, i), key, sizeof(key)), v);
+			    db_col_name(st, i), key, sizeof(key)), v);
 		}
 		json_object_array_add(arr, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_fail(s, err, what);
 	return 0;
 }
@@ -229,14 +230,14 @@ store_admin_audit_list(struct store *s, int64_t before_id, int64_t limit,
 	static const char sql[] = "SELECT id, at, admin, action, target, "
 	    "detail, result, ip, request_id FROM admin_audit WHERE id < ?1 "
 	    "ORDER BY id DESC LIMIT ?2";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	struct json_object *arr;
 
 	*out = NULL;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
-	sqlite3_bind_int64(st, 2, limit);
+	db_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+	db_bind_int64(st, 2, limit);
 	arr = json_object_new_array();
 	if (rows_json(s, st, arr, "admin_audit_list", err) == -1) {
 		json_object_put(arr);
@@ -251,12 +252,12 @@ detail_part(struct store *s, const char *sql, int64_t id,
     struct json_object *root, const char *name, struct err *err)
 {
 	struct json_object *arr = json_object_new_array();
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	json_object_object_add(root, name, arr);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return rows_json(s, st, arr, name, err);
 }
 
@@ -292,13 +293,13 @@ store_admin_order_detail(struct store *s, int64_t order_id,
 	    "FROM anomalies WHERE order_id = ?1 ORDER BY id";
 	struct json_object *root = json_object_new_object();
 	struct json_object *arr = json_object_new_array();
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t id;
 
 	*out = NULL;
 	if ((st = store_stmt(s, sql_order, err)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, order_id);
+	db_bind_int64(st, 1, order_id);
 	if (rows_json(s, st, arr, "order", err) == -1)
 		goto fail;
 	if (json_object_array_length(arr) != 1) {
@@ -339,19 +340,19 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
     int64_t off, const char *cur, struct day *days, int64_t ndays,
     int64_t base, int which, struct err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, to);
+	db_bind_int64(st, 1, from);
+	db_bind_int64(st, 2, to);
 	store_bind_text_or_empty(st, 3, cur);
-	sqlite3_bind_int64(st, 4, off);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t d = (sqlite3_column_int64(st, 0) - base) / 86400;
-		int64_t c = sqlite3_column_int64(st, 1);
-		int64_t a = sqlite3_column_int64(st, 2);
+	db_bind_int64(st, 4, off);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t d = (db_col_int64(st, 0) - base) / 86400;
+		int64_t c = db_col_int64(st, 1);
+		int64_t a = db_col_int64(st, 2);
 
 		if (d < 0 || d >= ndays)
 			continue;
@@ -365,8 +366,8 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 			days[d].refund_amount = a;
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_fail(s, err, "admin_stats");
 	return 0;
 }
@@ -379,28 +380,28 @@ stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
 	static const char sql[] = "SELECT day, orders, paid_count, "
 	    "paid_amount, refund_count, refund_amount FROM admin_stats_days "
 	    "WHERE currency = ?1 AND day >= ?2 AND day < ?3";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_empty(st, 1, cur);
-	sqlite3_bind_int64(st, 2, from);
-	sqlite3_bind_int64(st, 3, to);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t d = (sqlite3_column_int64(st, 0) - from) / 86400;
+	db_bind_int64(st, 2, from);
+	db_bind_int64(st, 3, to);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t d = (db_col_int64(st, 0) - from) / 86400;
 
 		if (d < 0 || d >= n)
 			continue;
-		days[d].orders = sqlite3_column_int64(st, 1);
-		days[d].paid_count = sqlite3_column_int64(st, 2);
-		days[d].paid_amount = sqlite3_column_int64(st, 3);
-		days[d].refund_count = sqlite3_column_int64(st, 4);
-		days[d].refund_amount = sqlite3_column_int64(st, 5);
+		days[d].orders = db_col_int64(st, 1);
+		days[d].paid_count = db_col_int64(st, 2);
+		days[d].paid_amount = db_col_int64(st, 3);
+		days[d].refund_count = db_col_int64(st, 4);
+		days[d].refund_amount = db_col_int64(st, 5);
 		have[d] = true;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return store_fail(s, err, "admin_stats_cached");
 	return 0;
 }
@@ -412,11 +413,16 @@ stats_keep(struct store *s, int64_t from, const char *cur,
     const struct day *days, const bool *have, int64_t lo, int64_t hi,
     int64_t now)
 {
-	static const char sql[] = "INSERT OR REPLACE INTO admin_stats_days "
+	static const char sql[] = "INSERT INTO admin_stats_days "
 	    "(day, currency, orders, paid_count, paid_amount, refund_count, "
 	    "refund_amount, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8)";
-	sqlite3_stmt *st;
+	    "?8) ON CONFLICT (day, currency) DO UPDATE SET "
+	    "orders = excluded.orders, paid_count = excluded.paid_count, "
+	    "paid_amount = excluded.paid_amount, "
+	    "refund_count = excluded.refund_count, "
+	    "refund_amount = excluded.refund_amount, "
+	    "computed_at = excluded.computed_at";
+	struct db_stmt *st;
 	struct err err;
 	int64_t i;
 
@@ -427,14 +433,14 @@ stats_keep(struct store *s, int64_t from, const char *cur,
 			continue;
 		if ((st = store_stmt(s, sql, &err)) == NULL)
 			goto fail;
-		sqlite3_bind_int64(st, 1, from + i * 86400);
+		db_bind_int64(st, 1, from + i * 86400);
 		store_bind_text_or_empty(st, 2, cur);
-		sqlite3_bind_int64(st, 3, days[i].orders);
-		sqlite3_bind_int64(st, 4, days[i].paid_count);
-		sqlite3_bind_int64(st, 5, days[i].paid_amount);
-		sqlite3_bind_int64(st, 6, days[i].refund_count);
-		sqlite3_bind_int64(st, 7, days[i].refund_amount);
-		sqlite3_bind_int64(st, 8, now);
+		db_bind_int64(st, 3, days[i].orders);
+		db_bind_int64(st, 4, days[i].paid_count);
+		db_bind_int64(st, 5, days[i].paid_amount);
+		db_bind_int64(st, 6, days[i].refund_count);
+		db_bind_int64(st, 7, days[i].refund_amount);
+		db_bind_int64(st, 8, now);
 		if (store_step_done(s, st, E_CONFLICT, "admin_stats_keep",
 		    &err) == -1)
 			goto fail;
@@ -461,7 +467,7 @@ store_admin_stats_tz(struct store *s, int64_t from, int64_t to, int64_t off,
 {
 	static const char sql_orders[] = "SELECT " DAY_OF("created_at")
 	    " AS d, count(*), 0 FROM orders WHERE created_at >= ?1 AND "
-	    "created_at < ?2 AND ?3 IS NOT NULL GROUP BY d";
+	    "created_at < ?2 AND CAST(?3 AS TEXT) IS NOT NULL GROUP BY d";
 	static const char sql_paid[] = "SELECT " DAY_OF("paid_at") " AS "
 	    "d, count(*), sum(amount) FROM orders WHERE paid_at >= ?1 AND "
 	    "paid_at < ?2 AND currency = ?3 GROUP BY d";

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "order_state.h"
 #include "store.h"
@@ -29,31 +28,31 @@ store_anomaly_list(struct store *s, bool resolved, int64_t before_id,
 	static const char *const keys[] = {"id", "kind", "source", "orderNo",
 	    "detail", "createdAt", "resolvedAt", "resolvedBy", "note"};
 	struct json_object *arr, *o, *v;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc, i;
 
 	*out = NULL;
 	if ((st = store_stmt(s, resolved ? sql_done : sql_open, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
-	sqlite3_bind_int64(st, 2, limit < 1 ? 1 : limit > 500 ? 500 : limit);
+	db_bind_int64(st, 1, before_id > 0 ? before_id : INT64_MAX);
+	db_bind_int64(st, 2, limit < 1 ? 1 : limit > 500 ? 500 : limit);
 	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		o = json_object_new_object();
 		for (i = 0; i < 9; i++) {
 			v = NULL;
-			if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+			if (db_col_type(st, i) == DB_TINT)
 				v = json_object_new_int64(
-				    sqlite3_column_int64(st, i));
-			else if (sqlite3_column_type(st, i) != SQLITE_NULL)
+				    db_col_int64(st, i));
+			else if (!db_col_is_null(st, i))
 				v = json_object_new_string(
 				    store_col_text(st, i));
 			json_object_object_add(o, keys[i], v);
 		}
 		json_object_array_add(arr, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		json_object_put(arr);
 		return store_fail(s, err, "anomaly list");
 	}
@@ -62,17 +61,17 @@ store_anomaly_list(struct store *s, bool resolved, int64_t before_id,
 }
 
 static int
-count_row(sqlite3_stmt *st, void *dst, struct err *err)
+count_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	(void)err;
-	*(int64_t *)dst = sqlite3_column_int64(st, 0);
+	*(int64_t *)dst = db_col_int64(st, 0);
 	return 0;
 }
 
 int
 store_anomaly_count_open(struct store *s, int64_t *n, struct err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT COUNT(*) FROM anomalies "
+	struct db_stmt *st = store_stmt(s, "SELECT COUNT(*) FROM anomalies "
 	    "WHERE resolved_at IS NULL", err);
 
 	if (st == NULL)
@@ -84,14 +83,14 @@ int
 store_anomaly_resolve(struct store *s, int64_t id, const char *by,
     const char *note, int64_t now, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t open = 0;
 
 	st = store_stmt(s, "SELECT resolved_at IS NULL FROM anomalies WHERE "
 	    "id = ?1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if (store_step_row(s, st, count_row, &open, "anomaly", err) == -1)
 		return -1;
 	if (!open)
@@ -101,9 +100,9 @@ store_anomaly_resolve(struct store *s, int64_t id, const char *by,
 	    "resolved_at IS NULL", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_text(st, 3, by, -1, SQLITE_TRANSIENT);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, now);
+	db_bind_text(st, 3, by);
 	store_bind_text_or_empty(st, 4, note);
 	return store_step_done(s, st, E_STORE, "anomaly resolve", err);
 }
@@ -112,8 +111,8 @@ int
 store_anomaly_unknown_stale(struct store *s, int64_t before,
     struct order *out, int max, int *n, struct err *err)
 {
-	sqlite3_stmt *st;
-	int rc = SQLITE_DONE;
+	struct db_stmt *st;
+	int rc = DB_DONE;
 
 	*n = 0;
 	st = store_stmt(s, "SELECT o.id, o.order_no FROM orders o WHERE "
@@ -123,18 +122,18 @@ store_anomaly_unknown_stale(struct store *s, int64_t before,
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, before);
-	sqlite3_bind_int64(st, 2, max);
-	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, before);
+	db_bind_int64(st, 2, max);
+	while (*n < max && (rc = db_step(st)) == DB_ROW) {
 		memset(&out[*n], 0, sizeof(out[*n]));
-		out[*n].id = sqlite3_column_int64(st, 0);
+		out[*n].id = db_col_int64(st, 0);
 		store_col_copy(st, 1, out[*n].order_no,
 		    sizeof(out[*n].order_no));
 		out[*n].state = ORDER_UNKNOWN;
 		(*n)++;
 	}
-	sqlite3_reset(st);
-	if (*n < max && rc != SQLITE_DONE)
+	db_reset(st);
+	if (*n < max && rc != DB_DONE)
 		return store_fail(s, err, "unknown stale");
 	return 0;
 }

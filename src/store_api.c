@@ -9,8 +9,6 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "store_api.h"
 #include "util.h"
@@ -22,16 +20,16 @@ store_apikey_insert(struct store *s, const char *name,
 {
 	static const char sql[] = "INSERT INTO api_keys (name, token_sha256, "
 	    "scopes, created_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, token_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, scopes, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_text_static(st, 1, name);
+	db_bind_text_static(st, 2, token_sha256);
+	db_bind_text_static(st, 3, scopes);
+	db_bind_int64(st, 4, now);
 	if (store_step_done(s, st, E_CONFLICT, "api key insert", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -44,15 +42,15 @@ fail:
 	"coalesce(last_used_at, 0)"
 
 static void
-key_row(sqlite3_stmt *st, int c, struct api_key *k)
+key_row(struct db_stmt *st, int c, struct api_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	k->id = sqlite3_column_int64(st, c);
+	k->id = db_col_int64(st, c);
 	store_col_copy(st, c + 1, k->name, sizeof(k->name));
 	store_col_copy(st, c + 2, k->scopes, sizeof(k->scopes));
-	k->created_at = sqlite3_column_int64(st, c + 3);
-	k->revoked_at = sqlite3_column_int64(st, c + 4);
-	k->last_used_at = sqlite3_column_int64(st, c + 5);
+	k->created_at = db_col_int64(st, c + 3);
+	k->revoked_at = db_col_int64(st, c + 4);
+	k->last_used_at = db_col_int64(st, c + 5);
 }
 
 int
@@ -62,22 +60,22 @@ store_apikey_each(struct store *s, api_key_each_fn fn, void *ctx,
 	static const char sql[] = "SELECT " KEY_COLS " FROM api_keys "
 	    "ORDER BY id";
 	struct api_key k;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		key_row(st, 0, &k);
 		if (fn(ctx, &k) == -1) {
-			sqlite3_reset(st);
+			db_reset(st);
 			return err_set(err, E_INTERNAL, "api key list: "
 			    "stopped");
 		}
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_stmt_fail(s, st, err, "api key list");
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -87,17 +85,17 @@ store_apikey_revoke(struct store *s, const char *name, int64_t now,
 {
 	static const char sql[] = "UPDATE api_keys SET revoked_at = ? "
 	    "WHERE name = ? AND revoked_at IS NULL";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, now);
+	db_bind_text_static(st, 2, name);
 	if (store_step_done(s, st, E_STORE, "api key revoke", err) == -1)
 		goto fail;
-	if (sqlite3_changes(store_db(s)) == 0) {
+	if (db_changes(store_db(s)) == 0) {
 		store_rollback(s);
 		return err_set(err, E_NOTFOUND, "no active key %s", name);
 	}
@@ -125,7 +123,7 @@ store_apikey_use(struct store *s, const char *token_sha256, int64_t now,
 	    "THEN ?1 ELSE last_used_at END "
 	    "WHERE id = ?3 AND revoked_at IS NULL "
 	    "RETURNING win_count, last_used_at";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*limited = false;
@@ -133,43 +131,43 @@ store_apikey_use(struct store *s, const char *token_sha256, int64_t now,
 	 * for requests that do not authenticate */
 	if ((st = store_stmt(s, sel, err)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, token_sha256, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_text_static(st, 1, token_sha256);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		return err_set(err, E_NOTFOUND, "unknown api key");
 	}
-	if (rc != SQLITE_ROW)
+	if (rc != DB_ROW)
 		return store_stmt_fail(s, st, err, "api key select");
 	key_row(st, 0, k);
-	sqlite3_reset(st);
+	db_reset(st);
 	if (k->revoked_at != 0)
 		return 0;
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, upd, err)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, window_sec);
-	sqlite3_bind_int64(st, 3, k->id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {		/* revoked meanwhile */
-		sqlite3_reset(st);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, window_sec);
+	db_bind_int64(st, 3, k->id);
+	rc = db_step(st);
+	if (rc == DB_DONE) {		/* revoked meanwhile */
+		db_reset(st);
 		store_rollback(s);
 		k->revoked_at = now;
 		return 0;
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		store_stmt_fail(s, st, err, "api key use");
 		goto fail;
 	}
-	*limited = sqlite3_column_int64(st, 0) > limit;
-	k->last_used_at = sqlite3_column_int64(st, 1);
+	*limited = db_col_int64(st, 0) > limit;
+	k->last_used_at = db_col_int64(st, 1);
 	/* step to the end so the statement completes */
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = db_step(st)) == DB_ROW)
 		;
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		store_fail(s, err, "api key use");
 		goto fail;
 	}
@@ -189,32 +187,32 @@ fail:
 	"LEFT JOIN orders o ON o.id = p.order_id "
 
 static int
-pay_row(sqlite3_stmt *st, void *dst, struct err *err)
+pay_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct api_payment *p = dst;
 
 	(void)err;
 	memset(p, 0, sizeof(*p));
-	p->id = sqlite3_column_int64(st, 0);
+	p->id = db_col_int64(st, 0);
 	store_col_copy(st, 1, p->payment_id, sizeof(p->payment_id));
-	p->key_id = sqlite3_column_int64(st, 2);
+	p->key_id = db_col_int64(st, 2);
 	store_col_copy(st, 3, p->reference, sizeof(p->reference));
 	store_col_copy(st, 4, p->idempotency_key, sizeof(p->idempotency_key));
 	store_col_copy(st, 5, p->body_sha256, sizeof(p->body_sha256));
-	p->amount = sqlite3_column_int64(st, 6);
+	p->amount = db_col_int64(st, 6);
 	store_col_copy(st, 7, p->currency, sizeof(p->currency));
 	store_col_copy(st, 8, p->subject, sizeof(p->subject));
 	store_col_copy(st, 9, p->return_url, sizeof(p->return_url));
 	store_col_copy(st, 10, p->metadata, sizeof(p->metadata));
-	p->expires_at = sqlite3_column_int64(st, 11);
-	p->cancelled_at = sqlite3_column_int64(st, 12);
-	p->created_at = sqlite3_column_int64(st, 13);
-	p->order_id = sqlite3_column_int64(st, 14);
+	p->expires_at = db_col_int64(st, 11);
+	p->cancelled_at = db_col_int64(st, 12);
+	p->created_at = db_col_int64(st, 13);
+	p->order_id = db_col_int64(st, 14);
 	store_col_copy(st, 15, p->order_no, sizeof(p->order_no));
 	store_col_copy(st, 16, p->order_state, sizeof(p->order_state));
 	store_col_copy(st, 17, p->openid, sizeof(p->openid));
-	p->refunded_amount = sqlite3_column_int64(st, 18);
-	p->paid_at = sqlite3_column_int64(st, 19);
+	p->refunded_amount = db_col_int64(st, 18);
+	p->paid_at = db_col_int64(st, 19);
 	return 0;
 }
 
@@ -222,11 +220,11 @@ static int
 pay_by(struct store *s, const char *sql, const char *v,
     struct api_payment *p, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, v, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 1, v);
 	return store_step_row(s, st, pay_row, p, "api payment", err);
 }
 
@@ -266,23 +264,23 @@ store_api_payment_insert(struct store *s, const struct api_payment *p,
 	    "key_id, reference, idempotency_key, body_sha256, amount, "
 	    "currency, subject, return_url, metadata, expires_at, created_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, p->payment_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, p->key_id);
-	sqlite3_bind_text(st, 3, p->reference, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 1, p->payment_id);
+	db_bind_int64(st, 2, p->key_id);
+	db_bind_text_static(st, 3, p->reference);
 	store_bind_text_or_null(st, 4, p->idempotency_key[0] ?
 	    p->idempotency_key : NULL);
-	sqlite3_bind_text(st, 5, p->body_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, p->amount);
-	sqlite3_bind_text(st, 7, p->currency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, p->subject, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, p->return_url, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, p->metadata, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 11, p->expires_at);
-	sqlite3_bind_int64(st, 12, p->created_at);
+	db_bind_text_static(st, 5, p->body_sha256);
+	db_bind_int64(st, 6, p->amount);
+	db_bind_text_static(st, 7, p->currency);
+	db_bind_text_static(st, 8, p->subject);
+	db_bind_text_static(st, 9, p->return_url);
+	db_bind_text_static(st, 10, p->metadata);
+	db_bind_int64(st, 11, p->expires_at);
+	db_bind_int64(st, 12, p->created_at);
 	return store_step_done(s, st, E_CONFLICT, "api payment insert", err);
 }
 
@@ -292,15 +290,15 @@ store_api_payment_bind(struct store *s, int64_t id, int64_t order_id,
 {
 	static const char sql[] = "UPDATE api_payments SET order_id = ? "
 	    "WHERE id = ? AND order_id IS NULL";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, order_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, order_id);
+	db_bind_int64(st, 2, id);
 	if (store_step_done(s, st, E_CONFLICT, "api payment bind", err) == -1)
 		return -1;
-	if (sqlite3_changes(store_db(s)) != 1)
+	if (db_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "api payment has an order");
 	return 0;
 }
@@ -311,17 +309,17 @@ store_api_payment_cancel(struct store *s, int64_t id, int64_t now,
 {
 	static const char sql[] = "UPDATE api_payments SET cancelled_at = ? "
 	    "WHERE id = ? AND cancelled_at IS NULL";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, id);
 	return store_step_done(s, st, E_STORE, "api payment cancel", err);
 }
 
 static int
-refund_row(sqlite3_stmt *st, void *dst, struct err *err)
+refund_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct api_refund *r = dst;
 
@@ -340,12 +338,12 @@ store_api_refund_get(struct store *s, int64_t payment_rowid,
 	static const char sql[] = "SELECT body_sha256, "
 	    "coalesce(refund_no, ''), coalesce(error, '') FROM api_refunds "
 	    "WHERE payment_id = ? AND idempotency_key = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, payment_rowid);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, payment_rowid);
+	db_bind_text_static(st, 2, key);
 	return store_step_row(s, st, refund_row, r, "api refund", err);
 }
 
@@ -355,14 +353,14 @@ store_api_refund_reserve(struct store *s, int64_t payment_rowid,
 {
 	static const char sql[] = "INSERT INTO api_refunds (payment_id, "
 	    "idempotency_key, body_sha256, created_at) VALUES (?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, payment_rowid);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, body_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_int64(st, 1, payment_rowid);
+	db_bind_text_static(st, 2, key);
+	db_bind_text_static(st, 3, body_sha256);
+	db_bind_int64(st, 4, now);
 	return store_step_done(s, st, E_CONFLICT, "api refund reserve", err);
 }
 
@@ -375,7 +373,7 @@ store_api_refund_finish(struct store *s, int64_t payment_rowid,
 	    "error = ? WHERE payment_id = ? AND idempotency_key = ?";
 	static const char del[] = "DELETE FROM api_refunds "
 	    "WHERE payment_id = ? AND idempotency_key = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	bool drop = refund_no == NULL && error == NULL;
 
 	if (store_begin(s, err) == -1)
@@ -386,8 +384,8 @@ store_api_refund_finish(struct store *s, int64_t payment_rowid,
 		store_bind_text_or_null(st, 1, refund_no);
 		store_bind_text_or_null(st, 2, error);
 	}
-	sqlite3_bind_int64(st, drop ? 1 : 3, payment_rowid);
-	sqlite3_bind_text(st, drop ? 2 : 4, key, -1, SQLITE_STATIC);
+	db_bind_int64(st, drop ? 1 : 3, payment_rowid);
+	db_bind_text_static(st, drop ? 2 : 4, key);
 	if (store_step_done(s, st, E_STORE, "api refund finish", err) == -1)
 		goto fail;
 	return store_commit(s, err);

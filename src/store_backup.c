@@ -161,7 +161,7 @@ store_backup(struct store *src, const char *dest, bool overwrite,
 		    d ? sqlite3_errmsg(d) : "out of memory");
 		goto out;
 	}
-	bk = sqlite3_backup_init(d, "main", store_db(src), "main");
+	bk = sqlite3_backup_init(d, "main", store_sqlite(src), "main");
 	if (bk == NULL) {
 		err_set(err, E_STORE, "backup: %s", sqlite3_errmsg(d));
 		goto out;
@@ -277,6 +277,8 @@ store_inuse_lock(const char *db_path, bool exclusive, int *fd,
 	int f, ret = -1;
 
 	*fd = -1;
+	if (db_path == NULL)	/* PostgreSQL: no restore to fence off */
+		return 0;
 	buf_init(&b, 8192);
 	buf_printf(&b, "%s.inuse", db_path);
 	f = open(buf_str(&b), O_RDWR | O_CREAT | O_CLOEXEC, 0600);

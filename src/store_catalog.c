@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "store_catalog.h"
 #include "util.h"
@@ -21,22 +19,22 @@
 	"active, created_at, updated_at"
 
 static void
-product_row(sqlite3_stmt *st, struct product *p)
+product_row(struct db_stmt *st, struct product *p)
 {
 	memset(p, 0, sizeof(*p));
 	store_col_copy(st, 0, p->sku, sizeof(p->sku));
 	store_col_copy(st, 1, p->name, sizeof(p->name));
 	store_col_copy(st, 2, p->description, sizeof(p->description));
-	p->price = sqlite3_column_int64(st, 3);
+	p->price = db_col_int64(st, 3);
 	store_col_copy(st, 4, p->currency, sizeof(p->currency));
 	store_col_copy(st, 5, p->image, sizeof(p->image));
-	p->active = sqlite3_column_int64(st, 6) != 0;
-	p->created_at = sqlite3_column_int64(st, 7);
-	p->updated_at = sqlite3_column_int64(st, 8);
+	p->active = db_col_int64(st, 6) != 0;
+	p->created_at = db_col_int64(st, 7);
+	p->updated_at = db_col_int64(st, 8);
 }
 
 static int
-product_row_copy(sqlite3_stmt *st, void *dst, struct err *err)
+product_row_copy(struct db_stmt *st, void *dst, struct err *err)
 {
 	(void)err;
 	product_row(st, dst);
@@ -49,7 +47,7 @@ store_product_get(struct store *s, const char *sku, struct product *p,
 {
 	static const char sql[] = "SELECT " PRODUCT_COLS
 	    " FROM products WHERE sku = ?1";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
@@ -63,20 +61,20 @@ store_product_each(struct store *s, bool active_only, product_each_fn fn,
 {
 	static const char sql[] = "SELECT " PRODUCT_COLS
 	    " FROM products WHERE ?1 = 0 OR active = 1 ORDER BY sku";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	struct product p;
 	int rc, stop = 0;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int(st, 1, active_only ? 1 : 0);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, active_only ? 1 : 0);
+	while ((rc = db_step(st)) == DB_ROW) {
 		product_row(st, &p);
 		if ((stop = fn(ctx, &p)) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (stop == 0 && rc != SQLITE_DONE)
+	db_reset(st);
+	if (stop == 0 && rc != DB_DONE)
 		return store_fail(s, err, "product list");
 	return 0;
 }
@@ -92,7 +90,7 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 	    "description = excluded.description, price = excluded.price, "
 	    "currency = excluded.currency, image = excluded.image, "
 	    "active = excluded.active, updated_at = excluded.updated_at";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (!valid_token(p->sku, strlen(p->sku), 1, PRODUCT_SKU_MAX,
@@ -115,17 +113,19 @@ store_product_put(struct store *s, const struct product *p, int64_t now,
 	store_bind_text_or_null(st, 1, p->sku);
 	store_bind_text_or_null(st, 2, p->name);
 	store_bind_text_or_null(st, 3, p->description);
-	sqlite3_bind_int64(st, 4, p->price);
+	db_bind_int64(st, 4, p->price);
 	store_bind_text_or_null(st, 5, p->currency);
 	store_bind_text_or_null(st, 6, p->image);
-	sqlite3_bind_int(st, 7, p->active ? 1 : 0);
-	sqlite3_bind_int64(st, 8, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	db_bind_int64(st, 7, p->active ? 1 : 0);
+	db_bind_int64(st, 8, now);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
+		if (db_errclass(store_db(s)) == DB_EUNIQUE ||
+		    db_errclass(store_db(s)) == DB_ECHECK ||
+		    db_errclass(store_db(s)) == DB_ECONSTRAINT)
 			err_set(err, E_INPUT, "product refused: %s",
-			    sqlite3_errmsg(store_db(s)));
+			    db_errmsg(store_db(s)));
 		else
 			store_fail(s, err, "product put");
 		goto fail;
@@ -142,18 +142,18 @@ store_product_set_active(struct store *s, const char *sku, bool active,
 {
 	static const char sql[] = "UPDATE products SET active = ?2, "
 	    "updated_at = ?3 WHERE sku = ?1";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
 	store_bind_text_or_null(st, 1, sku);
-	sqlite3_bind_int(st, 2, active ? 1 : 0);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 2, active ? 1 : 0);
+	db_bind_int64(st, 3, now);
 	if (store_step_done(s, st, E_STORE, "product set active", err) == -1)
 		goto fail;
-	if (sqlite3_changes(store_db(s)) == 0) {
+	if (db_changes(store_db(s)) == 0) {
 		err_set(err, E_NOTFOUND, "no product %.64s", sku);
 		goto fail;
 	}

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "store_dev.h"
 
@@ -27,7 +25,7 @@ dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
 	static const char sql_o[] = "INSERT INTO orders (order_no, openid, "
 	    "appid, amount, currency, subject, state, provider_ref, "
 	    "expires_at, paid_at, created_at, updated_at) VALUES (?1, ?2, "
-	    "'127.0.0.1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)";
+	    "'127.0.0.1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id";
 	static const char sql_i[] = "INSERT INTO order_items (order_id, sku, "
 	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, 1, "
 	    "?4)";
@@ -36,7 +34,7 @@ dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
 	    "(?1, 'notify', 'PENDING', ?2, ?3, ?4)";
 	static const char *const st[] = { "PAID", "PAID", "PAID", "PAID",
 		"PAID", "PAID", "CLOSED", "CLOSED", "PENDING", "FAILED" };
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	char no[40], openid[40], sku[16], name[48];
 	uint64_t r = xorshift(rng);
 	int64_t created = now - days * 86400 + (int64_t)((uint64_t)i *
@@ -55,37 +53,37 @@ dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
 		return -1;
 	store_bind_text_or_empty(q, 1, no);
 	store_bind_text_or_empty(q, 2, openid);
-	sqlite3_bind_int64(q, 3, amount);
+	db_bind_int64(q, 3, amount);
 	store_bind_text_or_empty(q, 4, cur);
 	store_bind_text_or_empty(q, 5, name);
 	store_bind_text_or_empty(q, 6, state);
 	store_bind_text_or_empty(q, 7, no);
-	sqlite3_bind_int64(q, 8, created + 900);
+	db_bind_int64(q, 8, created + 900);
 	if (paid)
-		sqlite3_bind_int64(q, 9, created + 60);
+		db_bind_int64(q, 9, created + 60);
 	else
-		sqlite3_bind_null(q, 9);
-	sqlite3_bind_int64(q, 10, created);
-	if (store_step_done(s, q, E_CONFLICT, "dev_fill order", err) == -1)
+		db_bind_null(q, 9);
+	db_bind_int64(q, 10, created);
+	if (store_step_id(s, q, E_CONFLICT, "dev_fill order", &oid, err) ==
+	    -1)
 		return -1;
-	oid = sqlite3_last_insert_rowid(store_db(s));
 	if ((q = store_stmt(s, sql_i, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, oid);
+	db_bind_int64(q, 1, oid);
 	store_bind_text_or_empty(q, 2, sku);
 	store_bind_text_or_empty(q, 3, name);
-	sqlite3_bind_int64(q, 4, amount);
+	db_bind_int64(q, 4, amount);
 	if (store_step_done(s, q, E_CONFLICT, "dev_fill item", err) == -1)
 		return -1;
 	if (strcmp(state, "PENDING") == 0)
 		return 0;
 	if ((q = store_stmt(s, sql_e, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(q, 1, oid);
+	db_bind_int64(q, 1, oid);
 	store_bind_text_or_empty(q, 2, state);
 	store_bind_text_or_empty(q, 3, paid ? "succeed" :
 	    strcmp(state, "FAILED") == 0 ? "failed" : "closed");
-	sqlite3_bind_int64(q, 4, created + 60);
+	db_bind_int64(q, 4, created + 60);
 	return store_step_done(s, q, E_CONFLICT, "dev_fill event", err);
 }
 
@@ -93,18 +91,24 @@ int
 store_dev_fill(struct store *s, int64_t n, int64_t days, int64_t now,
     const char *cur, struct err *err)
 {
-	static const char sql_max[] = "SELECT coalesce(max(CAST(substr("
-	    "order_no, 4) AS INTEGER)), 0) FROM orders WHERE order_no GLOB "
-	    "'DEV[0-9]*'";
+	static const struct db_sql sql_max = {
+		.sqlite = "SELECT coalesce(max(CAST(substr(order_no, 4) AS "
+		    "INTEGER)), 0) FROM orders WHERE order_no GLOB "
+		    "'DEV[0-9]*'",
+		.pg = "SELECT coalesce(max(CAST(substring(order_no FROM "
+		    "'^DEV([0-9]+)') AS BIGINT)), 0) FROM orders WHERE "
+		    "order_no ~ '^DEV[0-9]'",
+	};
 	uint64_t rng = 0x9e3779b97f4a7c15ULL;
-	sqlite3_stmt *q;
+	struct db_stmt *q;
 	int64_t i, start = 0;
 
-	if ((q = store_stmt(s, sql_max, err)) == NULL)
+	if ((q = store_stmt(s, db_sql_pick(store_db(s), &sql_max), err)) ==
+	    NULL)
 		return -1;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		start = sqlite3_column_int64(q, 0);
-	sqlite3_reset(q);
+	if (db_step(q) == DB_ROW)
+		start = db_col_int64(q, 0);
+	db_reset(q);
 	/* back-dated rows: the cached figures of closed days are void */
 	if (store_exec(s, "DELETE FROM admin_stats_days", err) == -1)
 		return -1;

@@ -8,8 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
-
 #include "buf.h"
 #include "metrics.h"
 #include "store.h"
@@ -35,17 +33,17 @@ static int
 by_state(struct store *s, const char *sql, int64_t now, int64_t counts[3],
     int64_t *oldest_any, int64_t *oldest_unknown, struct err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc, i;
 
 	if (st == NULL)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t age = now - sqlite3_column_int64(st, 2);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t age = now - db_col_int64(st, 2);
 
 		if ((i = state_slot(store_col_text(st, 0))) == -1)
 			continue;
-		counts[i] = sqlite3_column_int64(st, 1);
+		counts[i] = db_col_int64(st, 1);
 		if (age < 0)
 			age = 0;
 		if (oldest_any && age > *oldest_any)
@@ -53,9 +51,9 @@ by_state(struct store *s, const char *sql, int64_t now, int64_t counts[3],
 		if (i == 2)
 			*oldest_unknown = age;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_stmt_fail(s, st, err, "metrics");
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -63,16 +61,16 @@ static int
 scalar(struct store *s, const char *sql, int64_t arg, int64_t *v,
     struct err *err)
 {
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	if (strchr(sql, '?'))
-		sqlite3_bind_int64(st, 1, arg);
-	if (sqlite3_step(st) != SQLITE_ROW)
+		db_bind_int64(st, 1, arg);
+	if (db_step(st) != DB_ROW)
 		return store_stmt_fail(s, st, err, "metrics");
-	*v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	*v = db_col_int64(st, 0);
+	db_reset(st);
 	return 0;
 }
 
@@ -83,6 +81,8 @@ file_size(const char *path, const char *suffix)
 	struct stat sb;
 	int64_t n = 0;
 
+	if (path == NULL)	/* PostgreSQL: no file of ours */
+		return 0;
 	buf_init(&b, 8192);
 	if (buf_printf(&b, "%s%s", path, suffix) == 0 &&
 	    stat(buf_str(&b), &sb) == 0)

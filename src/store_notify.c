@@ -7,8 +7,6 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "order_state.h"
 #include "store.h"
 #include "store_notify.h"
@@ -18,7 +16,7 @@ store_anomaly_insert(struct store *s, int64_t order_id,
     int64_t notification_id, int64_t refund_id, const char *kind,
     const char *source, const char *detail, int64_t now, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "INSERT INTO anomalies (order_id, notification_id, "
 	    "refund_id, kind, source, detail, created_at) "
@@ -28,18 +26,18 @@ store_anomaly_insert(struct store *s, int64_t order_id,
 	store_bind_id(st, 1, order_id);
 	store_bind_id(st, 2, notification_id);
 	store_bind_id(st, 3, refund_id);
-	sqlite3_bind_text(st, 4, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, source, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, detail, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 7, now);
+	db_bind_text(st, 4, kind);
+	db_bind_text(st, 5, source);
+	db_bind_text(st, 6, detail);
+	db_bind_int64(st, 7, now);
 	return store_step_done(s, st, E_STORE, "anomaly insert", err);
 }
 
 static int
-id_row(sqlite3_stmt *st, void *dst, struct err *err)
+id_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	(void)err;
-	*(int64_t *)dst = sqlite3_column_int64(st, 0);
+	*(int64_t *)dst = db_col_int64(st, 0);
 	return 0;
 }
 
@@ -47,7 +45,7 @@ int
 store_notification_find(struct store *s, const char *meaning,
     const char *sha, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "SELECT id FROM notifications WHERE "
 	    "meaning_sha256 = ?1 UNION ALL SELECT id FROM notifications "
@@ -55,8 +53,8 @@ store_notification_find(struct store *s, const char *meaning,
 	    "AND meaning_sha256 IS NULL LIMIT 1", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, meaning, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, sha, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, meaning);
+	db_bind_text(st, 2, sha);
 	return store_step_row(s, st, id_row, id, "notification", err);
 }
 
@@ -64,14 +62,14 @@ int
 store_notification_redelivered(struct store *s, int64_t id, int64_t now,
     struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "UPDATE notifications SET redeliveries = "
 	    "redeliveries + 1, last_received_at = ? WHERE id = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, id);
 	return store_step_done(s, st, E_STORE, "notification redelivered",
 	    err);
 }
@@ -80,14 +78,13 @@ int
 store_notification_count_order(struct store *s, const char *order_no,
     int64_t *n, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "SELECT count(*) FROM notifications WHERE "
 	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, order_no ? order_no : "", -1,
-	    SQLITE_TRANSIENT);
+	db_bind_text(st, 1, order_no ? order_no : "");
 	return store_step_row(s, st, id_row, n, "notification count", err);
 }
 
@@ -95,46 +92,42 @@ int
 store_notification_insert(struct store *s, const struct notification *n,
     const char *outcome, int64_t *id, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "INSERT INTO notifications (received_at, body, "
 	    "body_sha256, verified, transaction_type, transaction_id, "
 	    "result_code, outcome, duplicate_of, meaning_sha256) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?)", err);
+	    "(?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, n->received_at);
+	db_bind_int64(st, 1, n->received_at);
 	if (n->body)
-		sqlite3_bind_blob(st, 2, n->body, (int)n->body_len,
-		    SQLITE_STATIC);
+		db_bind_blob(st, 2, n->body, n->body_len);
 	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, n->body_sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, n->verified ? 1 : 0);
+		db_bind_null(st, 2);
+	db_bind_text_static(st, 3, n->body_sha256);
+	db_bind_int64(st, 4, n->verified ? 1 : 0);
 	store_bind_text_or_null(st, 5, n->transaction_type);
 	store_bind_text_or_null(st, 6, n->transaction_id);
 	store_bind_text_or_null(st, 7, n->result_code);
-	sqlite3_bind_text(st, 8, outcome, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 8, outcome);
 	store_bind_id(st, 9, n->duplicate_of);
 	store_bind_text_or_null(st, 10, n->meaning_sha256);
-	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
-		return -1;
-	*id = sqlite3_last_insert_rowid(store_db(s));
-	return 0;
+	return store_step_id(s, st, E_STORE, "notification insert", id, err);
 }
 
 int
 store_notification_finish(struct store *s, int64_t id, const char *outcome,
     int64_t order_id, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "UPDATE notifications SET outcome = ?, "
 	    "order_id = ? WHERE id = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, outcome, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 1, outcome);
 	store_bind_id(st, 2, order_id);
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_int64(st, 3, id);
 	return store_step_done(s, st, E_STORE, "notification finish", err);
 }

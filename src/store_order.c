@@ -9,8 +9,6 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "order_state.h"
 #include "store.h"
 #include "store_buyer.h"
@@ -21,22 +19,22 @@
 	"expires_at, created_at, next_check_at, check_attempts"
 
 static int
-order_row(sqlite3_stmt *st, void *dst, struct err *err)
+order_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct order *o = dst;
 	char state[32];
 
 	memset(o, 0, sizeof(*o));
-	o->id = sqlite3_column_int64(st, 0);
+	o->id = db_col_int64(st, 0);
 	store_col_copy(st, 1, o->order_no, sizeof(o->order_no));
 	store_col_copy(st, 2, state, sizeof(state));
-	o->amount = sqlite3_column_int64(st, 3);
+	o->amount = db_col_int64(st, 3);
 	store_col_copy(st, 4, o->currency, sizeof(o->currency));
-	o->refunded_amount = sqlite3_column_int64(st, 5);
-	o->expires_at = sqlite3_column_int64(st, 6);
-	o->created_at = sqlite3_column_int64(st, 7);
-	o->next_check_at = sqlite3_column_int64(st, 8);
-	o->check_attempts = sqlite3_column_int64(st, 9);
+	o->refunded_amount = db_col_int64(st, 5);
+	o->expires_at = db_col_int64(st, 6);
+	o->created_at = db_col_int64(st, 7);
+	o->next_check_at = db_col_int64(st, 8);
+	o->check_attempts = db_col_int64(st, 9);
 	if (order_state_parse(state, &o->state) == -1)
 		return err_set(err, E_INTERNAL, "order %lld: bad state",
 		    (long long)o->id);
@@ -47,13 +45,13 @@ int
 store_order_get(struct store *s, const char *order_no, struct order *o,
     struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "SELECT " ORDER_COLS " FROM orders "
 	    "WHERE order_no = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, order_no, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, order_no);
 	return store_step_row(s, st, order_row, o, "order", err);
 }
 
@@ -61,7 +59,7 @@ int
 store_order_update(struct store *s, const struct order_change *c,
     struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	/* COALESCE keeps a column when the change leaves it NULL */
 	st = store_stmt(s, "UPDATE orders SET state = ?, refunded_amount = ?, "
@@ -73,19 +71,18 @@ store_order_update(struct store *s, const struct order_change *c,
 	    "WHERE id = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, order_state_name(c->state), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, c->refunded_amount);
+	db_bind_text_static(st, 1, order_state_name(c->state));
+	db_bind_int64(st, 2, c->refunded_amount);
 	store_bind_id(st, 3, c->paid_at);
 	store_bind_text_or_null(st, 4, c->provider_ref);
 	store_bind_text_or_null(st, 5, c->jsapi);
 	store_bind_text_or_null(st, 6, c->error_code);
 	store_bind_text_or_null(st, 7, c->error_msg);
-	sqlite3_bind_int64(st, 8, c->now);
-	sqlite3_bind_int64(st, 9, c->id);
+	db_bind_int64(st, 8, c->now);
+	db_bind_int64(st, 9, c->id);
 	if (store_step_done(s, st, E_STORE, "order update", err) == -1)
 		return -1;
-	if (sqlite3_changes(store_db(s)) != 1)
+	if (db_changes(store_db(s)) != 1)
 		return err_set(err, E_NOTFOUND, "order %lld vanished",
 		    (long long)c->id);
 	return 0;
@@ -95,7 +92,7 @@ int
 store_order_event_insert(struct store *s, const struct order_event *e,
     struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "INSERT INTO order_events (order_id, source, "
 	    "old_state, new_state, result_code, error_code, error_msg, "
@@ -103,13 +100,10 @@ store_order_event_insert(struct store *s, const struct order_event *e,
 	    "created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, e->order_id);
-	sqlite3_bind_text(st, 2, order_source_name(e->source), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, order_state_name(e->old_state), -1,
-	    SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, order_state_name(e->new_state), -1,
-	    SQLITE_STATIC);
+	db_bind_int64(st, 1, e->order_id);
+	db_bind_text_static(st, 2, order_source_name(e->source));
+	db_bind_text_static(st, 3, order_state_name(e->old_state));
+	db_bind_text_static(st, 4, order_state_name(e->new_state));
 	store_bind_text_or_null(st, 5, e->result_code);
 	store_bind_text_or_null(st, 6, e->error_code);
 	store_bind_text_or_null(st, 7, e->error_msg);
@@ -117,11 +111,11 @@ store_order_event_insert(struct store *s, const struct order_event *e,
 	store_bind_id(st, 9, e->notification_id);
 	store_bind_id(st, 10, e->refund_id);
 	if (e->amount >= 0)
-		sqlite3_bind_int64(st, 11, e->amount);
+		db_bind_int64(st, 11, e->amount);
 	else
-		sqlite3_bind_null(st, 11);
+		db_bind_null(st, 11);
 	store_bind_text_or_null(st, 12, e->actor);
-	sqlite3_bind_int64(st, 13, e->created_at);
+	db_bind_int64(st, 13, e->created_at);
 	return store_step_done(s, st, E_STORE, "event insert", err);
 }
 
@@ -129,7 +123,7 @@ int
 store_order_due(struct store *s, int64_t now, struct order *out, size_t max,
     size_t *n, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	*n = 0;
@@ -141,17 +135,17 @@ store_order_due(struct store *s, int64_t now, struct order *out, size_t max,
 	    "ORDER BY next_check_at, id LIMIT ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, (int64_t)max);
+	while ((rc = db_step(st)) == DB_ROW && *n < max) {
 		if (order_row(st, &out[*n], err) == -1) {
-			sqlite3_reset(st);
+			db_reset(st);
 			return -1;
 		}
 		(*n)++;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, err, "order due");
 	return 0;
 }
@@ -160,14 +154,14 @@ int
 store_order_check_at(struct store *s, int64_t id, int64_t next_check_at,
     struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "UPDATE orders SET next_check_at = ? WHERE id = ?",
 	    err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, next_check_at);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, next_check_at);
+	db_bind_int64(st, 2, id);
 	return store_step_done(s, st, E_STORE, "order check at", err);
 }
 
@@ -175,16 +169,16 @@ int
 store_order_schedule(struct store *s, int64_t id, int64_t last_query_at,
     int64_t next_check_at, int64_t attempts, struct err *err)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = store_stmt(s, "UPDATE orders SET last_query_at = ?, "
 	    "next_check_at = ?, check_attempts = ? WHERE id = ?", err);
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, last_query_at);
-	sqlite3_bind_int64(st, 2, next_check_at);
-	sqlite3_bind_int64(st, 3, attempts);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_int64(st, 1, last_query_at);
+	db_bind_int64(st, 2, next_check_at);
+	db_bind_int64(st, 3, attempts);
+	db_bind_int64(st, 4, id);
 	return store_step_done(s, st, E_STORE, "order schedule", err);
 }
 
@@ -195,33 +189,28 @@ store_order_create(struct store *s, const struct store_order_new *o,
 	static const char sql[] = "INSERT INTO orders (order_no, openid, "
 	    "appid, amount, currency, subject, state, idempotency_key, "
 	    "expires_at, next_check_at, created_at, updated_at) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
-	int rc, ext;
+	    "(?1, ?2, ?3, ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10) "
+	    "RETURNING id";
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, o->order_no);
 	store_bind_text_or_null(st, 2, o->openid);
 	store_bind_text_or_null(st, 3, o->appid);
-	sqlite3_bind_int64(st, 4, o->amount);
+	db_bind_int64(st, 4, o->amount);
 	store_bind_text_or_null(st, 5, o->currency);
 	store_bind_text_or_null(st, 6, o->subject);
 	store_bind_text_or_null(st, 7, o->idempotency_key);
-	sqlite3_bind_int64(st, 8, o->expires_at);
-	sqlite3_bind_int64(st, 9, o->next_check_at);
-	sqlite3_bind_int64(st, 10, o->now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE) {
-		*id = sqlite3_last_insert_rowid(store_db(s));
+	db_bind_int64(st, 8, o->expires_at);
+	db_bind_int64(st, 9, o->next_check_at);
+	db_bind_int64(st, 10, o->now);
+	if (store_step_id(s, st, E_STORE, "order create", id, err) == 0)
 		return 0;
-	}
-	ext = sqlite3_extended_errcode(store_db(s));
-	if (ext == SQLITE_CONSTRAINT_UNIQUE)
+	if (db_errclass(store_db(s)) == DB_EUNIQUE)
 		return err_set(err, E_CONFLICT, "order exists: %s",
-		    sqlite3_errmsg(store_db(s)));
-	return store_fail(s, err, "order create");
+		    db_errmsg(store_db(s)));
+	return -1;
 }
 
 int
@@ -231,16 +220,16 @@ store_order_item_add(struct store *s, int64_t order_id,
 	static const char sql[] = "INSERT INTO order_items (order_id, sku, "
 	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, order_id);
+	db_bind_int64(st, 1, order_id);
 	store_bind_text_or_null(st, 2, it->sku);
 	store_bind_text_or_null(st, 3, it->name);
-	sqlite3_bind_int64(st, 4, it->unit_price);
-	sqlite3_bind_int64(st, 5, it->qty);
-	sqlite3_bind_int64(st, 6, it->line_amount);
+	db_bind_int64(st, 4, it->unit_price);
+	db_bind_int64(st, 5, it->qty);
+	db_bind_int64(st, 6, it->line_amount);
 	return store_step_done(s, st, E_STORE, "order item add", err);
 }
 
@@ -250,16 +239,16 @@ store_order_query_claim(struct store *s, int64_t id, int64_t now,
 {
 	static const char sql[] = "UPDATE orders SET last_query_at = ?2 "
 	    "WHERE id = ?1 AND coalesce(last_query_at, created_at) <= ?3";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	*taken = false;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, not_after);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, not_after);
 	if (store_step_done(s, st, E_STORE, "order query claim", err) == -1)
 		return -1;
-	*taken = sqlite3_changes(store_db(s)) == 1;
+	*taken = db_changes(store_db(s)) == 1;
 	return 0;
 }

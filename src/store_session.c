@@ -10,8 +10,6 @@
  */
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "store_session.h"
 #include "util.h"
@@ -24,18 +22,18 @@ store_oauth_state_insert(struct store *s, const char *state_hash,
 	static const char sql[] = "INSERT INTO oauth_state (state_hash, "
 	    "browser_hash, ret, restarts, created_at, expires_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, state_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, browser_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ret, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 4, restarts);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, expires_at);
+	db_bind_text_static(st, 1, state_hash);
+	db_bind_text_static(st, 2, browser_hash);
+	db_bind_text_static(st, 3, ret);
+	db_bind_int64(st, 4, restarts);
+	db_bind_int64(st, 5, now);
+	db_bind_int64(st, 6, expires_at);
 	if (store_step_done(s, st, E_STORE, "state insert", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -53,7 +51,7 @@ store_oauth_state_take(struct store *s, const char *state_hash, int64_t now,
 	    "WHERE state_hash = ?";
 	static const char upd[] = "UPDATE oauth_state SET used_at = ? "
 	    "WHERE state_hash = ? AND used_at IS NULL";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -62,34 +60,34 @@ store_oauth_state_take(struct store *s, const char *state_hash, int64_t now,
 		return -1;
 	if ((st = store_stmt(s, sel, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, state_hash, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_text_static(st, 1, state_hash);
+	rc = db_step(st);
+	if (rc == DB_DONE) {
+		db_reset(st);
 		store_rollback(s);
 		return err_set(err, E_NOTFOUND, "unknown state");
 	}
-	if (rc != SQLITE_ROW) {
+	if (rc != DB_ROW) {
 		store_stmt_fail(s, st, err, "state select");
 		goto fail;
 	}
 	store_col_copy(st, 0, out->browser_hash, sizeof(out->browser_hash));
 	store_col_copy(st, 1, out->ret, sizeof(out->ret));
-	out->restarts = sqlite3_column_int(st, 2);
-	out->expires_at = sqlite3_column_int64(st, 3);
-	out->was_used = sqlite3_column_int(st, 4) != 0;
-	sqlite3_reset(st);
+	out->restarts = db_col_int(st, 2);
+	out->expires_at = db_col_int64(st, 3);
+	out->was_used = db_col_int(st, 4) != 0;
+	db_reset(st);
 	if (out->was_used || out->expires_at <= now) {
 		store_rollback(s);
 		return 0;
 	}
 	if ((st = store_stmt(s, upd, err)) == NULL)
 		goto fail;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_text(st, 2, state_hash, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, now);
+	db_bind_text_static(st, 2, state_hash);
 	if (store_step_done(s, st, E_STORE, "state take", err) == -1)
 		goto fail;
-	if (sqlite3_changes(store_db(s)) != 1) {
+	if (db_changes(store_db(s)) != 1) {
 		err_set(err, E_INTERNAL, "state take: no row changed");
 		goto fail;
 	}
@@ -107,27 +105,28 @@ store_oauth_code_put(struct store *s, const char *code_hash,
     const struct store_oauth_code *c, int64_t now, int64_t expires_at,
     struct err *err)
 {
-	/* OR IGNORE: two workers racing on one code keep the first answer */
-	static const char sql[] = "INSERT OR IGNORE INTO oauth_code "
+	/* DO NOTHING: two workers racing on one code keep the first answer */
+	static const char sql[] = "INSERT INTO oauth_code "
 	    "(code_hash, state_hash, browser_hash, appid, openid, ret, "
-	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT DO NOTHING";
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, c->state_hash, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 1, code_hash);
+	db_bind_text_static(st, 2, c->state_hash);
 	if (c->browser_hash[0])
-		sqlite3_bind_text(st, 3, c->browser_hash, -1, SQLITE_STATIC);
+		db_bind_text_static(st, 3, c->browser_hash);
 	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_text(st, 4, c->appid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, c->openid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, c->ret, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, now);
-	sqlite3_bind_int64(st, 8, expires_at);
+		db_bind_null(st, 3);
+	db_bind_text_static(st, 4, c->appid);
+	db_bind_text_static(st, 5, c->openid);
+	db_bind_text_static(st, 6, c->ret);
+	db_bind_int64(st, 7, now);
+	db_bind_int64(st, 8, expires_at);
 	if (store_step_done(s, st, E_STORE, "code put", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -137,7 +136,7 @@ fail:
 }
 
 static int
-code_row(sqlite3_stmt *st, void *dst, struct err *err)
+code_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct store_oauth_code *out = dst;
 
@@ -157,13 +156,13 @@ store_oauth_code_get(struct store *s, const char *code_hash, int64_t now,
 	static const char sql[] = "SELECT state_hash, browser_hash, appid, "
 	    "openid, ret FROM oauth_code WHERE code_hash = ? AND "
 	    "expires_at > ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, code_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_text_static(st, 1, code_hash);
+	db_bind_int64(st, 2, now);
 	return store_step_row(s, st, code_row, out, "cached code", err);
 }
 
@@ -174,17 +173,17 @@ store_session_insert(struct store *s, const char *token_hash,
 {
 	static const char sql[] = "INSERT INTO buyer_session (token_hash, "
 	    "appid, openid, created_at, expires_at) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, appid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, openid, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, expires_at);
+	db_bind_text_static(st, 1, token_hash);
+	db_bind_text_static(st, 2, appid);
+	db_bind_text_static(st, 3, openid);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, expires_at);
 	if (store_step_done(s, st, E_STORE, "session insert", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -194,15 +193,15 @@ fail:
 }
 
 static int
-session_row(sqlite3_stmt *st, void *dst, struct err *err)
+session_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct store_session *out = dst;
 
 	(void)err;
 	store_col_copy(st, 0, out->appid, sizeof(out->appid));
 	store_col_copy(st, 1, out->openid, sizeof(out->openid));
-	out->created_at = sqlite3_column_int64(st, 2);
-	out->expires_at = sqlite3_column_int64(st, 3);
+	out->created_at = db_col_int64(st, 2);
+	out->expires_at = db_col_int64(st, 3);
 	return 0;
 }
 
@@ -213,13 +212,13 @@ store_session_get(struct store *s, const char *token_hash, int64_t now,
 	static const char sql[] = "SELECT appid, openid, created_at, "
 	    "expires_at FROM buyer_session WHERE token_hash = ? AND "
 	    "expires_at > ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	memset(out, 0, sizeof(*out));
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_text_static(st, 1, token_hash);
+	db_bind_int64(st, 2, now);
 	return store_step_row(s, st, session_row, out, "session", err);
 }
 
@@ -229,13 +228,13 @@ store_session_delete(struct store *s, const char *token_hash,
 {
 	static const char sql[] = "DELETE FROM buyer_session "
 	    "WHERE token_hash = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (store_begin(s, err) == -1)
 		return -1;
 	if ((st = store_stmt(s, sql, err)) == NULL)
 		goto fail;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	db_bind_text_static(st, 1, token_hash);
 	if (store_step_done(s, st, E_STORE, "session delete", err) == -1)
 		goto fail;
 	return store_commit(s, err);
@@ -255,7 +254,7 @@ store_oauth_purge(struct store *s, int64_t now, int64_t state_grace,
 	    "WHERE expires_at <= ?";
 	const char *qs[] = {q1, q2, q3};
 	int64_t limits[3] = {now, now, now - state_grace};
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	size_t i;
 
 	*deleted = 0;
@@ -264,10 +263,10 @@ store_oauth_purge(struct store *s, int64_t now, int64_t state_grace,
 	for (i = 0; i < 3; i++) {
 		if ((st = store_stmt(s, qs[i], err)) == NULL)
 			goto fail;
-		sqlite3_bind_int64(st, 1, limits[i]);
+		db_bind_int64(st, 1, limits[i]);
 		if (store_step_done(s, st, E_STORE, "purge", err) == -1)
 			goto fail;
-		*deleted += sqlite3_changes(store_db(s));
+		*deleted += db_changes(store_db(s));
 	}
 	return store_commit(s, err);
 fail:

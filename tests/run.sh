@@ -9,9 +9,9 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config libfcgi-dev
-libcurl4-openssl-dev libssl-dev libsqlite3-dev libjson-c-dev nginx-light
-openssl ca-certificates tzdata python3 sqlite3 wrk faketime
-chromium nodejs fonts-wqy-microhei"
+libcurl4-openssl-dev libssl-dev libsqlite3-dev libjson-c-dev libpq-dev
+nginx-light openssl ca-certificates tzdata python3 sqlite3 wrk faketime
+chromium nodejs fonts-wqy-microhei postgresql-15"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -1,7 +1,8 @@
 /*
  * sim_store.c - h5pay-sim's schema and its transaction and notification
- * statements; with sim_store_oauth.c the sim's only SQLite user (as
- * store*.c are for h5payd), through store_stmt().
+ * statements; with sim_store_oauth.c the sim's only SQL user (as
+ * store*.c are for h5payd), through store_stmt() and src/db/ (db.h). The
+ * simulator stays on SQLite: its SQL is not written for a second engine.
  *
  * The schema is embedded here (not sql/: those are h5payd's migrations)
  * and applied with store_migrate_with(). Writes that read first run inside
@@ -11,7 +12,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "sim.h"
 #include "store.h"
@@ -109,8 +109,8 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 	    "error_code, error_msg, sign_type, notify_url, echo, reserved, "
 	    "app_id, subject, openid, sub_appid, prepay_id, time_stamp, nonce, "
 	    "created_ms, expires_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
@@ -120,7 +120,7 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 	store_bind_text_or_null(st, 3, t->transaction_id);
 	store_bind_text_or_null(st, 4, t->original_id);
 	store_bind_text_or_null(st, 5, t->reference);
-	sqlite3_bind_int64(st, 6, t->amount);
+	db_bind_int64(st, 6, t->amount);
 	store_bind_text_or_null(st, 7, t->currency);
 	store_bind_text_or_null(st, 8, t->status);
 	store_bind_text_or_null(st, 9, t->error_code);
@@ -136,21 +136,23 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 	if (t->prepay_id[0])
 		store_bind_text_or_null(st, 19, t->prepay_id);
 	else
-		sqlite3_bind_null(st, 19);
+		db_bind_null(st, 19);
 	store_bind_text_or_null(st, 20, t->time_stamp);
 	store_bind_text_or_null(st, 21, t->nonce);
-	sqlite3_bind_int64(st, 22, t->created_ms);
-	sqlite3_bind_int64(st, 23, t->expires_ms);
-	sqlite3_bind_int64(st, 24, t->updated_ms);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT_UNIQUE)
+	db_bind_int64(st, 22, t->created_ms);
+	db_bind_int64(st, 23, t->expires_ms);
+	db_bind_int64(st, 24, t->updated_ms);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		t->id = db_col_int64(st, 0);
+		db_reset(st);
+		return 0;
+	}
+	db_reset(st);
+	if (rc == -1 && db_errclass(store_db(s)) == DB_EUNIQUE)
 		return err_set(err, E_CONFLICT, "transactionId %s reused",
 		    t->transaction_id);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, err, "txn insert");
-	t->id = sqlite3_last_insert_rowid(store_db(s));
-	return 0;
+	return store_fail(s, err, "txn insert");
 }
 
 #define TXN_COLS "id, kind, merchant_no, transaction_id, original_id, " \
@@ -160,20 +162,20 @@ sim_txn_insert(struct store *s, struct sim_txn *t, struct err *err)
 	"created_ms, expires_ms, updated_ms"
 
 static void
-txn_read(sqlite3_stmt *st, struct sim_txn *t)
+txn_read(struct db_stmt *st, struct sim_txn *t)
 {
-	const unsigned char *kind;
+	const char *kind;
 
 	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	kind = sqlite3_column_text(st, 1);
-	t->kind = kind && strcmp((const char *)kind, "refund") == 0 ?
+	t->id = db_col_int64(st, 0);
+	kind = db_col_text(st, 1);
+	t->kind = kind && strcmp(kind, "refund") == 0 ?
 	    SIM_REFUND : SIM_PAY;
 	store_col_copy(st, 2, t->merchant_no, sizeof(t->merchant_no));
 	store_col_copy(st, 3, t->transaction_id, sizeof(t->transaction_id));
 	store_col_copy(st, 4, t->original_id, sizeof(t->original_id));
 	store_col_copy(st, 5, t->reference, sizeof(t->reference));
-	t->amount = sqlite3_column_int64(st, 6);
+	t->amount = db_col_int64(st, 6);
 	store_col_copy(st, 7, t->currency, sizeof(t->currency));
 	store_col_copy(st, 8, t->status, sizeof(t->status));
 	store_col_copy(st, 9, t->error_code, sizeof(t->error_code));
@@ -189,14 +191,14 @@ txn_read(sqlite3_stmt *st, struct sim_txn *t)
 	store_col_copy(st, 19, t->prepay_id, sizeof(t->prepay_id));
 	store_col_copy(st, 20, t->time_stamp, sizeof(t->time_stamp));
 	store_col_copy(st, 21, t->nonce, sizeof(t->nonce));
-	t->refunded = sqlite3_column_int64(st, 22);
-	t->created_ms = sqlite3_column_int64(st, 23);
-	t->expires_ms = sqlite3_column_int64(st, 24);
-	t->updated_ms = sqlite3_column_int64(st, 25);
+	t->refunded = db_col_int64(st, 22);
+	t->created_ms = db_col_int64(st, 23);
+	t->expires_ms = db_col_int64(st, 24);
+	t->updated_ms = db_col_int64(st, 25);
 }
 
 static int
-txn_row(sqlite3_stmt *st, void *dst, struct err *err)
+txn_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	(void)err;
 	txn_read(st, dst);
@@ -204,7 +206,7 @@ txn_row(sqlite3_stmt *st, void *dst, struct err *err)
 }
 
 static int
-txn_one(struct store *s, sqlite3_stmt *st, struct sim_txn *t,
+txn_one(struct store *s, struct db_stmt *st, struct sim_txn *t,
     struct err *err)
 {
 	return store_step_row(s, st, txn_row, t, "transaction", err);
@@ -216,7 +218,7 @@ sim_txn_get(struct store *s, const char *merchant_no, const char *tid,
 {
 	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
 	    "merchant_no = ? AND transaction_id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
@@ -231,7 +233,7 @@ sim_txn_get_ref(struct store *s, const char *ref, struct sim_txn *t,
 {
 	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
 	    "reference = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
@@ -245,7 +247,7 @@ sim_txn_get_prepay(struct store *s, const char *prepay, struct sim_txn *t,
 {
 	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
 	    "prepay_id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
@@ -258,11 +260,11 @@ sim_txn_get_id(struct store *s, int64_t id, struct sim_txn *t,
     struct err *err)
 {
 	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return txn_one(s, st, t, err);
 }
 
@@ -274,22 +276,22 @@ sim_txn_set_status(struct store *s, int64_t id, const char *from,
 	static const char sql[] = "UPDATE txn SET status = ?, error_code = ?, "
 	    "error_msg = ?, updated_ms = ? WHERE id = ? AND "
 	    "(?6 IS NULL OR status = ?6)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, to);
 	store_bind_text_or_null(st, 2, code);
 	store_bind_text_or_null(st, 3, msg);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, id);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, id);
 	if (from)
 		store_bind_text_or_null(st, 6, from);
 	else
-		sqlite3_bind_null(st, 6);
+		db_bind_null(st, 6);
 	if (store_step_done(s, st, E_STORE, "txn status", err) == -1)
 		return -1;
-	if (sqlite3_changes(store_db(s)) != 1)
+	if (db_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "transaction is not %s",
 		    from ? from : "there");
 	return 0;
@@ -301,18 +303,18 @@ sim_txn_add_refunded(struct store *s, int64_t id, int64_t delta,
 {
 	static const char sql[] = "UPDATE txn SET refunded = refunded + ? "
 	    "WHERE id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, delta);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_CONSTRAINT_CHECK)
+	db_bind_int64(st, 1, delta);
+	db_bind_int64(st, 2, id);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == -1 && db_errclass(store_db(s)) == DB_ECHECK)
 		return err_set(err, E_CONFLICT, "refund exceeds the amount");
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		return store_fail(s, err, "txn refunded");
 	return 0;
 }
@@ -321,12 +323,12 @@ int
 sim_txn_set_expires(struct store *s, int64_t id, int64_t ms, struct err *err)
 {
 	static const char sql[] = "UPDATE txn SET expires_ms = ? WHERE id = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, ms);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, ms);
+	db_bind_int64(st, 2, id);
 	return store_step_done(s, st, E_STORE, "txn expires", err);
 }
 
@@ -337,19 +339,19 @@ sim_txn_due(struct store *s, int64_t now, int64_t refund_delay_ms,
 	static const char sql[] = "SELECT id FROM txn WHERE status = "
 	    "'pending' AND ((kind = 'pay' AND expires_ms <= ?1) OR "
 	    "(kind = 'refund' AND created_ms + ?2 <= ?1)) ORDER BY id LIMIT ?3";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, refund_delay_ms);
-	sqlite3_bind_int(st, 3, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max)
-		ids[(*n)++] = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, refund_delay_ms);
+	db_bind_int64(st, 3, max);
+	while ((rc = db_step(st)) == DB_ROW && *n < max)
+		ids[(*n)++] = db_col_int64(st, 0);
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, err, "txn due");
 	return 0;
 }
@@ -371,7 +373,7 @@ sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
 {
 	static const char sql[] = "SELECT " TXN_COLS " FROM txn WHERE "
 	    "kind = ? ORDER BY id DESC LIMIT 1000";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	struct json_object *a;
 	struct sim_txn t;
 	int rc;
@@ -380,7 +382,7 @@ sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
 		return NULL;
 	store_bind_text_or_null(st, 1, kind == SIM_PAY ? "pay" : "refund");
 	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct json_object *o = json_object_new_object();
 
 		txn_read(st, &t);
@@ -410,8 +412,8 @@ sim_txn_list(struct store *s, enum sim_kind kind, struct err *err)
 		jadd_i(o, "updatedMs", t.updated_ms);
 		json_object_array_add(a, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		json_object_put(a);
 		store_fail(s, err, "txn list");
 		return NULL;
@@ -426,21 +428,17 @@ sim_notif_insert(struct store *s, int64_t txn_id, const char *url,
 {
 	static const char sql[] = "INSERT INTO notification (txn_id, url, "
 	    "body, state, due_ms, created_ms) VALUES (?, ?, ?, 'pending', ?, "
-	    "?)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	    "?) RETURNING id";
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, txn_id);
+	db_bind_int64(st, 1, txn_id);
 	store_bind_text_or_null(st, 2, url);
 	store_bind_text_or_null(st, 3, body);
-	sqlite3_bind_int64(st, 4, due_ms);
-	sqlite3_bind_int64(st, 5, now);
-	if (store_step_done(s, st, E_STORE, "notification insert", err) == -1)
-		return -1;
-	if (id)
-		*id = sqlite3_last_insert_rowid(store_db(s));
-	return 0;
+	db_bind_int64(st, 4, due_ms);
+	db_bind_int64(st, 5, now);
+	return store_step_id(s, st, E_STORE, "notification insert", id, err);
 }
 
 int
@@ -453,26 +451,26 @@ sim_notif_due(struct store *s, int64_t now, bool newest_first,
 	static const char desc[] = "SELECT id, txn_id, due_ms, attempts, url, "
 	    "body FROM notification WHERE state = 'pending' AND due_ms <= ? "
 	    "ORDER BY id DESC LIMIT ?";
-	sqlite3_stmt *st = store_stmt(s, newest_first ? desc : asc, err);
+	struct db_stmt *st = store_stmt(s, newest_first ? desc : asc, err);
 	int rc;
 
 	*n = 0;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, max);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW && *n < max) {
 		struct sim_notif *x = &out[(*n)++];
 
-		x->id = sqlite3_column_int64(st, 0);
-		x->txn_id = sqlite3_column_int64(st, 1);
-		x->due_ms = sqlite3_column_int64(st, 2);
-		x->attempts = sqlite3_column_int(st, 3);
+		x->id = db_col_int64(st, 0);
+		x->txn_id = db_col_int64(st, 1);
+		x->due_ms = db_col_int64(st, 2);
+		x->attempts = db_col_int(st, 3);
 		store_col_copy(st, 4, x->url, sizeof(x->url));
 		x->body = xstrdup(store_col_text(st, 5));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return store_fail(s, err, "notification due");
 	return 0;
 }
@@ -487,14 +485,14 @@ sim_notif_attempt(struct store *s, int64_t id, int attempt, int64_t at,
 	    "body_excerpt) VALUES (?, ?, ?, ?, ?, ?)";
 	static const char upd[] = "UPDATE notification SET state = ?, "
 	    "attempts = ?, due_ms = ? WHERE id = ?";
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if ((st = store_stmt(s, ins, err)) == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, attempt);
-	sqlite3_bind_int64(st, 3, at);
-	sqlite3_bind_int64(st, 4, status);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, attempt);
+	db_bind_int64(st, 3, at);
+	db_bind_int64(st, 4, status);
 	store_bind_text_or_null(st, 5, error);
 	store_bind_text_or_null(st, 6, excerpt);
 	if (store_step_done(s, st, E_STORE, "attempt insert", err) == -1)
@@ -502,9 +500,9 @@ sim_notif_attempt(struct store *s, int64_t id, int attempt, int64_t at,
 	if ((st = store_stmt(s, upd, err)) == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, state);
-	sqlite3_bind_int(st, 2, attempt);
-	sqlite3_bind_int64(st, 3, next_due);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_int64(st, 2, attempt);
+	db_bind_int64(st, 3, next_due);
+	db_bind_int64(st, 4, id);
 	return store_step_done(s, st, E_STORE, "notification update", err);
 }
 
@@ -517,7 +515,7 @@ sim_notif_list(struct store *s, struct err *err)
 	    "FROM notification n JOIN txn t ON t.id = n.txn_id "
 	    "LEFT JOIN notify_attempt a ON a.notification_id = n.id "
 	    "ORDER BY n.id, a.id LIMIT 5000";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	struct json_object *arr, *cur = NULL, *atts = NULL;
 	int64_t cur_id = -1;
 	int rc;
@@ -525,8 +523,8 @@ sim_notif_list(struct store *s, struct err *err)
 	if (st == NULL)
 		return NULL;
 	arr = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
+	while ((rc = db_step(st)) == DB_ROW) {
+		int64_t id = db_col_int64(st, 0);
 		char buf[1024];
 
 		if (id != cur_id) {
@@ -538,24 +536,23 @@ sim_notif_list(struct store *s, struct err *err)
 			jadd_s(cur, "transactionType", buf);
 			store_col_copy(st, 3, buf, sizeof(buf));
 			jadd_s(cur, "url", buf);
-			jadd_s(cur, "body", (const char *)
-			    sqlite3_column_text(st, 4));
+			jadd_s(cur, "body", db_col_text(st, 4));
 			store_col_copy(st, 5, buf, sizeof(buf));
 			jadd_s(cur, "state", buf);
-			jadd_i(cur, "attempts", sqlite3_column_int64(st, 6));
-			jadd_i(cur, "dueMs", sqlite3_column_int64(st, 7));
-			jadd_i(cur, "createdMs", sqlite3_column_int64(st, 8));
+			jadd_i(cur, "attempts", db_col_int64(st, 6));
+			jadd_i(cur, "dueMs", db_col_int64(st, 7));
+			jadd_i(cur, "createdMs", db_col_int64(st, 8));
 			atts = json_object_new_array();
 			json_object_object_add(cur, "tries", atts);
 			json_object_array_add(arr, cur);
 			cur_id = id;
 		}
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL) {
+		if (!db_col_is_null(st, 9)) {
 			struct json_object *a = json_object_new_object();
 
-			jadd_i(a, "attempt", sqlite3_column_int64(st, 9));
-			jadd_i(a, "atMs", sqlite3_column_int64(st, 10));
-			jadd_i(a, "status", sqlite3_column_int64(st, 11));
+			jadd_i(a, "attempt", db_col_int64(st, 9));
+			jadd_i(a, "atMs", db_col_int64(st, 10));
+			jadd_i(a, "status", db_col_int64(st, 11));
 			store_col_copy(st, 12, buf, sizeof(buf));
 			jadd_s(a, "error", buf);
 			store_col_copy(st, 13, buf, sizeof(buf));
@@ -563,8 +560,8 @@ sim_notif_list(struct store *s, struct err *err)
 			json_object_array_add(atts, a);
 		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		json_object_put(arr);
 		store_fail(s, err, "notification list");
 		return NULL;
@@ -573,15 +570,15 @@ sim_notif_list(struct store *s, struct err *err)
 }
 
 static int
-notif_row(sqlite3_stmt *st, void *dst, struct err *err)
+notif_row(struct db_stmt *st, void *dst, struct err *err)
 {
 	struct sim_notif *x = dst;
 
 	(void)err;
-	x->id = sqlite3_column_int64(st, 0);
-	x->txn_id = sqlite3_column_int64(st, 1);
-	x->due_ms = sqlite3_column_int64(st, 2);
-	x->attempts = sqlite3_column_int(st, 3);
+	x->id = db_col_int64(st, 0);
+	x->txn_id = db_col_int64(st, 1);
+	x->due_ms = db_col_int64(st, 2);
+	x->attempts = db_col_int(st, 3);
 	store_col_copy(st, 4, x->url, sizeof(x->url));
 	x->body = xstrdup(store_col_text(st, 5));
 	return 0;
@@ -593,11 +590,11 @@ sim_notif_get(struct store *s, int64_t id, struct sim_notif *x,
 {
 	static const char sql[] = "SELECT id, txn_id, due_ms, attempts, url, "
 	    "body FROM notification WHERE id = ? AND state = 'pending'";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return store_step_row(s, st, notif_row, x, "notification", err);
 }
 
@@ -607,16 +604,16 @@ sim_notif_claim(struct store *s, int64_t id, int64_t now, int64_t until,
 {
 	static const char sql[] = "UPDATE notification SET due_ms = ? WHERE "
 	    "id = ? AND state = 'pending' AND due_ms <= ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, until);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, now);
+	db_bind_int64(st, 1, until);
+	db_bind_int64(st, 2, id);
+	db_bind_int64(st, 3, now);
 	if (store_step_done(s, st, E_STORE, "notification claim", err) == -1)
 		return -1;
-	if (sqlite3_changes(store_db(s)) != 1)
+	if (db_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "notification taken");
 	return 0;
 }

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include <json-c/json.h>
-#include <sqlite3.h>
 
 #include "sim.h"
 #include "store.h"
@@ -37,14 +36,14 @@ sim_code_insert(struct store *s, const char *code, const char *openid,
 	    "scope, issued_ms) VALUES (?, ?, ?, ?)";
 	static const char usr[] = "INSERT OR IGNORE INTO oauth_user (openid) "
 	    "VALUES (?)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, code);
 	store_bind_text_or_null(st, 2, openid);
 	store_bind_text_or_null(st, 3, scope);
-	sqlite3_bind_int64(st, 4, now);
+	db_bind_int64(st, 4, now);
 	if (store_step_done(s, st, E_STORE, "code insert", err) == -1)
 		return -1;
 	if ((st = store_stmt(s, usr, err)) == NULL)
@@ -61,25 +60,25 @@ sim_code_take(struct store *s, const char *code, int64_t not_before,
 	    "FROM oauth_code WHERE code = ?";
 	static const char upd[] = "UPDATE oauth_code SET used = 1 WHERE "
 	    "code = ? AND used = 0";
-	sqlite3_stmt *st = store_stmt(s, sel, err);
+	struct db_stmt *st = store_stmt(s, sel, err);
 	int64_t issued;
 	int rc, used;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, code);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(st);
-		if (rc == SQLITE_DONE)
+	rc = db_step(st);
+	if (rc != DB_ROW) {
+		db_reset(st);
+		if (rc == DB_DONE)
 			return err_set(err, E_NOTFOUND, "unknown code");
 		return store_fail(s, err, "code get");
 	}
 	store_col_copy(st, 0, openid, osz);
 	store_col_copy(st, 1, scope, ssz);
-	issued = sqlite3_column_int64(st, 2);
-	used = sqlite3_column_int(st, 3);
-	sqlite3_reset(st);
+	issued = db_col_int64(st, 2);
+	used = db_col_int(st, 3);
+	db_reset(st);
 	if (used)
 		return err_set(err, E_CONFLICT, "code used");
 	if (issued < not_before)
@@ -89,7 +88,7 @@ sim_code_take(struct store *s, const char *code, int64_t not_before,
 	store_bind_text_or_null(st, 1, code);
 	if (store_step_done(s, st, E_STORE, "code use", err) == -1)
 		return -1;
-	if (sqlite3_changes(store_db(s)) != 1)
+	if (db_changes(store_db(s)) != 1)
 		return err_set(err, E_CONFLICT, "code used");
 	return 0;
 }
@@ -99,11 +98,11 @@ sim_code_age(struct store *s, int64_t ms, struct err *err)
 {
 	static const char sql[] = "UPDATE oauth_code SET issued_ms = "
 	    "issued_ms - ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, ms);
+	db_bind_int64(st, 1, ms);
 	return store_step_done(s, st, E_STORE, "code age", err);
 }
 
@@ -113,12 +112,12 @@ sim_user_set(struct store *s, const char *openid, int snapshot,
 {
 	static const char sql[] = "INSERT INTO oauth_user (openid, snapshot) "
 	    "VALUES (?1, ?2) ON CONFLICT (openid) DO UPDATE SET snapshot = ?2";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, openid);
-	sqlite3_bind_int(st, 2, snapshot);
+	db_bind_int64(st, 2, snapshot);
 	return store_step_done(s, st, E_STORE, "user set", err);
 }
 
@@ -128,18 +127,18 @@ sim_user_snapshot(struct store *s, const char *openid, int *snapshot,
 {
 	static const char sql[] = "SELECT snapshot FROM oauth_user WHERE "
 	    "openid = ?";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
 	*snapshot = 0;
 	if (st == NULL)
 		return -1;
 	store_bind_text_or_null(st, 1, openid);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*snapshot = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*snapshot = db_col_int(st, 0);
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 :
 	    store_fail(s, err, "user get");
 }
 
@@ -149,12 +148,12 @@ sim_exchange_record(struct store *s, int64_t now, long errcode,
 {
 	static const char sql[] = "INSERT INTO oauth_exchange (at_ms, errcode, "
 	    "openid) VALUES (?, ?, ?)";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, errcode);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, errcode);
 	store_bind_text_or_null(st, 3, openid ? openid : "");
 	return store_step_done(s, st, E_STORE, "exchange insert", err);
 }
@@ -167,7 +166,7 @@ sim_oauth_stats(struct store *s, struct err *err)
 	static const char codes[] = "SELECT COUNT(*), COALESCE(SUM(used), 0) "
 	    "FROM oauth_code";
 	struct json_object *o, *m;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int64_t total = 0;
 	int rc;
 
@@ -175,30 +174,30 @@ sim_oauth_stats(struct store *s, struct err *err)
 		return NULL;
 	o = json_object_new_object();
 	m = json_object_new_object();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		char k[24];
-		int64_t n = sqlite3_column_int64(st, 1);
+		int64_t n = db_col_int64(st, 1);
 
 		snprintf(k, sizeof(k), "%lld",
-		    (long long)sqlite3_column_int64(st, 0));
+		    (long long)db_col_int64(st, 0));
 		jadd_i(m, k, n);
 		total += n;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	jadd_i(o, "exchanges", total);
 	json_object_object_add(o, "byErrcode", m);
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		goto fail;
 	if ((st = store_stmt(s, codes, err)) == NULL) {
 		json_object_put(o);
 		return NULL;
 	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		jadd_i(o, "codesIssued", sqlite3_column_int64(st, 0));
-		jadd_i(o, "codesUsed", sqlite3_column_int64(st, 1));
+	if ((rc = db_step(st)) == DB_ROW) {
+		jadd_i(o, "codesIssued", db_col_int64(st, 0));
+		jadd_i(o, "codesUsed", db_col_int64(st, 1));
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW)
+	db_reset(st);
+	if (rc != DB_ROW)
 		goto fail;
 	return o;
 fail:
@@ -213,24 +212,24 @@ sim_user_list(struct store *s, struct err *err)
 	static const char sql[] = "SELECT u.openid, u.snapshot, (SELECT "
 	    "COUNT(*) FROM oauth_exchange e WHERE e.openid = u.openid) FROM "
 	    "oauth_user u ORDER BY u.openid LIMIT 200";
-	sqlite3_stmt *st = store_stmt(s, sql, err);
+	struct db_stmt *st = store_stmt(s, sql, err);
 	struct json_object *a;
 	int rc;
 
 	if (st == NULL)
 		return NULL;
 	a = json_object_new_array();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct json_object *o = json_object_new_object();
 
-		jadd_s(o, "openid", (const char *)sqlite3_column_text(st, 0));
+		jadd_s(o, "openid", db_col_text(st, 0));
 		json_object_object_add(o, "snapshot", json_object_new_boolean(
-		    sqlite3_column_int(st, 1)));
-		jadd_i(o, "exchanges", sqlite3_column_int64(st, 2));
+		    db_col_int(st, 1)));
+		jadd_i(o, "exchanges", db_col_int64(st, 2));
 		json_object_array_add(a, o);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_reset(st);
+	if (rc != DB_DONE) {
 		json_object_put(a);
 		store_fail(s, err, "user list");
 		return NULL;

@@ -20,7 +20,8 @@ import sys
 LAYERS = [
     (0, ["err", "buf", "kv", "util", "log", "lim", "valid", "order_state",
          "app", "metrics", "tz"]),   # app.h: the per-thread context, no includes
-    (1, ["cfg", "form", "sign", "sign_*", "keys", "httpc"]),
+    (1, ["cfg", "form", "sign", "sign_*", "keys", "httpc",
+         "db/*"]),                    # src/db/: the statement layer under store
     (2, ["store", "store_*", "useepay", "useepay_*"]),
     (3, ["order", "order_query", "notify", "pay", "refund", "reconcile", "task",
          "api", "admin", "admin_*", "oauth", "outbox", "outbox_*", "anomaly",

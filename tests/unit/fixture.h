@@ -137,7 +137,7 @@ fx_q_int(const char *sql, const char *arg)
 	sqlite3_stmt *s;
 	long long v = -1;
 
-	if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &s, NULL) !=
+	if (sqlite3_prepare_v2(store_sqlite(fx.st), sql, -1, &s, NULL) !=
 	    SQLITE_OK)
 		return -2;
 	if (arg)
@@ -156,7 +156,7 @@ fx_q_text(const char *sql, const char *arg)
 	sqlite3_stmt *s;
 
 	fx_qbuf[0] = '\0';
-	if (sqlite3_prepare_v2(store_db(fx.st), sql, -1, &s, NULL) !=
+	if (sqlite3_prepare_v2(store_sqlite(fx.st), sql, -1, &s, NULL) !=
 	    SQLITE_OK)
 		return "?";
 	if (arg)

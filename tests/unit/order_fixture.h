@@ -23,7 +23,7 @@ static char dbpath[] = "/tmp/h5pay-test-order-XXXXXX";
 static const int64_t NOW = 1800000000;
 
 static inline void
-db_open(void)
+tdb_open(void)
 {
 	struct store_opts so = {.synchronous = "NORMAL",
 	    .busy_timeout_ms = 1000};
@@ -39,7 +39,7 @@ db_open(void)
 }
 
 static inline void
-db_close(void)
+tdb_close(void)
 {
 	struct buf b;
 
@@ -105,7 +105,8 @@ q_int(const char *sql, const char *arg)
 	sqlite3_stmt *s;
 	long long v = -999;
 
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return -998;
 	if (arg)
 		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);
@@ -123,7 +124,8 @@ q_text(const char *sql, const char *arg)
 	sqlite3_stmt *s;
 
 	qbuf[0] = '\0';
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return "?";
 	if (arg)
 		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);

@@ -112,7 +112,16 @@ expect_fail(const char *drop, const char *extra, const char *needle)
 static void
 test_refusals_name_the_key(void)
 {
-	expect_fail("db_path", NULL, "db_path: required key is missing");
+	expect_fail("db_path", NULL, "db_path: exactly one of db_path");
+	/* issue 16: PostgreSQL instead, never both, no password in the URL */
+	expect_fail(NULL, "db_url = postgresql://db.example/h5pay",
+	    "db_path: exactly one of db_path");
+	expect_fail("db_path", "db_url = mysql://db.example/h5pay",
+	    "db_url: must start with postgresql://");
+	expect_fail("db_path", "db_url = postgresql://h5pay:pw@db.example/"
+	    "h5pay", "db_url: holds a password");
+	expect_fail("db_path", "db_url = postgresql://db.example/h5pay?"
+	    "password=pw", "db_url: holds a password");
 	/* issue 13: a zone this system knows; the logo a same-origin path */
 	expect_fail(NULL, "merchant_timezone = Asia/Nowhere",
 	    "merchant_timezone");
@@ -166,6 +175,23 @@ test_secret_files(void)
 	write_file("md5.key", "k", 0640);
 	expect_fail(NULL, NULL, "useepay_md5_key_file");
 	write_file("md5.key", "TESTKEY\n", 0600);
+	/* db_password_file: a secret file like the keys, only with db_url */
+	write_file("db.pw", "pw", 0644);
+	expect_fail("db_path", "db_url = postgresql://h5pay@db.example/h5pay\n"
+	    "db_password_file = db.pw", "db_password_file: ");
+	write_file("db.pw", "pw", 0600);
+	expect_fail(NULL, "db_password_file = db.pw",
+	    "db_password_file: only with db_url");
+	T_EQ_INT(parse("db_path", "db_url = postgresql://h5pay@db.example/"
+	    "h5pay?sslmode=verify-full\ndb_password_file = db.pw", &c, &err),
+	    0);
+	T_EQ_STR(c.db_url, "postgresql://h5pay@db.example/h5pay?"
+	    "sslmode=verify-full");
+	T_OK(c.db_path == NULL);
+	T_OK(c.db_password_file != NULL);
+	cfg_cleanup(&c);
+	snprintf(p, sizeof(p), "%s/db.pw", dir);
+	unlink(p);
 	T_EQ_INT(parse(NULL, NULL, &c, &err), 0);
 	s = cfg_read_secret(c.useepay_md5_key_file, "useepay_md5_key_file",
 	    64, &err);

@@ -94,7 +94,7 @@ test_notify_process(void)
 		    "transaction_type, transaction_id, result_code, outcome) "
 		    "VALUES (1, CAST('body-N3-old' AS BLOB), '%s', 1, 'pay', 'N3', "
 		    "'succeed', 'applied')", sha);
-		T_EQ_INT(sqlite3_exec(store_db(st), sql, NULL, NULL, NULL),
+		T_EQ_INT(sqlite3_exec(store_sqlite(st), sql, NULL, NULL, NULL),
 		    SQLITE_OK);
 		useepay_txn_cleanup(&t);
 		t = txn_of("pay", "N3", NULL, UPS_SUCCEED, 100);
@@ -263,9 +263,9 @@ test_notify_group_commit(void)
 int
 main(void)
 {
-	db_open();
+	tdb_open();
 	T_RUN(test_notify_process);
 	T_RUN(test_notify_group_commit);
-	db_close();
+	tdb_close();
 	return t_done();
 }

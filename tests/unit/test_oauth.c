@@ -498,7 +498,7 @@ count_rows(const char *sql)
 	sqlite3_stmt *st;
 	int n = -1;
 
-	if (sqlite3_prepare_v2(store_db(t_app.store), sql, -1, &st, NULL) ==
+	if (sqlite3_prepare_v2(store_sqlite(t_app.store), sql, -1, &st, NULL) ==
 	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
 		n = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);

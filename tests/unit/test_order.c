@@ -598,7 +598,7 @@ test_next_check(void)
 int
 main(void)
 {
-	db_open();
+	tdb_open();
 	T_RUN(test_names);
 	T_RUN(test_decide_table);
 	T_RUN(test_decide_money);
@@ -615,6 +615,6 @@ main(void)
 	T_RUN(test_apply_refunds);
 	T_RUN(test_schema_checks);
 	T_RUN(test_next_check);
-	db_close();
+	tdb_close();
 	return t_done();
 }

@@ -29,7 +29,7 @@ static char dbpath[] = "/tmp/h5pay-test-outbox-XXXXXX";
 static const int64_t NOW = 1800000000;
 
 static void
-db_open(void)
+tdb_open(void)
 {
 	struct store_opts so = {.synchronous = "NORMAL",
 	    .busy_timeout_ms = 1000};
@@ -44,7 +44,7 @@ db_open(void)
 }
 
 static void
-db_close(void)
+tdb_close(void)
 {
 	static const char *const sfx[] = {"", "-wal", "-shm", ".lock"};
 	struct buf b;
@@ -106,7 +106,8 @@ q_int(const char *sql)
 	sqlite3_stmt *s;
 	long long v = -999;
 
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return -998;
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
@@ -122,7 +123,8 @@ q_text(const char *sql)
 	sqlite3_stmt *s;
 
 	qbuf[0] = '\0';
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return "?";
 	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
 		snprintf(qbuf, sizeof(qbuf), "%s",
@@ -597,7 +599,7 @@ test_send_pass(void)
 int
 main(void)
 {
-	db_open();
+	tdb_open();
 	T_RUN(test_payment_events);
 	T_RUN(test_anomaly_events);
 	T_RUN(test_refund_events);
@@ -605,6 +607,6 @@ main(void)
 	T_RUN(test_claim);
 	T_RUN(test_backoff_signature);
 	T_RUN(test_send_pass);
-	db_close();
+	tdb_close();
 	return t_done();
 }

@@ -286,7 +286,8 @@ q_text(const char *sql, const char *arg)
 	sqlite3_stmt *s;
 
 	qbuf[0] = '\0';
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) !=
+	    SQLITE_OK)
 		return "?";
 	if (arg)
 		sqlite3_bind_text(s, 1, arg, -1, SQLITE_TRANSIENT);

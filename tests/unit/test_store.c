@@ -50,7 +50,8 @@ scalar(struct store *s, const char *sql)
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	if (sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(s), sql, -1, &st, NULL) !=
+	    SQLITE_OK)
 		return -2;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
@@ -64,8 +65,8 @@ is_wal(struct store *s)
 	sqlite3_stmt *st;
 	int wal = 0;
 
-	if (sqlite3_prepare_v2(store_db(s), "PRAGMA journal_mode", -1, &st,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(store_sqlite(s), "PRAGMA journal_mode", -1,
+	    &st, NULL) != SQLITE_OK)
 		return 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
