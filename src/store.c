@@ -189,12 +189,23 @@ struct sqlite_open {
 	const struct db_sqlite_opts *so;
 };
 
+/*
+ * Page caches: a thread's own connection only reads (the database file is
+ * mapped, so a read costs no cache), and a web process has a hundred or
+ * more of them; the writer, one per process, keeps what transactions
+ * write. SQLite's default is 2 MiB each.
+ */
+#define STORE_READER_CACHE_KIB 256
+#define STORE_WRITER_CACHE_KIB 8192
+
 static int
 writer_open_sqlite(struct db **db, void *arg, struct err *err)
 {
 	const struct sqlite_open *a = arg;
+	struct db_sqlite_opts so = *a->so;
 
-	return db_sqlite_open(db, a->path, a->so, err);
+	so.cache_kib = STORE_WRITER_CACHE_KIB;
+	return db_sqlite_open(db, a->path, &so, err);
 }
 
 static int
@@ -214,6 +225,7 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 		.synchronous_normal = strcmp(o->synchronous, "NORMAL") == 0,
 		.lockfile = true,
 		.marker = "schema_version",
+		.cache_kib = STORE_READER_CACHE_KIB,
 	};
 	struct sqlite_open a = {path, &so};
 	struct buf key;

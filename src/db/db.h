@@ -69,6 +69,7 @@ struct db_sqlite_opts {
 	bool readonly;
 	int busy_timeout_ms;
 	bool synchronous_normal;	/* synchronous=NORMAL, else FULL */
+	int cache_kib;			/* page cache; 0: SQLite's default */
 	/* write transactions take flock() on "<path>.lock" */
 	bool lockfile;
 	/* refuse a database with tables but not this one (NULL: no check) */

@@ -394,13 +394,15 @@ db_sqlite_open(struct db **out, const char *path,
 {
 	struct dbs *d = xcalloc(1, sizeof(*d));
 	struct buf b;
-	int flags;
+	int flags, rc;
 
 	db_init(&d->base, &dbs_ops);
 	d->lockfd = -1;
 	flags = o->readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	flags |= SQLITE_OPEN_NOMUTEX;	/* one connection, one thread */
+	/* one thread at a time (the writer is handed between threads
+	 * under the store's mutex) */
+	flags |= SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &d->h, flags, NULL) != SQLITE_OK) {
 		err_set(err, E_STORE, "open %s: %s", path,
 		    d->h ? sqlite3_errmsg(d->h) : "out of memory");
@@ -424,6 +426,14 @@ db_sqlite_open(struct db **out, const char *path,
 		goto fail;
 	}
 	buf_cleanup(&b);
+	if (o->cache_kib > 0) {
+		buf_init(&b, 64);
+		buf_printf(&b, "PRAGMA cache_size=-%d;", o->cache_kib);
+		rc = dbs_exec(&d->base, buf_str(&b), err);
+		buf_cleanup(&b);
+		if (rc == -1)
+			goto fail;
+	}
 	if (o->lockfile && !o->readonly) {
 		buf_init(&b, 8192);
 		buf_printf(&b, "%s.lock", path);

@@ -272,34 +272,51 @@ def settle_orders(stack, quiet=1.0, limit=60.0):
 
 # -- h5payd's memory --------------------------------------------------------
 
-def vm_rss_kb(pid):
+def mem_kb(pid):
+    """(VmRSS, RssAnon, Pss) of pid in kB: VmRSS counts every page mapped,
+    shared libraries and the memory-mapped database file included, in each
+    process again; Pss divides shared pages among the processes mapping
+    them; RssAnon is the process's own heap and stacks."""
+    rss = anon = pss = 0
     try:
         with open("/proc/%d/status" % pid) as f:
             for line in f:
                 if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                    rss = int(line.split()[1])
+                elif line.startswith("RssAnon:"):
+                    anon = int(line.split()[1])
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, anon, pss
 
 
 class RssSampler(threading.Thread):
-    """Every `every` seconds: VmRSS of h5payd's supervisor plus all its
-    children (the pools' workers), summed; keeps the peak."""
+    """Every `every` seconds: VmRSS, RssAnon and Pss of h5payd's supervisor
+    plus all its children (the pools' workers), each summed; keeps the
+    peaks."""
 
     def __init__(self, stack, every=0.5):
         super().__init__(daemon=True)
         self.stack, self.every = stack, every
         self.peak_kb, self.samples = 0, 0
+        self.peak_anon_kb = self.peak_pss_kb = 0
         self.stopping = threading.Event()
 
-    def total_kb(self):
+    def totals_kb(self):
         pids = [self.stack.h5payd_pid()] + self.stack.worker_pids()
-        return sum(vm_rss_kb(p) for p in pids)
+        m = [mem_kb(p) for p in pids]
+        return tuple(sum(x[i] for x in m) for i in range(3))
 
     def run(self):
         while not self.stopping.is_set():
-            self.peak_kb = max(self.peak_kb, self.total_kb())
+            rss, anon, pss = self.totals_kb()
+            self.peak_kb = max(self.peak_kb, rss)
+            self.peak_anon_kb = max(self.peak_anon_kb, anon)
+            self.peak_pss_kb = max(self.peak_pss_kb, pss)
             self.samples += 1
             self.stopping.wait(self.every)
 

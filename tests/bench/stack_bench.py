@@ -199,18 +199,23 @@ class Bench:
                  "h5payd finished them %.1f s later)" %
                  (bench_orders(st) - before, pay["requests"] -
                   pay["non2xx"], PAY_BUYERS, waited))
-        self.say("  h5payd RSS peak (supervisor + children, %d samples "
-                 "every 0.5 s): %.1f MB (target < %d MB)" % (
-                     rss.samples, peak, TARGETS["rss_mb"]))
+        self.say("  h5payd memory peaks (supervisor + children, %d samples "
+                 "every 0.5 s): VmRSS %.1f MB (target < %d MB; counts the "
+                 "shared libraries and the mapped database in every "
+                 "process), Pss %.1f MB, RssAnon %.1f MB" % (
+                     rss.samples, peak, TARGETS["rss_mb"],
+                     rss.peak_pss_kb / 1024.0, rss.peak_anon_kb / 1024.0))
         self.notes.append("/notify during the flash sale (%s): %s" %
                           (scheme, text))
         self.notes.append(
             "flash sale (%s): %.0f /pay/s (target >= %d), /pay p99 %s "
             "(target < %d ms), /notify p99 meanwhile %s (target < %d ms), "
-            "h5payd peak RSS %.1f MB (target < %d MB)" % (
+            "h5payd peak VmRSS %.1f MB (target < %d MB), Pss %.1f MB, "
+            "RssAnon %.1f MB" % (
                 scheme, pay["rps"], TARGETS["pay_rps"], fmt_ms(pay["p99"]),
                 TARGETS["pay_p99_ms"], fmt_ms(nt["p99"]),
-                TARGETS["notify_p99_ms"], peak, TARGETS["rss_mb"]))
+                TARGETS["notify_p99_ms"], peak, TARGETS["rss_mb"],
+                rss.peak_pss_kb / 1024.0, rss.peak_anon_kb / 1024.0))
 
     # -- the run ------------------------------------------------------------
     def pools(self, st):
