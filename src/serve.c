@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -407,10 +406,5 @@ int
 serve_worker(const struct serve_opts *o)
 {
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
-	/* glibc gives busy threads arenas of their own, up to 8 per core,
-	 * each keeping what its threads freed: with a hundred threads that
-	 * was most of a web worker's RSS; two arenas are enough for threads
-	 * that mostly wait */
-	mallopt(M_ARENA_MAX, 2);
 	return serve_run(o);
 }

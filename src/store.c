@@ -77,6 +77,19 @@ store_exec(struct store *s, const char *sql, struct err *err)
 	return db_exec(conn(s), sql, err);
 }
 
+/* One statement without rows, prepared once per connection: the
+ * savepoints of every transaction (store_exec would parse each: ~5 % of
+ * the /notify profile in sqlite3_exec). */
+static int
+store_run(struct store *s, const char *sql, struct err *err)
+{
+	struct db_stmt *st = store_stmt(s, sql, err);
+
+	if (st == NULL)
+		return -1;
+	return store_step_done(s, st, E_STORE, sql, err);
+}
+
 int
 store_fail(struct store *s, struct err *err, const char *what)
 {
@@ -205,6 +218,7 @@ writer_open_sqlite(struct db **db, void *arg, struct err *err)
 	struct db_sqlite_opts so = *a->so;
 
 	so.cache_kib = STORE_WRITER_CACHE_KIB;
+	so.big_lookaside = true;
 	return db_sqlite_open(db, a->path, &so, err);
 }
 
@@ -528,7 +542,7 @@ store_begin(struct store *s, struct err *err)
 	pthread_mutex_unlock(&w->mu);
 	s->batch = b;
 	s->in_tx = true;
-	if (store_exec(s, "SAVEPOINT h5pay_tx", err) == -1) {
+	if (store_run(s, "SAVEPOINT h5pay_tx", err) == -1) {
 		pthread_mutex_lock(&w->mu);
 		(void)batch_end(s, false, NULL);
 		pthread_mutex_unlock(&w->mu);
@@ -544,7 +558,7 @@ store_commit(struct store *s, struct err *err)
 
 	if (!s->in_tx)
 		return err_set(err, E_INTERNAL, "commit outside transaction");
-	if (store_exec(s, "RELEASE h5pay_tx", err) == -1) {
+	if (store_run(s, "RELEASE h5pay_tx", err) == -1) {
 		char msg[sizeof(err->msg)];
 
 		str_lcpy(msg, err->msg, sizeof(msg));
@@ -726,13 +740,13 @@ store_bind_id(struct db_stmt *st, int i, int64_t id)
 int
 store_savepoint(struct store *s, struct err *err)
 {
-	return store_exec(s, "SAVEPOINT h5pay_sp", err);
+	return store_run(s, "SAVEPOINT h5pay_sp", err);
 }
 
 int
 store_savepoint_release(struct store *s, struct err *err)
 {
-	return store_exec(s, "RELEASE h5pay_sp", err);
+	return store_run(s, "RELEASE h5pay_sp", err);
 }
 
 void
