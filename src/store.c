@@ -578,12 +578,16 @@ store_rollback(struct store *s)
 
 	if (!s->in_tx)
 		return;
-	/* undo this transaction only; the batch goes on without it */
+	/* undo this transaction only; the batch goes on without it. Wait
+	 * for the batch all the same: what made this one fail may be a
+	 * change of an earlier member (a unique key taken by a concurrent
+	 * twin), and the caller's next read, on its own connection, must see
+	 * it committed (test_pay's concurrent double submit, on PostgreSQL) */
 	if (db_in_tx(s->w->conn))
 		(void)store_exec(s, "ROLLBACK TO h5pay_tx; RELEASE h5pay_tx",
 		    &err);
 	pthread_mutex_lock(&s->w->mu);
-	(void)batch_end(s, false, NULL);
+	(void)batch_end(s, true, &err);
 	pthread_mutex_unlock(&s->w->mu);
 }
 
