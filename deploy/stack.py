@@ -13,6 +13,11 @@ Two users, one launcher, so they cannot drift: deploy/demo.sh runs
 integration, browser and bench tests import it through
 tests/integration/harness.py, which adds the test-only helpers.
 
+The engine: SQLite (db_path) unless H5PAY_TEST_DB=pg, then PostgreSQL: a
+fresh database per stack in the cluster whose socket directory is
+H5PAY_TEST_PG_HOST (tests/pg/pgctl.sh; ctest's integration-pg runs), and
+db_url in the config.
+
 Stdlib only: Debian's /usr/bin/python3. Never part of a production
 install: the secrets below are public.
 """
@@ -50,6 +55,10 @@ TEST_APPID = "wx1234567890abcdef"
 TEST_MERCHANT = "500000000007362"
 
 SIM_BIN = os.path.join(BUILD, "h5pay-sim")
+# H5PAY_TEST_DB=pg: h5payd on PostgreSQL (module docstring)
+ENGINE = os.environ.get("H5PAY_TEST_DB", "sqlite")
+PG_HOST = os.environ.get("H5PAY_TEST_PG_HOST", "")
+PGCTL = os.path.join(SRC, "tests", "pg", "pgctl.sh")
 
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
                      "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior")
@@ -141,6 +150,7 @@ class Stack:
         self.logs = {}
         self.cfg_path = os.path.join(self.dir, "h5pay.conf")
         self.db_path = os.path.join(self.dir, "h5pay.db")
+        self.db_url = None     # PostgreSQL: set by config_values()
         # the simulator (h5pay-sim) runs whenever it is built, unless a
         # test says sim=False
         self.sim = os.path.exists(SIM_BIN) if sim is None else sim
@@ -176,11 +186,26 @@ class Stack:
             "wechat_api_base_url": "https://127.0.0.1:%d" % self.sim_port,
             "drain_timeout_sec": "10",
         }
+        if ENGINE == "pg":
+            if self.db_url is None:
+                self.db_url = self.make_pg_db()
+            v["db_path"] = None
+            v["db_url"] = self.db_url
         for k, val in self.pools.items():
             if val is not None:     # None: h5payd's own default
                 v[k] = str(val)
         v.update(self.extra_config)
         return v
+
+    def make_pg_db(self):
+        """A fresh database named after the stack's directory."""
+        name = "h5_" + "".join(c if c.isalnum() else "_" for c in
+                               os.path.basename(self.dir)).lower()
+        p = subprocess.run(["sh", PGCTL, "createdb", PG_HOST, name],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise RuntimeError("pgctl.sh createdb: " + p.stderr)
+        return p.stdout.strip()
 
     def write_config(self, values=None):
         values = values if values is not None else self.config_values()

@@ -29,5 +29,6 @@ int cli_backup(int argc, char **argv);
 int cli_restore(int argc, char **argv);
 int cli_doctor(int argc, char **argv);	/* cli_doctor.c */
 int cli_events(int argc, char **argv);	/* cli_events.c */
+int cli_migrate_to_pg(int argc, char **argv);	/* cli_migrate_pg.c */
 
 #endif

@@ -15,6 +15,8 @@ static const struct {
 	    "and keys"},
 	{"migrate", cli_migrate, "-c FILE             apply database "
 	    "migrations"},
+	{"migrate-to-pg", cli_migrate_to_pg, "-c FILE SQLITE_DB   copy an "
+	    "SQLite database into db_url's empty one (docs/scale-out.md)"},
 	{"backup", cli_backup, "-c FILE [--force] DEST   online, checked "
 	    "copy of the database"},
 	{"restore", cli_restore, "-c FILE SRC         put a backup in place "

@@ -74,6 +74,7 @@ struct dbp_stmt {
 	struct dbp_param *p;
 	char **names;		/* ":name" at its index, else NULL */
 	PGresult *res;
+	PGresult *desc;		/* the columns, for col_count before a step */
 	bool ran;
 	int row, nrows;
 	unsigned char *blob;	/* a decoded bytea (grows, stays) */
@@ -248,6 +249,8 @@ dbp_finalize(struct db_stmt *st)
 	int i;
 
 	dbp_reset(st);
+	if (s->desc)
+		PQclear(s->desc);
 	for (i = 0; i < s->nparam; i++) {
 		free(s->p[i].buf);
 		free(s->names[i]);
@@ -378,6 +381,31 @@ dbp_revive(struct dbp *d)
 		d->gen++;
 }
 
+/* Prepare a cached statement on this connection (generation) if not yet:
+ * 0, or -1 with the error recorded. */
+static int
+dbp_ready(struct dbp_stmt *s, struct dbp *d)
+{
+	PGresult *r;
+
+	if (!s->cached || (s->prepared && s->gen == d->gen))
+		return 0;
+	r = PQprepare(d->c, s->name, s->sql, s->nparam, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		dbp_fail(d, r);
+		PQclear(r);
+		return -1;
+	}
+	PQclear(r);
+	if (s->desc) {
+		PQclear(s->desc);
+		s->desc = NULL;
+	}
+	s->prepared = true;
+	s->gen = d->gen;
+	return 0;
+}
+
 static int
 dbp_step(struct db_stmt *st)
 {
@@ -393,19 +421,8 @@ dbp_step(struct db_stmt *st)
 		return DB_DONE;
 	}
 	dbp_revive(d);
-	if (s->cached && (!s->prepared || s->gen != d->gen)) {
-		PGresult *r = PQprepare(d->c, s->name, s->sql, s->nparam,
-		    NULL);
-
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			dbp_fail(d, r);
-			PQclear(r);
-			return -1;
-		}
-		PQclear(r);
-		s->prepared = true;
-		s->gen = d->gen;
-	}
+	if (dbp_ready(s, d) == -1)
+		return -1;
 	if (s->cached)
 		s->res = PQexecPrepared(d->c, s->name, s->nparam, s->vals,
 		    s->lens, s->fmts, 0);
@@ -538,20 +555,43 @@ dbp_col_type(struct db_stmt *st, int i)
 	}
 }
 
+/*
+ * The result's columns, or before the first step (SQLite knows them from
+ * the prepare) the statement's description: one round trip the first
+ * time, kept with the statement.
+ */
+static const PGresult *
+dbp_cols(struct dbp_stmt *s)
+{
+	struct dbp *d = DBP(s->base.db);
+
+	if (s->res)
+		return s->res;
+	if (s->desc == NULL && s->cached && dbp_ready(s, d) == 0) {
+		s->desc = PQdescribePrepared(d->c, s->name);
+		if (PQresultStatus(s->desc) != PGRES_COMMAND_OK) {
+			dbp_fail(d, s->desc);
+			PQclear(s->desc);
+			s->desc = NULL;
+		}
+	}
+	return s->desc;
+}
+
 static int
 dbp_col_count(struct db_stmt *st)
 {
-	struct dbp_stmt *s = PST(st);
+	const PGresult *r = dbp_cols(PST(st));
 
-	return s->res ? PQnfields(s->res) : 0;
+	return r ? PQnfields(r) : 0;
 }
 
 static const char *
 dbp_col_name(struct db_stmt *st, int i)
 {
-	struct dbp_stmt *s = PST(st);
+	const PGresult *r = dbp_cols(PST(st));
 
-	return s->res ? PQfname(s->res, i) : NULL;
+	return r && i >= 0 && i < PQnfields(r) ? PQfname(r, i) : NULL;
 }
 
 static int64_t

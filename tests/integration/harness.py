@@ -20,10 +20,17 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "..", "deploy"))
 
 import stack  # noqa: E402
+import enginedb  # noqa: E402
+from enginedb import connect as db_connect, is_pg  # noqa: E402,F401
 from stack import (  # noqa: E402,F401
     BUILD, SRC, NGINX, SANITIZE, VECTORS, SIM_BIN, SANITIZER_MARKERS,
     TEST_MD5_KEY, TEST_WECHAT_SECRET, TEST_APPID, TEST_MERCHANT,
-    free_port, wait_for, write_secret, Response)
+    free_port, wait_for, write_secret, Response, ENGINE)
+
+# Tests of SQLite's own mechanisms (the file, its fsync, the online
+# backup) skip on PostgreSQL with this (H5PAY_TEST_DB=pg).
+sqlite_only = unittest.skipIf(
+    ENGINE == "pg", "SQLite's own file mechanism: not the PostgreSQL engine")
 
 
 def useepay_canonical(fields):

@@ -113,7 +113,7 @@ class AdminTest(harness.StackTest):
             self.stack.sim_control("reset")     # no fault left behind
 
     def db(self):
-        c = sqlite3.connect(self.stack.db_path, timeout=30)
+        c = harness.db_connect(self.stack, timeout=30)
         c.execute("PRAGMA busy_timeout = 30000")
         return c
 

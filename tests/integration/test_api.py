@@ -87,7 +87,7 @@ class ApiBase(harness.StackTest):
         return r.json()
 
     def q(self, sql, args=()):
-        with sqlite3.connect(self.stack.db_path, timeout=30) as c:
+        with harness.db_connect(self.stack, timeout=30) as c:
             return c.execute(sql, args).fetchall()
 
     def buyer_pays(self, pid, pay_at_sim=True):

@@ -12,11 +12,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+import unittest
 
 import faultlib
 import harness
 
 
+@harness.sqlite_only
 class BackupTest(harness.StackTest):
     stack_kwargs = dict(sim=False, notify_workers=2, notify_threads=4,
                         config={"reconcile_interval_sec": "0"})
@@ -28,8 +30,8 @@ class BackupTest(harness.StackTest):
     def test_backup_under_load_then_restore(self):
         st = self.stack
         # some bulk so the copy takes a while, then the orders under load
-        faultlib.new_orders(st.db_path, "BULK", 60000, amount=500)
-        orders = faultlib.new_orders(st.db_path, "BK", 4000)
+        faultlib.new_orders(st, "BULK", 60000, amount=500)
+        orders = faultlib.new_orders(st, "BK", 4000)
         load = faultlib.Load(st, orders, threads=8).start()
         harness.wait_for(lambda: len(load.acked) >= 300, timeout=60,
                          what="first acknowledgements")
@@ -95,7 +97,7 @@ class BackupTest(harness.StackTest):
         p = st.procs["h5payd"]
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=60)
-        paid_live = faultlib.q(st.db_path, "SELECT COUNT(*) FROM orders "
+        paid_live = faultlib.q(st, "SELECT COUNT(*) FROM orders "
                                "WHERE state = 'PAID'")[0][0]
         r = self.h5pay("restore", "-c", st.cfg_path, dest)
         self.assertEqual(r.returncode, 0, r.stderr)
@@ -110,10 +112,10 @@ class BackupTest(harness.StackTest):
         st.start_h5payd()
         harness.wait_for(lambda: st.get("/healthz").status == 200,
                          what="/healthz after restore")
-        faultlib.assert_acked_paid(self, st.db_path, before)
+        faultlib.assert_acked_paid(self, st, before)
         # UseePay's retries bring back what came after the backup
         self.assertEqual(faultlib.resend_all(st, orders), [])
-        faultlib.assert_all_paid_once(self, st.db_path, orders)
+        faultlib.assert_all_paid_once(self, st, orders)
 
     def test_backup_script_retention(self):
         st = self.stack
@@ -145,6 +147,21 @@ class BackupTest(harness.StackTest):
                            capture_output=True, text=True, env=env)
         self.assertNotEqual(r.returncode, 0)
         self.assertEqual(sorted(os.listdir(d)), left)
+
+
+@unittest.skipIf(harness.ENGINE != "pg", "the PostgreSQL engine's answer")
+class BackupPgTest(harness.StackTest):
+    stack_kwargs = dict(sim=False)
+
+    def test_backup_and_restore_refuse_db_url(self):
+        dest = os.path.join(self.stack.dir, "copy.db")
+        for cmd, arg in (("backup", dest), ("restore", dest)):
+            r = subprocess.run([os.path.join(harness.BUILD, "h5pay"), cmd,
+                                "-c", self.stack.cfg_path, arg],
+                               capture_output=True, text=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("db_url is PostgreSQL", r.stderr)
+        self.assertFalse(os.path.exists(dest))
 
 
 if __name__ == "__main__":

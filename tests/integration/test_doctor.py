@@ -52,7 +52,7 @@ class DoctorTest(harness.StackTest):
 
     def doctor_rows(self):
         import sqlite3
-        c = sqlite3.connect(self.stack.db_path, timeout=30)
+        c = harness.db_connect(self.stack, timeout=30)
         try:
             return c.execute("SELECT transaction_type, outcome, order_id "
                              "FROM notifications WHERE transaction_id LIKE "

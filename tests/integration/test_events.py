@@ -141,7 +141,7 @@ class EventsTest(harness.StackTest):
 
     # -- helpers -----------------------------------------------------------
     def db(self):
-        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        c = harness.db_connect(self.stack, timeout=60)
         c.execute("PRAGMA busy_timeout = 60000")
         return c
 

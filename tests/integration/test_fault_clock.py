@@ -69,10 +69,10 @@ class ClockJumpTest(harness.StackTest):
         while ok < 3:
             self.assertLess(time.monotonic(), end, "clock never moved")
             self.probes += 1
-            (no,) = faultlib.new_orders(self.stack.db_path, "CP%d" %
+            (no,) = faultlib.new_orders(self.stack, "CP%d" %
                                         self.probes, 1)
             faultlib.post_each(self.stack, [no])
-            got = faultlib.q(self.stack.db_path, "SELECT paid_at FROM "
+            got = faultlib.q(self.stack, "SELECT paid_at FROM "
                              "orders WHERE order_no = ?", no)[0][0]
             ok = ok + 1 if got and abs(got - time.time() - off) < 60 else 0
             time.sleep(0.1)
@@ -85,7 +85,7 @@ class ClockJumpTest(harness.StackTest):
     def test_clock_jumps(self):
         st = self.stack
         token = "clockjumptoken0123456789abcdefABCDEFGHIJKLM"   # 43 chars
-        c = faultlib.db(st.db_path)
+        c = faultlib.db(st)
         with c:
             c.execute("INSERT INTO buyer_session (token_hash, appid, openid, "
                       "created_at, expires_at) VALUES (?, ?, "
@@ -95,7 +95,7 @@ class ClockJumpTest(harness.StackTest):
         c.close()
         self.assertEqual(self.me(token), 200)
         # expire 20 min from now (real time)
-        orders = faultlib.new_orders(st.db_path, "CJ", 20000,
+        orders = faultlib.new_orders(st, "CJ", 20000,
                                      expires=NOW + 1200)
         load = faultlib.Load(st, orders, threads=4, pace=0.005).start()
         phases = []                     # (name, offset s, start, end)
@@ -125,9 +125,9 @@ class ClockJumpTest(harness.StackTest):
             load.stop()
         sys.stderr.write("clock jumps: answers %r\n" % load.answers)
         self.assertEqual(list(load.answers), [200])
-        faultlib.assert_acked_paid(self, st.db_path, load.acked)
+        faultlib.assert_acked_paid(self, st, load.acked)
         # each acknowledgement was stamped by the clock of its phase
-        paid_at = dict(faultlib.q(st.db_path, "SELECT order_no, paid_at "
+        paid_at = dict(faultlib.q(st, "SELECT order_no, paid_at "
                                   "FROM orders WHERE order_no LIKE 'CJ%' "
                                   "AND state = 'PAID'"))
         for name, off, start, end in phases:
@@ -140,11 +140,11 @@ class ClockJumpTest(harness.StackTest):
             self.assertEqual(wrong[:5], [], name)
         # no provider answered: the reconciler closed nothing, even for
         # orders expired by the forward clock
-        self.assertEqual(faultlib.q(st.db_path, "SELECT COUNT(*) FROM orders "
+        self.assertEqual(faultlib.q(st, "SELECT COUNT(*) FROM orders "
                                     "WHERE state = 'CLOSED'"), [(0,)])
         sent = orders[:len(orders) - len(load.work)]
         self.assertEqual(faultlib.resend_all(st, sent), [])
-        faultlib.assert_all_paid_once(self, st.db_path, sent)
+        faultlib.assert_all_paid_once(self, st, sent)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ def digest(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
+@harness.sqlite_only
 class DbFileTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

@@ -16,6 +16,7 @@ import faultlib
 import harness
 
 
+@harness.sqlite_only
 class DiskFullTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -61,7 +62,7 @@ class DiskFullTest(unittest.TestCase):
     def test_disk_full(self):
         st = self.stack
         sup = st.h5payd_pid()
-        orders = faultlib.new_orders(st.db_path, "DF", 3000)
+        orders = faultlib.new_orders(st, "DF", 3000)
         ok = faultlib.post_each(st, orders[:20])
         self.assertEqual([s for _, s in ok], [200] * 20)
         filler = self.fill()
@@ -89,7 +90,7 @@ class DiskFullTest(unittest.TestCase):
                          "5xx; answers %r\n" % (answers.get(200, 0),
                                                 answers))
         # reads still work while full; every acknowledgement holds
-        faultlib.assert_acked_paid(self, st.db_path, acked)
+        faultlib.assert_acked_paid(self, st, acked)
         os.unlink(filler)
         rest = orders[i:i + 50]
         harness.wait_for(lambda: faultlib.post_each(st, rest[:1])[0][1] ==
@@ -102,7 +103,7 @@ class DiskFullTest(unittest.TestCase):
         self.assertEqual(st.get("/notify/healthz").status, 200)
         sent = orders[:i + 50]
         self.assertEqual(faultlib.resend_all(st, sent), [])
-        faultlib.assert_all_paid_once(self, st.db_path, sent)
+        faultlib.assert_all_paid_once(self, st, sent)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import harness
 SHIM = os.path.join(harness.BUILD, "tests", "libiofail.so")
 
 
+@harness.sqlite_only
 class IoFailTest(harness.StackTest):
     @classmethod
     def setUpClass(cls):
@@ -58,18 +59,18 @@ class IoFailTest(harness.StackTest):
                       'error"', st.log_text("h5payd"))
         self.assertEqual(st.h5payd_pid(), sup)
         self.assertIsNone(st.procs["h5payd"].poll())
-        faultlib.assert_acked_paid(self, st.db_path,
+        faultlib.assert_acked_paid(self, st,
                                    [o for o, _ in ok] + rest)
         # UseePay retries the failed ones: each applied once
         self.assertEqual(faultlib.resend_all(st, orders), [])
-        faultlib.assert_all_paid_once(self, st.db_path, orders)
+        faultlib.assert_all_paid_once(self, st, orders)
 
     def test_fsync_fails(self):
-        self.fault("fsync", faultlib.new_orders(self.stack.db_path, "FS",
+        self.fault("fsync", faultlib.new_orders(self.stack, "FS",
                                                 80))
 
     def test_write_fails(self):
-        self.fault("write", faultlib.new_orders(self.stack.db_path, "WR",
+        self.fault("write", faultlib.new_orders(self.stack, "WR",
                                                 80))
 
 

@@ -27,7 +27,7 @@ class KillLoopTest(harness.StackTest):
     def test_kill9_loop(self):
         st = self.stack
         rnd = random.Random(1515)
-        orders = faultlib.new_orders(st.db_path, "KL", 40000)
+        orders = faultlib.new_orders(st, "KL", 40000)
         load = faultlib.Load(st, orders, threads=6, pace=0.04).start()
         seen = {}                 # worker pid -> first time seen
         kills = {"worker": 0, "daemon": 0}
@@ -73,14 +73,14 @@ class KillLoopTest(harness.StackTest):
                  if s is not None and not 500 <= s < 600]
         self.assertEqual(wrong[:10], [])
         # before any resend: nothing acknowledged was lost or doubled
-        faultlib.assert_acked_paid(self, st.db_path, load.acked)
+        faultlib.assert_acked_paid(self, st, load.acked)
         # every order the load took (posted, answered or not)
         sent = orders[:len(orders) - len(load.work)]
         t1 = time.monotonic()
         self.assertEqual(faultlib.resend_all(st, sent, threads=8), [])
         sys.stderr.write("full resend of %d: %.0f s\n" %
                          (len(sent), time.monotonic() - t1))
-        faultlib.assert_all_paid_once(self, st.db_path, sent)
+        faultlib.assert_all_paid_once(self, st, sent)
         # the last generation is whole again
         harness.wait_for(lambda: len(st.worker_pids("notify")) == 6,
                          timeout=30, what="6 notify workers")

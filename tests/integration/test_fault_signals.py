@@ -40,14 +40,14 @@ class SignalsTest(harness.StackTest):
 
     def finish(self, load, orders):
         st = self.stack
-        faultlib.assert_acked_paid(self, st.db_path, load.acked)
+        faultlib.assert_acked_paid(self, st, load.acked)
         sent = orders[:len(orders) - len(load.work)]
         self.assertEqual(faultlib.resend_all(st, sent), [])
-        faultlib.assert_all_paid_once(self, st.db_path, sent)
+        faultlib.assert_all_paid_once(self, st, sent)
 
     def test_1_sighup_under_load(self):
         st = self.stack
-        orders = faultlib.new_orders(st.db_path, "HUP", 20000)
+        orders = faultlib.new_orders(st, "HUP", 20000)
         load = faultlib.Load(st, orders, threads=6, pace=0.005).start()
         sup = st.h5payd_pid()
         try:
@@ -70,7 +70,7 @@ class SignalsTest(harness.StackTest):
 
     def test_2_sigterm_restart_under_load(self):
         st = self.stack
-        orders = faultlib.new_orders(st.db_path, "TRM", 20000)
+        orders = faultlib.new_orders(st, "TRM", 20000)
         mark = self.nginx_log_size()
         load = faultlib.Load(st, orders, threads=6, pace=0.005).start()
         try:
@@ -101,7 +101,7 @@ class SignalsTest(harness.StackTest):
 
     def test_3_nginx_reload_and_restart_under_load(self):
         st = self.stack
-        orders = faultlib.new_orders(st.db_path, "NGX", 20000)
+        orders = faultlib.new_orders(st, "NGX", 20000)
         workers = st.worker_pids()
         load = faultlib.Load(st, orders, threads=6, pace=0.005).start()
         try:

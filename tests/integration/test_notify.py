@@ -99,7 +99,7 @@ class NotifyTest(harness.StackTest):
 
     @classmethod
     def db(cls):
-        c = sqlite3.connect(cls.stack.db_path, timeout=60)
+        c = harness.db_connect(cls.stack, timeout=60)
         c.execute("PRAGMA busy_timeout = 60000")
         return c
 
@@ -200,7 +200,8 @@ class NotifyTest(harness.StackTest):
         # every delivery is counted once: one row per order (the first),
         # all the others redeliveries on it, not rows
         n = self.q("SELECT COUNT(*), SUM(redeliveries), "
-                   "SUM(outcome = 'applied') FROM notifications WHERE "
+                   "SUM(CASE WHEN outcome = 'applied' THEN 1 ELSE 0 END) "
+                   "FROM notifications WHERE "
                    "transaction_id IN (%s)" % ",".join("?" * len(nos)), *nos)
         self.assertEqual(n[0], (len(nos), len(bodies) - len(nos),
                                 len(nos)))
@@ -368,10 +369,10 @@ class NotifyTest(harness.StackTest):
             notify_fields(c, 300, result="succeed")))[0], 200)
         self.assertEqual(self.state(c), "PAID")
         self.assertEqual(self.anomalies("paid_after_closed", c), 1)
-        self.assertEqual(self.q("SELECT group_concat(new_state) FROM (SELECT "
-                                "new_state FROM order_events e JOIN orders o "
-                                "ON o.id = e.order_id WHERE order_no = ? "
-                                "ORDER BY e.id)", c)[0][0], "CLOSED,PAID")
+        self.assertEqual(",".join(r[0] for r in self.q(
+            "SELECT new_state FROM order_events e JOIN orders o ON o.id = "
+            "e.order_id WHERE order_no = ? ORDER BY e.id", c)),
+            "CLOSED,PAID")
 
     def test_refund_notification(self):
         (no,) = self.new_orders(1, amount=1000)
@@ -454,8 +455,9 @@ class NotifyTest(harness.StackTest):
         sys.stderr.write("sigkill storm: %d deliveries, %d kills, %d "
                          "redelivered\n" % (len(results), len(kills),
                                               len(redelivered)))
-        self.assertEqual(self.q("PRAGMA integrity_check"), [("ok",)])
-        self.assertEqual(self.q("PRAGMA foreign_key_check"), [])
+        if not harness.is_pg(self.stack):   # PostgreSQL enforces its FKs
+            self.assertEqual(self.q("PRAGMA integrity_check"), [("ok",)])
+            self.assertEqual(self.q("PRAGMA foreign_key_check"), [])
         for no in nos:
             self.assertEqual(self.state(no), "PAID", no)
         rows = self.q("SELECT o.order_no, COUNT(e.id) FROM orders o LEFT "
@@ -483,7 +485,7 @@ class ReconcilerTaskTest(harness.StackTest):
 
     def test_tasks_child_runs_and_restarts(self):
         old = NOW - 3 * 3600        # long past expiry + grace
-        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        c = harness.db_connect(self.stack, timeout=60)
         with c:
             c.execute("INSERT INTO orders (order_no, openid, appid, amount, "
                       "currency, subject, state, expires_at, created_at, "
@@ -495,7 +497,7 @@ class ReconcilerTaskTest(harness.StackTest):
                          what="tasks child")
 
         def attempts():
-            c = sqlite3.connect(self.stack.db_path, timeout=60)
+            c = harness.db_connect(self.stack, timeout=60)
             try:
                 return c.execute("SELECT state, check_attempts, "
                                  "last_query_at FROM orders WHERE "
@@ -520,7 +522,7 @@ class ReconcilerTaskTest(harness.StackTest):
 
     def test_cli_one_pass(self):
         import subprocess
-        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        c = harness.db_connect(self.stack, timeout=60)
         with c:
             c.execute("INSERT INTO orders (order_no, openid, appid, amount, "
                       "currency, subject, state, expires_at, created_at, "
@@ -533,7 +535,7 @@ class ReconcilerTaskTest(harness.StackTest):
                            capture_output=True, text=True, timeout=120)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertRegex(r.stdout, r"^due=\d+ queried=0 changed=0 ")
-        c = sqlite3.connect(self.stack.db_path, timeout=60)
+        c = harness.db_connect(self.stack, timeout=60)
         try:
             row = c.execute("SELECT state, check_attempts >= 1 FROM orders "
                             "WHERE order_no = 'RECON2'").fetchone()

@@ -217,7 +217,7 @@ class TestOAuth(harness.StackTest):
         return b.get("/api/me")
 
     def db(self):
-        c = sqlite3.connect(self.stack.db_path, timeout=30)
+        c = harness.db_connect(self.stack, timeout=30)
         return c
 
     def assert_no_session(self, r, b=None):
@@ -401,10 +401,9 @@ class TestOAuth(harness.StackTest):
         b = self.browser()
         auth, state = self.start(b, "/shop/e")
         with self.db() as c:
-            n = c.execute("UPDATE oauth_state SET expires_at = "
-                          "CAST(strftime('%s','now') AS INTEGER) - 1 "
+            n = c.execute("UPDATE oauth_state SET expires_at = ? "
                           "WHERE state_hash = ?",
-                          (sha256_hex(state),)).rowcount
+                          (int(time.time()) - 1, sha256_hex(state))).rowcount
         self.assertEqual(n, 1)
         cb = self.authorize(b, auth)
         r = b.get(cb)
@@ -424,9 +423,9 @@ class TestOAuth(harness.StackTest):
                             (sha256_hex(state2),)).fetchone()
             self.assertEqual(row[0], 1)
             # just expired (an ancient one could be purged meanwhile)
-            c.execute("UPDATE oauth_state SET expires_at = "
-                      "CAST(strftime('%s','now') AS INTEGER) - 1 "
-                      "WHERE state_hash = ?", (sha256_hex(state2),))
+            c.execute("UPDATE oauth_state SET expires_at = ? "
+                      "WHERE state_hash = ?",
+                      (int(time.time()) - 1, sha256_hex(state2)))
         r = b.get(self.authorize(b, auth2))
         self.assert_page(r, 400, "oauth-expired")
         self.assert_no_session(r, b)

@@ -102,7 +102,7 @@ class PayTestBase(harness.StackTest):
         self.stack.sim_control("reset")
 
     def db(self):
-        c = sqlite3.connect(self.stack.db_path, timeout=30)
+        c = harness.db_connect(self.stack, timeout=30)
         c.row_factory = sqlite3.Row
         return c
 

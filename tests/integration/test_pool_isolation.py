@@ -40,7 +40,7 @@ class TestPoolIsolation(harness.StackTest):
         buyers = [Buyer(s).login() for _ in range(6)]
         now = int(time.time())
         nos = ["ISO%05d" % i for i in range(5)]
-        with sqlite3.connect(s.db_path, timeout=30) as c:
+        with harness.db_connect(s, timeout=30) as c:
             c.executemany(
                 "INSERT INTO orders (order_no, openid, appid, amount, "
                 "currency, subject, state, expires_at, created_at, "
@@ -78,7 +78,7 @@ class TestPoolIsolation(harness.StackTest):
                         "notifications were answered only after the hang")
         for t in threads:
             t.join(timeout=60)
-        with sqlite3.connect(s.db_path) as c:
+        with harness.db_connect(s) as c:
             paid = c.execute("SELECT count(*) FROM orders WHERE order_no "
                              "LIKE 'ISO%' AND state = 'PAID'").fetchone()[0]
         self.assertEqual(paid, len(nos))

@@ -30,7 +30,7 @@ class ReconcileSimTest(harness.StackTest):
         self.stack.sim_control("reset")
 
     def db(self):
-        return sqlite3.connect(self.stack.db_path, timeout=60)
+        return harness.db_connect(self.stack, timeout=60)
 
     def q(self, sql, *args):
         c = self.db()

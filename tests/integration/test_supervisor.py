@@ -121,7 +121,7 @@ class TestSupervisor(unittest.TestCase):
         s = self.stack
         old = set(s.worker_pids())
         bad = dict(s.values)
-        del bad["db_path"]
+        del bad["db_url" if harness.is_pg(s) else "db_path"]   # no database
         s.write_config(bad)
         os.kill(s.h5payd_pid(), signal.SIGHUP)
         harness.wait_for(lambda: "reload_fail" in s.log_text("h5payd"),

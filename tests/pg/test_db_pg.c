@@ -149,6 +149,7 @@ test_orders(void)
 	struct store *s = open_pg();
 	struct store_order_new o;
 	struct order got;
+	struct db_stmt *st;
 	struct err err;
 	int64_t id = 0, id2 = 0;
 
@@ -174,6 +175,19 @@ test_orders(void)
 	T_EQ_INT(got.amount, 1234);
 	T_EQ_STR(got.currency, "HKD");
 	T_EQ_INT(got.state, ORDER_CREATED);
+	/* the columns are known before the first step, as on SQLite */
+	st = store_stmt(s, "SELECT id, order_no AS \"orderNo\", amount "
+	    "FROM orders WHERE id = ?", &err);
+	T_OK(st != NULL);
+	if (st != NULL) {
+		T_EQ_INT(db_col_count(st), 3);
+		T_EQ_STR(db_col_name(st, 1), "orderNo");
+		db_bind_int64(st, 1, id);
+		T_EQ_INT(db_step(st), DB_ROW);
+		T_EQ_STR(db_col_name(st, 2), "amount");
+		T_EQ_INT(db_col_int64(st, 2), 1234);
+		db_reset(st);
+	}
 	T_EQ_INT(store_order_get(s, "NOPE", &got, &err), -1);
 	T_EQ_INT(err.code, E_NOTFOUND);
 	/* db_changes counts what an UPDATE changed */
