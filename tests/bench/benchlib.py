@@ -6,7 +6,6 @@ memory. Measures only: nothing here decides whether a figure is good.
 """
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
 os.environ.setdefault("H5PAY_BUILD", os.path.join(SRC, "build"))
 os.environ.setdefault("H5PAY_SRC", SRC)
 import harness  # noqa: E402
+import enginedb  # noqa: E402
 from test_pay import Buyer  # noqa: E402
 
 # wrk's own timeout is 2 s: a slower answer would be a "timeout" error and
@@ -96,7 +96,7 @@ def make_orders(stack, n, prefix, openid="oBenchOpenid0000001",
     transaction behind them: /notify and the polls do not need one)."""
     now = int(time.time())
     nos = ["%s%07d" % (prefix, i) for i in range(n)]
-    c = sqlite3.connect(stack.db_path, timeout=60)
+    c = enginedb.connect(stack)
     with c:
         c.executemany(
             "INSERT INTO orders (order_no, openid, appid, amount, currency, "
@@ -175,15 +175,15 @@ def notify_check(stack, offset, prefix):
     ok = {no for no, st in ans.items() if 200 in st}
     gone = {no for no, st in ans.items() if 499 in st}
     twice = sum(1 for st in ans.values() if len(st) > 1)
-    c = sqlite3.connect(stack.db_path, timeout=60)
+    c = enginedb.connect(stack)
     paid = {r[0] for r in c.execute(
         "SELECT order_no FROM orders WHERE state = 'PAID' AND "
-        "order_no GLOB ?", (prefix + "*",))}
+        "order_no LIKE ?", (prefix + "%",))}
     double = c.execute(
         "SELECT count(*) FROM (SELECT e.order_id FROM order_events e "
         "JOIN orders o ON o.id = e.order_id WHERE e.new_state = 'PAID' "
-        "AND o.order_no GLOB ? GROUP BY e.order_id HAVING count(*) > 1)",
-        (prefix + "*",)).fetchone()[0]
+        "AND o.order_no LIKE ? GROUP BY e.order_id HAVING count(*) > 1) d",
+        (prefix + "%",)).fetchone()[0]
     c.close()
     extra = paid - ok
     good = ok <= paid and extra <= gone and double == 0 and twice == 0
@@ -208,19 +208,19 @@ def duplicate_check(stack, prefix, answered):
     (notification rows by outcome, redeliveries counted on them: 008's
     meaning) against the duplicates answered 2xx, and that no order got
     a second PAID event."""
-    c = sqlite3.connect(stack.db_path, timeout=60)
+    c = enginedb.connect(stack)
     outcomes = c.execute(
         "SELECT outcome, count(*) FROM notifications WHERE transaction_id "
-        "GLOB ? GROUP BY outcome ORDER BY outcome", (prefix + "*",)
+        "LIKE ? GROUP BY outcome ORDER BY outcome", (prefix + "%",)
     ).fetchall()
     redeliveries = c.execute(
         "SELECT coalesce(sum(redeliveries), 0) FROM notifications WHERE "
-        "transaction_id GLOB ?", (prefix + "*",)).fetchone()[0]
+        "transaction_id LIKE ?", (prefix + "%",)).fetchone()[0]
     double = c.execute(
         "SELECT count(*) FROM (SELECT e.order_id FROM order_events e "
         "JOIN orders o ON o.id = e.order_id WHERE e.new_state = 'PAID' "
-        "AND o.order_no GLOB ? GROUP BY e.order_id HAVING count(*) > 1)",
-        (prefix + "*",)).fetchone()[0]
+        "AND o.order_no LIKE ? GROUP BY e.order_id HAVING count(*) > 1) d",
+        (prefix + "%",)).fetchone()[0]
     c.close()
     good = double == 0 and redeliveries >= answered
     return good, "notification rows by outcome: %s; " \
@@ -246,9 +246,9 @@ def login_buyers(stack, n, threads=16):
 
 def bench_orders(stack):
     """Orders of the login_buyers() buyers so far."""
-    c = sqlite3.connect(stack.db_path, timeout=60)
-    n = c.execute("SELECT count(*) FROM orders WHERE openid GLOB "
-                  "'oBench[0-9]*'").fetchone()[0]
+    c = enginedb.connect(stack)
+    n = c.execute("SELECT count(*) FROM orders WHERE openid LIKE "
+                  "'oBench%'").fetchone()[0]
     c.close()
     return n
 

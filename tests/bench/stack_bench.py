@@ -23,6 +23,15 @@ Ends with one Markdown table (date, nproc, CPU model) for the README's
 "Performance" section. The admin list over 1M orders (p99 < 50 ms) is
 tests/bench/admin_bench.sh (see tests/bench/README.md).
 """
+import os as _os
+import sys as _sys
+
+# --engine pg: h5payd on PostgreSQL (deploy/stack.py reads the engine when
+# it is imported, so before benchlib imports it); the cluster comes from
+# H5PAY_TEST_PG_HOST, or tests/bench/notify_engines.sh starts one
+if "--engine" in _sys.argv[1:-1] and \
+        _sys.argv[_sys.argv.index("--engine") + 1] == "pg":
+    _os.environ["H5PAY_TEST_DB"] = "pg"
 import argparse
 import datetime
 import os
@@ -264,14 +273,17 @@ class Bench:
         n, model = cpu_line()
         print("\n%s UTC, %d cores (%s); wrk -t2 -c%d -d%ds (the flash sale: "
               "-c%d /pay + -c16 /notify), wrk, nginx, h5payd and h5pay-sim "
-              "on the same machine; SQLite synchronous=FULL; h5payd's "
+              "on the same machine; %s; h5payd's "
               "default pools; bench-only nginx: /pay without limit_req, "
               "plus a plain-HTTP listener on 127.0.0.1; "
               "pay_max_open_orders_per_buyer = %d (each buyer makes many "
               "orders); h5pay-sim: %d threads (at most %d orders/s with "
               "its 300 ms).\n" % (
                   datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M"), n,
-                  model, a.connections, a.duration, PAY_BUYERS, PAY_MAX_OPEN,
+                  model, a.connections, a.duration, PAY_BUYERS,
+                  "PostgreSQL 15 (local cluster, unix socket, fsync on)"
+                  if a.engine == "pg" else "SQLite synchronous=FULL",
+                  PAY_MAX_OPEN,
                   a.sim_threads, a.sim_threads * 1000 // PAY_LATENCY_MS))
         print("| case | scheme | conns | req/s | p50 | p99 | errors | "
               "non-2xx | note |")
@@ -302,6 +314,9 @@ def main():
     ap.add_argument("--only", default=",".join(CASES),
                     help="comma-separated cases out of %s (default: all)"
                     % ",".join(CASES))
+    ap.add_argument("--engine", choices=("sqlite", "pg"), default="sqlite",
+                    help="h5payd's database (pg: needs H5PAY_TEST_PG_HOST, "
+                    "see notify_engines.sh)")
     ap.add_argument("--sim-threads", type=int, default=64,
                     help="h5pay-sim's FastCGI threads (default 64, its "
                     "maximum): they bound the flash sale at N / 0.3 s")
