@@ -594,12 +594,7 @@ store_rollback(struct store *s)
 int
 store_batch_max(void)
 {
-	int n;
-
-	pthread_mutex_lock(&writers_mu);
-	n = batch_max_seen;
-	pthread_mutex_unlock(&writers_mu);
-	return n;
+	return atomic_load(&batch_max_seen);
 }
 
 int
