@@ -95,10 +95,7 @@ metrics_enabled(void)
 int64_t
 metrics_now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return mono_us();
 }
 
 static void

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -362,15 +361,6 @@ store_stmt(struct store *s, const char *sql, struct err *err)
 static pthread_mutex_t writers_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct store_writer *writers;
 static atomic_int batch_max_seen;
-
-static int64_t
-mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 /*
  * The writer for key, opened by open(arg) when this process has none yet

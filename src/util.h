@@ -57,5 +57,6 @@ int random_bytes(void *ctx, unsigned char *buf, size_t n);
 
 /* Monotonic milliseconds, for timeouts. */
 int64_t mono_ms(void);
+int64_t mono_us(void);	/* monotonic clock, microseconds */
 
 #endif
