@@ -3,8 +3,8 @@
  *
  * Accepting: the listening socket is non-blocking; each thread waits on
  * it (EPOLLEXCLUSIVE: one idle thread per connection) together with a
- * wake pipe, then calls FCGX_Accept_r, which returns
- * -EAGAIN when another thread (or process) won the connection. So a
+ * wake pipe, then accepts (serve_accept), which says EAGAIN when another
+ * thread (or process) won the connection. So a
  * thread is never stuck inside accept(2) and SIGTERM (a write to the wake
  * pipe) stops every idle thread at once, while busy threads finish the
  * request they hold. Connections still queued stay in the shared backlog
@@ -89,8 +89,7 @@ struct serve_call {
 	FCGX_Request fr;
 	struct req r;
 	struct resp w;
-	const struct serve_opts *o;
-	int64_t t0, us0;
+	int64_t us0;		/* accepted at (mono_us) */
 };
 
 static struct serve_call *
@@ -98,7 +97,6 @@ serve_call_new(const struct serve_opts *o)
 {
 	struct serve_call *c = xcalloc(1, sizeof(*c));
 
-	c->o = o;
 	FCGX_InitRequest(&c->fr, o->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR);
 	return c;
 }
@@ -136,14 +134,15 @@ serve_accept(int listen_fd, struct serve_call *c)
 static void
 serve_call_done(struct serve_call *c)
 {
-	int64_t ms;
+	int64_t us, ms;
 
 	if (req_fcgx_send(&c->w, &c->fr) == -1)
 		log_info("http", "client_gone", "path=%s", c->r.path);
 	c->fr.detached = 1;	/* close(2) only: see serve_accept */
 	FCGX_Finish_r(&c->fr);
-	ms = mono_ms() - c->t0;
-	metrics_http(c->r.route_index, c->w.status, metrics_now_us() - c->us0);
+	us = mono_us() - c->us0;
+	ms = us / 1000;
+	metrics_http(c->r.route_index, c->w.status, us);
 	if (c->w.status >= 500 || ms >= 1000)
 		log_warn("http", "done", "method=%s path=%s status=%d ms=%lld",
 		    c->r.method, c->r.path, c->w.status, (long long)ms);
@@ -181,8 +180,7 @@ serve_one(struct app *app, const struct serve_opts *o, struct serve_call *c)
 	struct resp *w = &c->w;
 	struct err err;
 
-	c->t0 = mono_ms();
-	c->us0 = metrics_now_us();
+	c->us0 = mono_us();
 	req_init(r, serve_body_cap(o));
 	resp_init(w);
 	r->resp = w;
