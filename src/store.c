@@ -631,6 +631,32 @@ store_schema_version(struct store *s, int *version, struct err *err)
 	return rc == DB_ROW ? 0 : -1;
 }
 
+/*
+ * After a SQLite migration that edited sqlite_schema itself (PRAGMA
+ * writable_schema; SQLite's procedure for changing a CHECK): raise
+ * schema_version, so that every connection, this one included, reloads
+ * the schema before its next statement.
+ */
+static int
+schema_cookie_bump(struct store *s, struct err *err)
+{
+	struct db_stmt *st;
+	char sql[64];
+	int64_t v;
+
+	if ((st = db_prepare(conn(s), "PRAGMA schema_version", err)) == NULL)
+		return -1;
+	if (db_step(st) != DB_ROW) {
+		db_finalize(st);
+		return db_err(s, err, "read schema_version");
+	}
+	v = db_col_int64(st, 0);
+	db_finalize(st);
+	snprintf(sql, sizeof(sql), "PRAGMA schema_version = %lld",
+	    (long long)v + 1);
+	return store_exec(s, sql, err);
+}
+
 int
 store_migrate_with(struct store *s, const struct migration *m, int n,
     int *applied, struct err *err)
@@ -672,7 +698,9 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 			store_rollback(s);
 			continue;
 		}
-		if (store_exec(s, m[i].sql, err) == -1)
+		if (store_exec(s, m[i].sql, err) == -1 ||
+		    (!pg && strstr(m[i].sql, "writable_schema") != NULL &&
+		    schema_cookie_bump(s, err) == -1))
 			goto fail;
 		if ((st = db_prepare(conn(s), "INSERT INTO schema_version "
 		    "(version, name, applied_at) VALUES (?, ?, ?)", err)) ==

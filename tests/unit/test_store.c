@@ -263,6 +263,114 @@ test_group_commit(void)
 	store_close(s);
 }
 
+/* How many constant IN lists of more than two values the CHECKs of the
+ * tables hold (012_checks: each costs a temporary B-tree per row). */
+static int
+in_lists(struct store *s)
+{
+	sqlite3_stmt *st;
+	const char *sql, *p, *q;
+	int n = 0, commas;
+
+	if (sqlite3_prepare_v2(store_sqlite(s), "SELECT sql FROM sqlite_schema "
+	    "WHERE type = 'table' AND sql IS NOT NULL", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		sql = (const char *)sqlite3_column_text(st, 0);
+		for (p = sql; (p = strcasestr(p, " IN")) != NULL; p += 3) {
+			q = p + 3;
+			while (*q == ' ' || *q == '\t' || *q == '\n')
+				q++;
+			if (*q != '(')
+				continue;
+			for (commas = 0; *q && *q != ')'; q++)
+				commas += *q == ',';
+			n += commas >= 2;
+		}
+	}
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Whether the connection's plan for sql builds a temporary B-tree. */
+static int
+plans_ephemeral(sqlite3 *db, const char *sql)
+{
+	char ex[512];
+	sqlite3_stmt *st;
+	int found = 0;
+
+	snprintf(ex, sizeof(ex), "EXPLAIN %s", sql);
+	if (sqlite3_prepare_v2(db, ex, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW)
+		found |= strcmp((const char *)sqlite3_column_text(st, 1),
+		    "OpenEphemeral") == 0;
+	sqlite3_finalize(st);
+	return found;
+}
+
+static int
+exec_rc(struct store *s, const char *sql)
+{
+	return sqlite3_exec(store_sqlite(s), sql, NULL, NULL, NULL) & 0xff;
+}
+
+static void
+test_checks_rewritten_in_place(void)
+{
+	static const char upd[] = "UPDATE orders SET state = 'PAID', "
+	    "paid_at = 2 WHERE id = 1";
+	struct store *s, *other;
+	struct err err;
+	int applied, n11 = 0, version = 0;
+
+	snprintf(path, sizeof(path), "%s/checks.db", dir);
+	while (n11 < store_migration_count &&
+	    store_migrations[n11].version <= 11)
+		n11++;
+	s = open_db(path);
+	T_EQ_INT(store_migrate_with(s, store_migrations, n11, &applied,
+	    &err), 0);
+	T_EQ_INT(exec_rc(s, "INSERT INTO orders (order_no, openid, appid, "
+	    "amount, currency, subject, state, expires_at, created_at, "
+	    "updated_at) VALUES ('C1', 'o1', 'wx1', 100, 'HKD', 's', "
+	    "'PENDING', 9, 1, 1)"), SQLITE_OK);
+	T_OK(in_lists(s) > 0);
+	/* another connection that loaded the schema of 011 */
+	other = open_db(path);
+	T_EQ_INT(plans_ephemeral(store_sqlite(other), upd), 1);
+
+	T_EQ_INT(store_migrate(s, &applied, &err), 0);
+	T_EQ_INT(store_schema_version(s, &version, &err), 0);
+	T_EQ_INT(version, store_migrations[store_migration_count - 1].version);
+	T_EQ_INT(in_lists(s), 0);
+	/* both connections now run the rewritten checks (the other one
+	 * reloads its schema at its next statement: the cookie moved) ... */
+	T_EQ_INT(plans_ephemeral(store_sqlite(s), upd), 0);
+	T_EQ_INT(scalar(other, "SELECT count(*) FROM orders"), 1);
+	T_EQ_INT(plans_ephemeral(store_sqlite(other), upd), 0);
+	/* ... which refuse and accept what the old ones did */
+	T_EQ_INT(exec_rc(other, "UPDATE orders SET state = 'BOGUS' "
+	    "WHERE id = 1"), SQLITE_CONSTRAINT);
+	T_EQ_INT(exec_rc(other, "UPDATE orders SET state = 'PAID' "
+	    "WHERE id = 1"), SQLITE_CONSTRAINT);	/* paid without paid_at */
+	T_EQ_INT(exec_rc(other, upd), SQLITE_OK);
+	T_EQ_INT(exec_rc(other, "INSERT INTO order_events (order_id, source, "
+	    "old_state, new_state, created_at) VALUES (1, 'notify', "
+	    "'PENDING', 'SHIPPED', 3)"), SQLITE_CONSTRAINT);
+	T_EQ_INT(exec_rc(other, "INSERT INTO order_events (order_id, source, "
+	    "old_state, new_state, created_at) VALUES (1, 'notify', "
+	    "'PENDING', 'PAID', 3)"), SQLITE_OK);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM orders WHERE order_no = "
+	    "'C1' AND state = 'PAID'"), 1);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'"), 0);
+	store_close(other);
+	store_close(s);
+}
+
 int
 main(void)
 {
@@ -273,5 +381,6 @@ main(void)
 	T_RUN(test_failed_migration_rolls_back);
 	T_RUN(test_transactions);
 	T_RUN(test_group_commit);
+	T_RUN(test_checks_rewritten_in_place);
 	return t_done();
 }
