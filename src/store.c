@@ -50,6 +50,7 @@ struct store {
 	struct store_writer *w;		/* NULL: read-only */
 	struct store_batch *batch;	/* in a write transaction: its batch */
 	bool in_tx;
+	bool sp;			/* ours is the savepoint h5pay_tx */
 };
 
 static struct store_writer *writer_get(const char *,
@@ -529,10 +530,16 @@ store_begin(struct store *s, struct err *err)
 	b = w->open;
 	b->refs++;
 	w->n++;
+	/* the first member of a batch needs no savepoint: nothing runs
+	 * before it to keep, and no other member starts before it ends
+	 * (busy), so undoing it is undoing the engine's transaction. A
+	 * savepoint made every page written go to the sub-journal as well
+	 * (~4 % of the /notify profile in malloc/free/memcpy of copies) */
+	s->sp = w->n > 1;
 	pthread_mutex_unlock(&w->mu);
 	s->batch = b;
 	s->in_tx = true;
-	if (store_run(s, "SAVEPOINT h5pay_tx", err) == -1) {
+	if (s->sp && store_run(s, "SAVEPOINT h5pay_tx", err) == -1) {
 		pthread_mutex_lock(&w->mu);
 		(void)batch_end(s, false, NULL);
 		pthread_mutex_unlock(&w->mu);
@@ -548,7 +555,7 @@ store_commit(struct store *s, struct err *err)
 
 	if (!s->in_tx)
 		return err_set(err, E_INTERNAL, "commit outside transaction");
-	if (store_run(s, "RELEASE h5pay_tx", err) == -1) {
+	if (s->sp && store_run(s, "RELEASE h5pay_tx", err) == -1) {
 		char msg[sizeof(err->msg)];
 
 		str_lcpy(msg, err->msg, sizeof(msg));
@@ -573,9 +580,13 @@ store_rollback(struct store *s)
 	 * change of an earlier member (a unique key taken by a concurrent
 	 * twin), and the caller's next read, on its own connection, must see
 	 * it committed (test_pay's concurrent double submit, on PostgreSQL) */
-	if (db_in_tx(s->w->conn))
-		(void)store_exec(s, "ROLLBACK TO h5pay_tx; RELEASE h5pay_tx",
-		    &err);
+	if (db_in_tx(s->w->conn)) {
+		if (s->sp)
+			(void)store_exec(s, "ROLLBACK TO h5pay_tx; "
+			    "RELEASE h5pay_tx", &err);
+		else	/* the first member: the whole batch is ours */
+			db_rollback(s->w->conn);
+	}
 	pthread_mutex_lock(&s->w->mu);
 	(void)batch_end(s, true, &err);
 	pthread_mutex_unlock(&s->w->mu);
