@@ -430,6 +430,16 @@ db_sqlite_open(struct db **out, const char *path,
 	if (o->big_lookaside)
 		(void)sqlite3_db_config(d->h, SQLITE_DBCONFIG_LOOKASIDE, NULL,
 		    512, 4096);
+	/* every connection maps the file up to its size and remaps it
+	 * when it has grown: a page at a time, a flash sale's growing file
+	 * made each reader munmap/mmap ~100 times a second (and fault its
+	 * pages in again); in chunks, once per chunk */
+	if (o->chunk_kib > 0) {
+		int chunk = o->chunk_kib * 1024;
+
+		(void)sqlite3_file_control(d->h, "main", SQLITE_FCNTL_CHUNK_SIZE,
+		    &chunk);
+	}
 	sqlite3_busy_timeout(d->h, o->busy_timeout_ms);
 	if (o->marker && dbs_check_ours(d, path, o, err) == -1)
 		goto fail;
@@ -440,7 +450,7 @@ db_sqlite_open(struct db **out, const char *path,
 	buf_printf(&b, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; "
 	    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; "
 	    "PRAGMA mmap_size=%lld;", o->synchronous_normal ? "NORMAL" :
-	    "FULL", (long long)DBS_MMAP_BYTES);
+	    "FULL", o->no_mmap ? 0LL : (long long)DBS_MMAP_BYTES);
 	if (dbs_exec(&d->base, o->readonly ? "PRAGMA foreign_keys=ON;" :
 	    buf_str(&b), err) == -1) {
 		buf_cleanup(&b);
