@@ -44,6 +44,12 @@ app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
 }
 
 void
+app_idle(struct app *a)
+{
+	store_idle(a->store);
+}
+
+void
 app_thread_cleanup(struct app *a)
 {
 	store_close(a->store);

@@ -73,4 +73,9 @@ struct err;
 int app_thread_init(struct app *, const struct cfg *, const struct keys *,
     enum pool, struct err *);
 void app_thread_cleanup(struct app *);
+/*
+ * The thread is about to wait (for the next request, or on the provider):
+ * its database reader goes back to the process's pool (store_idle).
+ */
+void app_idle(struct app *);
 #endif

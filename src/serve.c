@@ -203,6 +203,7 @@ serve_one(struct app *app, const struct serve_opts *o, struct serve_call *c)
 			route_dispatch(o->routes, o->nroutes, o->pool, app,
 			    r, w);
 	}
+	app_idle(app);	/* its reader back to the pool while it waits */
 	if (r->later.start != NULL)
 		r->later.start(r->later.ctx);	/* c may be gone now */
 	else

@@ -1,14 +1,13 @@
 /*
- * store.c - open, configure, migrate; transactions, the statement cache
- * and the statement helpers every store*.c shares (store_fail, ...).
+ * store.c - open, configure, migrate; the statement cache and the
+ * statement helpers every store*.c shares (store_fail, ...).
  *
- * What it does not do: any business query (those live in store_<noun>.c),
- * talk to an engine directly (src/db/ does).
+ * What it does not do: transactions and the shared connections
+ * (store_tx.c), any business query (those live in store_<noun>.c), talk
+ * to an engine directly (src/db/ does).
  * Invariants: a connection is used by one thread only; a write transaction
  * is one db_begin() .. db_commit()/db_rollback() (never nested).
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,76 +17,32 @@
 #include "cfg.h"
 #include "log.h"
 #include "store.h"
+#include "store_int.h"
 #include "util.h"
 
-#define STORE_BATCH_MAX 256		/* transactions per batch */
-#define STORE_BATCH_MAX_US 20000	/* age of a batch that commits */
-
-struct store_batch {
-	int refs;
-	bool done;
-	int rc;
-	struct err err;
-};
-
-struct store_writer {
-	char *key;			/* engine and path or URL */
-	int refs;			/* stores of this process using it */
-	struct db *conn;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	bool busy;			/* a transaction runs on conn */
-	int waiting;			/* threads waiting for busy */
-	struct store_batch *open;	/* the batch conn's transaction is */
-	int n;				/* transactions in it so far */
-	int64_t opened_us;
-	pid_t pid;			/* the process that opened conn */
-	struct store_writer *next;
-};
-
-struct store {
-	struct db *db;			/* this thread's connection */
-	struct store_writer *w;		/* NULL: read-only */
-	struct store_batch *batch;	/* in a write transaction: its batch */
-	bool in_tx;
-	bool sp;			/* ours is the savepoint h5pay_tx */
-};
-
-static struct store_writer *writer_get(const char *,
-    int (*)(struct db **, void *, struct err *), void *, struct err *);
-static void writer_release(struct store_writer *);
-
-/* The connection a statement runs on: the writer's inside a write
- * transaction (it sees the transaction's own changes), else our own. */
 static struct db *
-conn(const struct store *s)
+conn(struct store *s)
 {
-	return s->in_tx ? s->w->conn : s->db;
+	struct err err;
+
+	return store_conn_or(s, &err);
 }
 
 static int
 db_err(struct store *s, struct err *err, const char *what)
 {
-	return err_set(err, E_STORE, "%s: %s", what, db_errmsg(conn(s)));
+	struct db *d = conn(s);
+
+	return err_set(err, E_STORE, "%s: %s", what, d ? db_errmsg(d) :
+	    "no connection");
 }
 
 int
 store_exec(struct store *s, const char *sql, struct err *err)
 {
-	return db_exec(conn(s), sql, err);
-}
+	struct db *d = store_conn_or(s, err);
 
-/* One statement without rows, prepared once per connection: the
- * savepoints of every transaction (store_exec would parse each: ~5 % of
- * the /notify profile in sqlite3_exec). */
-static int
-store_run(struct store *s, const char *sql, struct err *err)
-{
-	struct db_stmt *st = store_stmt(s, sql, err);
-
-	if (st == NULL)
-		return -1;
-	return store_step_done(s, st, E_STORE, sql, err);
+	return d ? db_exec(d, sql, err) : -1;
 }
 
 int
@@ -210,6 +165,7 @@ struct sqlite_open {
  */
 #define STORE_READER_CACHE_KIB 256
 #define STORE_WRITER_CACHE_KIB 8192
+#define STORE_WRITER_CHUNK_KIB 8192	/* the file grows 8 MiB at a time */
 
 static int
 writer_open_sqlite(struct db **db, void *arg, struct err *err)
@@ -219,6 +175,7 @@ writer_open_sqlite(struct db **db, void *arg, struct err *err)
 
 	so.cache_kib = STORE_WRITER_CACHE_KIB;
 	so.big_lookaside = true;
+	so.chunk_kib = STORE_WRITER_CHUNK_KIB;
 	return db_sqlite_open(db, a->path, &so, err);
 }
 
@@ -244,21 +201,31 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 	struct sqlite_open a = {path, &so};
 	struct buf key;
 
-	if (db_sqlite_open(&s->db, path, &so, err) == -1) {
-		free(s);
-		return -1;
-	}
-	if (!o->readonly) {
-		buf_init(&key, 8192);
-		buf_printf(&key, "sqlite:%s:%s", o->synchronous, path);
-		s->w = writer_get(buf_str(&key), writer_open_sqlite, &a, err);
-		buf_cleanup(&key);
-		if (s->w == NULL) {
-			db_close(s->db);
+	if (o->readonly) {
+		if (db_sqlite_open(&s->db, path, &so, err) == -1) {
 			free(s);
 			return -1;
 		}
+		*out = s;
+		return 0;
 	}
+	/* a writable store borrows its readers (reader()): nothing of its
+	 * own to open; the writer, opened with the process's first store,
+	 * checks the file and sets WAL */
+	buf_init(&key, 8192);
+	buf_printf(&key, "sqlite:%s:%s", o->synchronous, path);
+	s->w = store_writer_get(buf_str(&key), writer_open_sqlite, &a, err);
+	buf_cleanup(&key);
+	if (s->w == NULL) {
+		free(s);
+		return -1;
+	}
+	s->pooled = true;
+	s->path = xstrdup(path);
+	s->so = so;
+	s->so.marker = NULL;	/* checked once, by the writer's open */
+	s->so.lockfile = false;	/* the writer's, not a reader's */
+	s->so.no_mmap = true;	/* see reader() */
 	*out = s;
 	return 0;
 }
@@ -290,7 +257,7 @@ store_open_cfg(struct store **out, const struct cfg *c,
 
 		buf_init(&key, 8192);
 		buf_printf(&key, "pg:%s", c->db_url);
-		if ((s->w = writer_get(buf_str(&key), writer_open_pg, &po,
+		if ((s->w = store_writer_get(buf_str(&key), writer_open_pg, &po,
 		    err)) == NULL) {
 			db_close(s->db);
 			rc = -1;
@@ -312,8 +279,10 @@ store_close(struct store *s)
 	if (s == NULL)
 		return;
 	store_rollback(s);
+	store_idle(s);
 	db_close(s->db);
-	writer_release(s->w);
+	store_writer_release(s->w);
+	free(s->path);
 	free(s);
 }
 
@@ -332,270 +301,9 @@ store_sqlite(struct store *s)
 struct db_stmt *
 store_stmt(struct store *s, const char *sql, struct err *err)
 {
-	return db_stmt(conn(s), sql, err);
-}
+	struct db *d = store_conn_or(s, err);
 
-/*
- * Group commit of write transactions (issue 14). Every thread of a process
- * that writes a database runs its write transactions on one shared
- * connection, the writer, each inside its own savepoint of one open
- * transaction: the batch. A thread that finishes its transaction while
- * others wait to begin leaves the batch open for them and waits; the last
- * one (nobody waiting, or the batch full or old) commits the batch, one
- * fsync for all, and every member's store_commit() returns only then, with
- * the batch's result. So a write is acknowledged only once it is durable,
- * as before, but a flash sale's hundreds of threads no longer pay one
- * fsync each behind one lock (measured: two durable commits per /pay
- * capped it near 460/s with the provider answering at once).
- *
- * A transaction that fails alone rolls back to its savepoint and fails
- * alone; if the engine lost the whole transaction (SQLite rolls back by
- * itself after an I/O error or a full disk) or COMMIT fails, every member
- * of the batch fails: none was acknowledged. The writer's db_begin() takes
- * the cross-process lock (SQLite: flock, PostgreSQL: an advisory lock) for
- * the batch's life, so batches of different processes never mix.
- *
- * Invariants: w->busy is held by the one thread running a transaction on
- * w->conn (or committing it); members of a batch hold a reference to it
- * until they have read its result.
- */
-static pthread_mutex_t writers_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct store_writer *writers;
-static atomic_int batch_max_seen;
-
-/*
- * The writer for key, opened by open(arg) when this process has none yet
- * (another connection with the same settings); counted until
- * writer_release().
- */
-static struct store_writer *
-writer_get(const char *key, int (*open)(struct db **, void *, struct err *),
-    void *arg, struct err *err)
-{
-	struct store_writer *w;
-
-	pthread_mutex_lock(&writers_mu);
-	for (w = writers; w != NULL; w = w->next)
-		if (w->pid == getpid() && strcmp(w->key, key) == 0)
-			break;	/* (a parent's connection is not ours) */
-	if (w == NULL) {
-		w = xcalloc(1, sizeof(*w));
-		if (open(&w->conn, arg, err) == -1) {
-			free(w);
-			pthread_mutex_unlock(&writers_mu);
-			return NULL;
-		}
-		w->key = xstrdup(key);
-		w->pid = getpid();
-		pthread_mutex_init(&w->mu, NULL);
-		pthread_cond_init(&w->cv, NULL);
-		w->next = writers;
-		writers = w;
-	}
-	w->refs++;
-	pthread_mutex_unlock(&writers_mu);
-	return w;
-}
-
-static void
-writer_release(struct store_writer *w)
-{
-	struct store_writer **p;
-
-	if (w == NULL)
-		return;
-	pthread_mutex_lock(&writers_mu);
-	if (--w->refs == 0) {
-		for (p = &writers; *p != NULL; p = &(*p)->next)
-			if (*p == w) {
-				*p = w->next;
-				break;
-			}
-		db_close(w->conn);
-		pthread_mutex_destroy(&w->mu);
-		pthread_cond_destroy(&w->cv);
-		free(w->key);
-		free(w);
-	}
-	pthread_mutex_unlock(&writers_mu);
-}
-
-/* With w->mu held: finish the open batch with rc (after COMMIT or after
- * losing it), wake its members. */
-static void
-batch_finish(struct store_writer *w, int rc, const struct err *e)
-{
-	struct store_batch *b = w->open;
-
-	b->rc = rc;
-	if (rc == -1)
-		b->err = *e;
-	b->done = true;
-	if (w->n > atomic_load(&batch_max_seen))
-		atomic_store(&batch_max_seen, w->n);
-	w->open = NULL;
-	w->n = 0;
-	if (b->refs == 0)	/* every member left already */
-		free(b);
-}
-
-/* Read b's result and let go of it (with w->mu held). */
-static int
-batch_leave(struct store_batch *b, struct err *err)
-{
-	int rc = b->rc;
-
-	if (rc == -1 && err != NULL)
-		*err = b->err;
-	if (--b->refs == 0 && b->done)
-		free(b);
-	return rc;
-}
-
-/*
- * The end of one member's transaction (its savepoint released or undone),
- * with w->mu held and w->busy ours: leave the batch open for a waiting
- * thread, or commit it; then wait for the batch's result.
- */
-static int
-batch_end(struct store *s, bool wait, struct err *err)
-{
-	struct store_writer *w = s->w;
-	struct store_batch *b = s->batch;
-	struct err e;
-	int rc;
-
-	if (!db_in_tx(w->conn)) {
-		/* the engine rolled the whole transaction back */
-		err_set(&e, E_STORE, "batch transaction lost");
-		db_rollback(w->conn);	/* releases the lock */
-		batch_finish(w, -1, &e);
-	} else if (w->waiting > 0 && w->n < STORE_BATCH_MAX &&
-	    mono_us() - w->opened_us < STORE_BATCH_MAX_US) {
-		/* someone will run into this batch and commit it later */
-	} else {
-		pthread_mutex_unlock(&w->mu);
-		err_clear(&e);
-		rc = db_commit(w->conn, &e);
-		pthread_mutex_lock(&w->mu);
-		batch_finish(w, rc, &e);
-	}
-	w->busy = false;
-	pthread_cond_broadcast(&w->cv);
-	s->batch = NULL;
-	s->in_tx = false;
-	if (!wait) {		/* a rollback: nothing of ours to wait for */
-		b->refs--;	/* freed by batch_finish if not done yet */
-		if (b->refs == 0 && b->done)
-			free(b);
-		return 0;
-	}
-	while (!b->done)
-		pthread_cond_wait(&w->cv, &w->mu);
-	return batch_leave(b, err);
-}
-
-int
-store_begin(struct store *s, struct err *err)
-{
-	struct store_writer *w = s->w;
-	struct store_batch *b;
-	int rc = 0;
-
-	if (s->in_tx)
-		return err_set(err, E_INTERNAL, "nested transaction");
-	if (w == NULL)
-		return err_set(err, E_STORE, "read-only store");
-	pthread_mutex_lock(&w->mu);
-	w->waiting++;
-	while (w->busy)
-		pthread_cond_wait(&w->cv, &w->mu);
-	w->waiting--;
-	w->busy = true;
-	if (w->open == NULL) {
-		pthread_mutex_unlock(&w->mu);
-		rc = db_begin(w->conn, err);	/* the cross-process lock */
-		pthread_mutex_lock(&w->mu);
-		if (rc == 0) {
-			w->open = xcalloc(1, sizeof(*w->open));
-			w->opened_us = mono_us();
-		}
-	}
-	if (rc == -1) {
-		w->busy = false;
-		pthread_cond_broadcast(&w->cv);
-		pthread_mutex_unlock(&w->mu);
-		return -1;
-	}
-	b = w->open;
-	b->refs++;
-	w->n++;
-	/* the first member of a batch needs no savepoint: nothing runs
-	 * before it to keep, and no other member starts before it ends
-	 * (busy), so undoing it is undoing the engine's transaction. A
-	 * savepoint made every page written go to the sub-journal as well
-	 * (~4 % of the /notify profile in malloc/free/memcpy of copies) */
-	s->sp = w->n > 1;
-	pthread_mutex_unlock(&w->mu);
-	s->batch = b;
-	s->in_tx = true;
-	if (s->sp && store_run(s, "SAVEPOINT h5pay_tx", err) == -1) {
-		pthread_mutex_lock(&w->mu);
-		(void)batch_end(s, false, NULL);
-		pthread_mutex_unlock(&w->mu);
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_commit(struct store *s, struct err *err)
-{
-	int rc;
-
-	if (!s->in_tx)
-		return err_set(err, E_INTERNAL, "commit outside transaction");
-	if (s->sp && store_run(s, "RELEASE h5pay_tx", err) == -1) {
-		char msg[sizeof(err->msg)];
-
-		str_lcpy(msg, err->msg, sizeof(msg));
-		store_rollback(s);
-		return err_set(err, E_STORE, "commit: %s", msg);
-	}
-	pthread_mutex_lock(&s->w->mu);
-	rc = batch_end(s, true, err);
-	pthread_mutex_unlock(&s->w->mu);
-	return rc;
-}
-
-void
-store_rollback(struct store *s)
-{
-	struct err err;
-
-	if (!s->in_tx)
-		return;
-	/* undo this transaction only; the batch goes on without it. Wait
-	 * for the batch all the same: what made this one fail may be a
-	 * change of an earlier member (a unique key taken by a concurrent
-	 * twin), and the caller's next read, on its own connection, must see
-	 * it committed (test_pay's concurrent double submit, on PostgreSQL) */
-	if (db_in_tx(s->w->conn)) {
-		if (s->sp)
-			(void)store_exec(s, "ROLLBACK TO h5pay_tx; "
-			    "RELEASE h5pay_tx", &err);
-		else	/* the first member: the whole batch is ours */
-			db_rollback(s->w->conn);
-	}
-	pthread_mutex_lock(&s->w->mu);
-	(void)batch_end(s, true, &err);
-	pthread_mutex_unlock(&s->w->mu);
-}
-
-int
-store_batch_max(void)
-{
-	return atomic_load(&batch_max_seen);
+	return d ? db_stmt(d, sql, err) : NULL;
 }
 
 int
@@ -679,7 +387,7 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 	*applied = 0;
 	/* PostgreSQL: under the write lock, or hosts starting together on a
 	 * fresh database race on CREATE TABLE schema_version */
-	pg = db_engine(s->db) == DB_PG;
+	pg = db_engine(conn(s)) == DB_PG;
 	if (pg && store_begin(s, err) == -1)
 		return -1;
 	if (store_schema_version(s, &have, err) == -1) {
@@ -750,7 +458,7 @@ fail:
 int
 store_migrate(struct store *s, int *applied, struct err *err)
 {
-	if (db_engine(s->db) == DB_PG)
+	if (db_engine(conn(s)) == DB_PG)
 		return store_migrate_with(s, store_migrations_pg,
 		    store_migration_pg_count, applied, err);
 	return store_migrate_with(s, store_migrations, store_migration_count,
@@ -763,33 +471,4 @@ store_bind_id(struct db_stmt *st, int i, int64_t id)
 	if (id <= 0)
 		return db_bind_null(st, i);
 	return db_bind_int64(st, i, id);
-}
-
-int
-store_savepoint(struct store *s, struct err *err)
-{
-	return store_run(s, "SAVEPOINT h5pay_sp", err);
-}
-
-int
-store_savepoint_release(struct store *s, struct err *err)
-{
-	return store_run(s, "RELEASE h5pay_sp", err);
-}
-
-void
-store_savepoint_undo(struct store *s)
-{
-	struct err err;
-
-	/* if this fails the transaction is gone: store_tx_alive() tells */
-	if (store_tx_alive(s))
-		(void)store_exec(s, "ROLLBACK TO h5pay_sp; RELEASE h5pay_sp",
-		    &err);
-}
-
-bool
-store_tx_alive(struct store *s)
-{
-	return s->in_tx && db_in_tx(conn(s));
 }

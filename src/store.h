@@ -52,6 +52,12 @@ struct cfg;
 int store_open_cfg(struct store **, const struct cfg *,
     const struct store_opts *, struct err *);
 void store_close(struct store *);	/* NULL ok */
+/*
+ * Give this thread's reader connection back to the process's pool (SQLite;
+ * no-op otherwise, or inside a transaction): between requests and before a
+ * call that may block (the provider). The next statement borrows one.
+ */
+void store_idle(struct store *);
 
 /*
  * Apply every migration newer than the recorded schema version, each in

@@ -371,6 +371,50 @@ test_checks_rewritten_in_place(void)
 	store_close(s);
 }
 
+/* Readers are borrowed and given back: a store opens no reader of its
+ * own, idle readers are handed to the next store that reads (at most 16
+ * kept), and a reader taken after another store's commit sees it. */
+static void
+test_readers_pooled(void)
+{
+	enum { N = 40, KEEP = 16 };
+	struct store *s[N];
+	struct sqlite3 *had[KEEP], *h;
+	struct err err;
+	int applied, i, k, found;
+
+	snprintf(path, sizeof(path), "%s/pool.db", dir);
+	s[0] = open_db(path);
+	T_EQ_INT(store_migrate_with(s[0], v1, 1, &applied, &err), 0);
+	for (i = 1; i < N; i++)
+		T_OK((s[i] = open_db(path)) != NULL);
+	for (i = 0; i < N; i++)
+		T_EQ_INT(scalar(s[i], "SELECT x FROM a"), 1);
+	for (i = 0; i < KEEP; i++)
+		had[i] = store_sqlite(s[i]);
+	for (i = 0; i < N; i++)
+		store_idle(s[i]);	/* the first 16 kept, the rest closed */
+	for (i = N - 1; i >= N - KEEP; i--) {
+		h = store_sqlite(s[i]);
+		for (found = 0, k = 0; k < KEEP; k++)
+			found += h == had[k];
+		T_EQ_INT(found, 1);
+		T_EQ_INT(scalar(s[i], "SELECT x FROM a"), 1);
+	}
+	for (i = 0; i < N; i++)
+		store_idle(s[i]);
+	/* a commit of one store is seen by the next read of another */
+	T_EQ_INT(store_begin(s[3], &err), 0);
+	T_EQ_INT(store_exec(s[3], "UPDATE a SET x = 2", &err), 0);
+	T_EQ_INT(scalar(s[3], "SELECT x FROM a"), 2);	/* on the writer */
+	T_EQ_INT(scalar(s[7], "SELECT x FROM a"), 1);	/* not committed */
+	store_idle(s[7]);
+	T_EQ_INT(store_commit(s[3], &err), 0);
+	T_EQ_INT(scalar(s[7], "SELECT x FROM a"), 2);
+	for (i = 0; i < N; i++)
+		store_close(s[i]);
+}
+
 int
 main(void)
 {
@@ -382,5 +426,6 @@ main(void)
 	T_RUN(test_transactions);
 	T_RUN(test_group_commit);
 	T_RUN(test_checks_rewritten_in_place);
+	T_RUN(test_readers_pooled);
 	return t_done();
 }
