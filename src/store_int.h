@@ -26,7 +26,8 @@ struct store_writer {
 	int refs;			/* stores of this process using it */
 	struct db *conn;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv;		/* busy released: wakes one waiter */
+	pthread_cond_t cv_done;		/* a batch finished: its members */
 	bool busy;			/* a transaction runs on conn */
 	int waiting;			/* threads waiting for busy */
 	struct store_batch *open;	/* the batch conn's transaction is */

@@ -155,6 +155,7 @@ store_writer_get(const char *key, int (*open)(struct db **, void *, struct err *
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_mutex_init(&w->rmu, NULL);
 		pthread_cond_init(&w->cv, NULL);
+		pthread_cond_init(&w->cv_done, NULL);
 		w->next = writers;
 		writers = w;
 	}
@@ -183,6 +184,7 @@ store_writer_release(struct store_writer *w)
 		pthread_mutex_destroy(&w->rmu);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->cv_done);
 		free(w->key);
 		free(w);
 	}
@@ -206,6 +208,8 @@ batch_finish(struct store_writer *w, int rc, const struct err *e)
 	w->n = 0;
 	if (b->refs == 0)	/* every member left already */
 		free(b);
+	else
+		pthread_cond_broadcast(&w->cv_done);
 }
 
 /* Read b's result and let go of it (with w->mu held). */
@@ -249,8 +253,11 @@ batch_end(struct store *s, bool wait, struct err *err)
 		pthread_mutex_lock(&w->mu);
 		batch_finish(w, rc, &e);
 	}
+	/* one waiter takes over (a broadcast woke all of a flash sale's
+	 * ~100 waiting threads for each transaction, and all but one went
+	 * back to sleep: ~10 % of h5payd's CPU in futex/lock waits) */
 	w->busy = false;
-	pthread_cond_broadcast(&w->cv);
+	pthread_cond_signal(&w->cv);
 	s->batch = NULL;
 	s->in_tx = false;
 	if (!wait) {		/* a rollback: nothing of ours to wait for */
@@ -260,7 +267,7 @@ batch_end(struct store *s, bool wait, struct err *err)
 		return 0;
 	}
 	while (!b->done)
-		pthread_cond_wait(&w->cv, &w->mu);
+		pthread_cond_wait(&w->cv_done, &w->mu);
 	return batch_leave(b, err);
 }
 
@@ -296,7 +303,7 @@ store_begin(struct store *s, struct err *err)
 	}
 	if (rc == -1) {
 		w->busy = false;
-		pthread_cond_broadcast(&w->cv);
+		pthread_cond_signal(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 		return -1;
 	}
