@@ -6,7 +6,7 @@ benchmark, not a test: it measures and prints, it asserts no speed.
 
     ./tests/bench/stack_bench.py [--duration 15] [--connections 64]
         [--only ceilings,notify,polls,pay] [--http | --https | --both]
-        [--sim-threads 64]
+        [--sim-threads 300]
 
 Uses the build in build/ (or $H5PAY_BUILD) and wrk. Cases:
   ceilings  nginx static file; nginx -> h5payd /healthz (libfcgi + a read)
@@ -56,9 +56,9 @@ PAY_LATENCY_MS = int(os.environ.get("H5PAY_BENCH_PAY_LATENCY_MS", "300"))
 PAY_LATENCY_PATH = "/api"
 # each buyer holds many unpaid orders during the run (the default is 5)
 PAY_MAX_OPEN = 1000
-# h5pay-sim's FastCGI threads (--sim-threads; 64 is its configuration's
-# maximum today): each sleeps through the 300 ms, so the simulator alone
-# allows sim_threads / 0.3 s orders a second
+# h5pay-sim's FastCGI threads (--sim-threads, default 300; its
+# configuration allows up to 512): each sleeps through the 300 ms, so the
+# simulator alone allows sim_threads / 0.3 s orders a second
 TARGETS = {"pay_rps": 700, "pay_p99_ms": 1000, "notify_p99_ms": 50,
            "rss_mb": 128}
 
@@ -317,7 +317,7 @@ def main():
     ap.add_argument("--engine", choices=("sqlite", "pg"), default="sqlite",
                     help="h5payd's database (pg: needs H5PAY_TEST_PG_HOST, "
                     "see notify_engines.sh)")
-    ap.add_argument("--sim-threads", type=int, default=64,
+    ap.add_argument("--sim-threads", type=int, default=300,
                     help="h5pay-sim's FastCGI threads (default 64, its "
                     "maximum): they bound the flash sale at N / 0.3 s")
     g = ap.add_mutually_exclusive_group()
