@@ -165,7 +165,6 @@ struct sqlite_open {
  */
 #define STORE_READER_CACHE_KIB 256
 #define STORE_WRITER_CACHE_KIB 8192
-#define STORE_WRITER_CHUNK_KIB 8192	/* the file grows 8 MiB at a time */
 
 static int
 writer_open_sqlite(struct db **db, void *arg, struct err *err)
@@ -175,7 +174,6 @@ writer_open_sqlite(struct db **db, void *arg, struct err *err)
 
 	so.cache_kib = STORE_WRITER_CACHE_KIB;
 	so.big_lookaside = true;
-	so.chunk_kib = STORE_WRITER_CHUNK_KIB;
 	return db_sqlite_open(db, a->path, &so, err);
 }
 
@@ -225,7 +223,6 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 	s->so = so;
 	s->so.marker = NULL;	/* checked once, by the writer's open */
 	s->so.lockfile = false;	/* the writer's, not a reader's */
-	s->so.no_mmap = true;	/* see reader() */
 	*out = s;
 	return 0;
 }

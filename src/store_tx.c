@@ -39,12 +39,6 @@
  * for its write batch holds no reader either (store_begin). A borrowed
  * reader has no statement in progress when it goes back (every helper
  * resets its statement), so whoever takes it next starts a fresh read.
- *
- * Readers read pages with pread(2), not through a mapping: SQLite drops a
- * connection's whole mapping whenever it begins a read after another
- * connection wrote (the flash sale: each web process did ~150 munmap and
- * mmap a second, then faulted its pages in again). The writer keeps its
- * mapping: nobody else writes while it holds the lock.
  */
 static struct db *
 reader(struct store *s, struct err *err)

@@ -71,9 +71,6 @@ struct db_sqlite_opts {
 	bool synchronous_normal;	/* synchronous=NORMAL, else FULL */
 	int cache_kib;			/* page cache; 0: SQLite's default */
 	bool big_lookaside;		/* more small allocations in place */
-	/* grow the file by this much at a time (0: a page at a time) */
-	int chunk_kib;
-	bool no_mmap;			/* read pages with pread(2) */
 	/* write transactions take flock() on "<path>.lock" */
 	bool lockfile;
 	/* refuse a database with tables but not this one (NULL: no check) */
