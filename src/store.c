@@ -219,7 +219,6 @@ store_open(struct store **out, const char *path, const struct store_opts *o,
 		free(s);
 		return -1;
 	}
-	s->pooled = true;
 	s->path = xstrdup(path);
 	s->so = so;
 	s->so.marker = NULL;	/* checked once, by the writer's open */

@@ -14,6 +14,7 @@
 #include "err.h"
 
 #define STORE_READERS_KEEP 16		/* idle readers a process keeps */
+
 struct store_batch {
 	int refs;
 	bool done;
@@ -44,8 +45,8 @@ struct store_writer {
 struct store {
 	struct db *db;			/* this thread's connection */
 	/* SQLite, writable: db is borrowed from w's readers when needed
-	 * and given back by store_idle(); path and so open a new one */
-	bool pooled;
+	 * and given back by store_idle(); path and so open a new one (NULL:
+	 * db is the store's own) */
 	char *path;
 	struct db_sqlite_opts so;
 	struct store_writer *w;		/* NULL: read-only */

@@ -29,8 +29,8 @@
 
 /*
  * Reader connections (SQLite). Each connection costs ~250 KiB (its parsed
- * schema ~124 KiB, lookaside ~120 KiB, its prepared statements) and maps
- * the database once more; a web process has 128 threads, most of them
+ * schema ~124 KiB, lookaside ~120 KiB, its prepared statements) plus its
+ * page cache; a web process has 128 threads, most of them
  * waiting on the provider in a flash sale. So a thread borrows a reader
  * for its reads, and gives it back between requests and before each
  * provider call (store_idle); a process keeps STORE_READERS_KEEP idle
@@ -40,12 +40,20 @@
  * reader has no statement in progress when it goes back (every helper
  * resets its statement), so whoever takes it next starts a fresh read.
  */
+/* A writable SQLite store borrows its readers: it keeps the path and
+ * options to open one (store_open). */
+static bool
+pooled(const struct store *s)
+{
+	return s->path != NULL;
+}
+
 static struct db *
 reader(struct store *s, struct err *err)
 {
 	struct store_writer *w = s->w;
 
-	if (s->db != NULL || !s->pooled)
+	if (s->db != NULL || !pooled(s))
 		return s->db;
 	pthread_mutex_lock(&w->rmu);
 	if (w->nidle > 0)
@@ -63,7 +71,7 @@ store_idle(struct store *s)
 	struct store_writer *w;
 	struct db *d;
 
-	if (s == NULL || !s->pooled || s->db == NULL || s->in_tx)
+	if (s == NULL || !pooled(s) || s->db == NULL || s->in_tx)
 		return;
 	w = s->w;
 	d = s->db;
@@ -102,8 +110,8 @@ store_run(struct store *s, const char *sql, struct err *err)
 /*
  * Group commit of write transactions (issue 14). Every thread of a process
  * that writes a database runs its write transactions on one shared
- * connection, the writer, each inside its own savepoint of one open
- * transaction: the batch. A thread that finishes its transaction while
+ * connection, the writer, inside one open transaction: the batch, each
+ * member but the first in its own savepoint (store_begin). A thread that finishes its transaction while
  * others wait to begin leaves the batch open for them and waits; the last
  * one (nobody waiting, or the batch full or old) commits the batch, one
  * fsync for all, and every member's store_commit() returns only then, with
@@ -112,7 +120,8 @@ store_run(struct store *s, const char *sql, struct err *err)
  * fsync each behind one lock (measured: two durable commits per /pay
  * capped it near 460/s with the provider answering at once).
  *
- * A transaction that fails alone rolls back to its savepoint and fails
+ * A transaction that fails alone rolls back to its savepoint (the first
+ * member: the engine's transaction, nothing else is in it yet) and fails
  * alone; if the engine lost the whole transaction (SQLite rolls back by
  * itself after an I/O error or a full disk) or COMMIT fails, every member
  * of the batch fails: none was acknowledged. The writer's db_begin() takes
@@ -128,8 +137,9 @@ static struct store_writer *writers;
 static atomic_int batch_max_seen;
 
 struct store_writer *
-store_writer_get(const char *key, int (*open)(struct db **, void *, struct err *),
-    void *arg, struct err *err)
+store_writer_get(const char *key,
+    int (*open)(struct db **, void *, struct err *), void *arg,
+    struct err *err)
 {
 	struct store_writer *w;
 
