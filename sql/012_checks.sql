@@ -12,10 +12,10 @@
 -- changing constraints that leave the stored rows as they are
 -- (lang_altertable.html, "simpler procedure"): the table's CREATE text is
 -- edited in sqlite_schema, and the migration runner (store.c) raises
--- schema_version after a migration that says writable_schema, so every
--- connection reloads the schema. A replace() whose old text is absent
--- changes nothing; tests/unit/test_store.c asserts that no table keeps a
--- constant IN list of more than two values.
+-- schema_version after every migration, so every connection reloads the
+-- schema. A replace() whose old text is absent changes nothing;
+-- tests/unit/test_store.c asserts that no table keeps a constant IN list
+-- of more than two values.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema SET sql = replace(sql,
     'state IN (''CREATED'', ''PENDING'', ''UNKNOWN'', ''PAID'', ''FAILED'',

@@ -348,10 +348,11 @@ store_schema_version(struct store *s, int *version, struct err *err)
 }
 
 /*
- * After a SQLite migration that edited sqlite_schema itself (PRAGMA
- * writable_schema; SQLite's procedure for changing a CHECK): raise
- * schema_version, so that every connection, this one included, reloads
- * the schema before its next statement.
+ * After every SQLite migration: raise schema_version, so that every
+ * connection, this one included, reloads the schema before its next
+ * statement. DDL raises it by itself; a migration that edits sqlite_schema
+ * directly (PRAGMA writable_schema, SQLite's procedure for changing a
+ * CHECK: 012_checks) does not.
  */
 static int
 schema_cookie_bump(struct store *s, struct err *err)
@@ -415,8 +416,7 @@ store_migrate_with(struct store *s, const struct migration *m, int n,
 			continue;
 		}
 		if (store_exec(s, m[i].sql, err) == -1 ||
-		    (!pg && strstr(m[i].sql, "writable_schema") != NULL &&
-		    schema_cookie_bump(s, err) == -1))
+		    (!pg && schema_cookie_bump(s, err) == -1))
 			goto fail;
 		if ((st = db_prepare(conn(s), "INSERT INTO schema_version "
 		    "(version, name, applied_at) VALUES (?, ?, ?)", err)) ==

@@ -354,8 +354,9 @@ test_checks_rewritten_in_place(void)
 	/* ... which refuse and accept what the old ones did */
 	T_EQ_INT(exec_rc(other, "UPDATE orders SET state = 'BOGUS' "
 	    "WHERE id = 1"), SQLITE_CONSTRAINT);
+	/* paid without paid_at */
 	T_EQ_INT(exec_rc(other, "UPDATE orders SET state = 'PAID' "
-	    "WHERE id = 1"), SQLITE_CONSTRAINT);	/* paid without paid_at */
+	    "WHERE id = 1"), SQLITE_CONSTRAINT);
 	T_EQ_INT(exec_rc(other, upd), SQLITE_OK);
 	T_EQ_INT(exec_rc(other, "INSERT INTO order_events (order_id, source, "
 	    "old_state, new_state, created_at) VALUES (1, 'notify', "
