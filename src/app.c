@@ -17,6 +17,14 @@ app_real_now_ms(void *ctx)
 	return now_ms();
 }
 
+/* httpc's idle hook: no reader is held through a peer's time (a process
+ * has STORE_READERS of them, store_tx.c). */
+static void
+app_store_idle(void *store)
+{
+	store_idle(store);
+}
+
 int
 app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
     enum pool pool, struct err *err)
@@ -40,6 +48,8 @@ app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
 		a->store = NULL;
 		return -1;
 	}
+	a->httpc->idle = app_store_idle;
+	a->httpc->idle_ctx = a->store;
 	return 0;
 }
 

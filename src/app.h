@@ -74,8 +74,9 @@ int app_thread_init(struct app *, const struct cfg *, const struct keys *,
     enum pool, struct err *);
 void app_thread_cleanup(struct app *);
 /*
- * The thread is about to wait (for the next request, or on the provider):
- * its database reader goes back to the process's pool (store_idle).
+ * The thread is about to wait (for the next request, or for a batch): its
+ * database reader goes back to the process's pool (store_idle; before an
+ * outbound call httpc's idle hook does the same).
  */
 void app_idle(struct app *);
 #endif

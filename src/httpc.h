@@ -53,6 +53,11 @@ struct httpc {
 	    struct httpc_resp *, struct err *);
 	void (*free)(struct httpc *);
 	void *impl;
+	/* Called before every request (NULL: nothing): the owner gives back
+	 * what it must not hold through the peer's time (app.c: the
+	 * thread's database reader, store_idle). */
+	void (*idle)(void *ctx);
+	void *idle_ctx;
 };
 
 void httpc_resp_init(struct httpc_resp *, size_t max_body);
@@ -68,6 +73,8 @@ static inline int
 httpc_send(struct httpc *h, const struct httpc_req *rq, struct httpc_resp *rs,
     struct err *err)
 {
+	if (h->idle != NULL)
+		h->idle(h->idle_ctx);
 	return h->send(h, rq, rs, err);
 }
 

@@ -216,7 +216,6 @@ order_query_apply(struct app *app, const char *order_no,
 		err_set(&res->why, E_CONFLICT, "another query holds the slot");
 		return 0;
 	}
-	app_idle(app);		/* no reader held through the provider's time */
 	qrc = useepay_query(app, o.order_no, &q, &res->why);
 	res->verdict = order_query_verdict_of(qrc, &q, "pay", o.order_no,
 	    &res->why);

@@ -487,7 +487,6 @@ pay_submit(struct app *app, const char *order_no, const char *openid,
 	in.source = OSRC_PAY;
 	in.amount = -1;
 	err_clear(&pe);
-	app_idle(app);		/* no reader held through the provider's time */
 	rc = useepay_pay(app, &preq, &pr, &pe);
 	if (rc == 0 && pr.outcome == UP_OK && jsapi_complete(&pr.jsapi)) {
 		jsapi = jsapi_text(&pr.jsapi);

@@ -53,7 +53,6 @@ refund_query_apply(struct app *app, const char *refund_no,
 	err_clear(&res->why);
 	if (store_refund_check_get(app->store, refund_no, &c, err) == -1)
 		return -1;
-	app_idle(app);		/* no reader held through the provider's time */
 	qrc = useepay_query(app, refund_no, &q, &res->why);
 	res->verdict = order_query_verdict_of(qrc, &q, "refund", refund_no,
 	    &res->why);
@@ -239,7 +238,6 @@ refund_create(struct app *app, const char *order_no, int64_t amount,
 	rq.currency = o.currency;
 	res->oc.order_id = o.id;
 	res->oc.old_state = res->oc.new_state = o.state;
-	app_idle(app);		/* no reader held through the provider's time */
 	if (useepay_refund(app, &rq, &rs, &res->send_err) == -1) {
 		refund_mark_unknown(app, refund_id);
 		res->state = REFUND_UNKNOWN;

@@ -158,7 +158,7 @@ struct sqlite_open {
 };
 
 /*
- * Page caches: a reader (16 idle per process, a few more borrowed) keeps
+ * Page caches: a reader (at most 16 per process, STORE_READERS) keeps
  * what its reads touched; the writer, one per process, what transactions
  * read and write. SQLite's default is 2 MiB each. 8 MiB for the writer
  * bought no measurable /notify CPU (77-80 us either way) and filled up

@@ -13,7 +13,10 @@
 #include "db/db.h"
 #include "err.h"
 
-#define STORE_READERS_KEEP 16		/* idle readers a process keeps */
+#define STORE_READERS 16		/* readers a process keeps open */
+/* How long a read waits for a reader when all STORE_READERS are borrowed
+ * before it opens one more (closed when given back); tests change it. */
+extern int store_reader_wait_ms;
 
 struct store_batch {
 	int refs;
@@ -35,10 +38,13 @@ struct store_writer {
 	int n;				/* transactions in it so far */
 	int64_t opened_us;
 	pid_t pid;			/* the process that opened conn */
-	/* SQLite: the process's idle reader connections (store_idle) */
+	/* SQLite: the process's reader connections (store_idle) */
 	pthread_mutex_t rmu;
-	struct db *idle[STORE_READERS_KEEP];
+	pthread_cond_t rcv;		/* a reader was given back */
+	struct db *idle[STORE_READERS];
 	int nidle;
+	int nreaders;			/* open: idle and borrowed */
+	int rwaiting;			/* threads waiting for one */
 	struct store_writer *next;
 };
 
@@ -64,6 +70,9 @@ struct store_writer *store_writer_get(const char *key,
     int (*open)(struct db **, void *, struct err *), void *arg,
     struct err *err);
 void store_writer_release(struct store_writer *);
+/* Readers of s's process: open (idle and borrowed) and threads waiting
+ * for one (tests). */
+void store_readers(const struct store *, int *open, int *waiting);
 /* The connection a statement of s runs on (store_tx.c says which). */
 struct db *store_conn_or(struct store *, struct err *);
 #endif

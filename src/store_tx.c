@@ -1,16 +1,18 @@
 /*
  * store_tx.c - the connections a process shares: one writer per database,
  * whose transactions are batched (group commit: store_begin, store_commit,
- * store_rollback, savepoints), and the pool of idle readers a thread
+ * store_rollback, savepoints), and the capped pool of readers a thread
  * borrows for its reads (store_idle).
  *
  * What it does not do: open or migrate a store, the statement helpers
  * (store.c), any business query (store_<noun>.c).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -30,22 +32,48 @@
 /*
  * Reader connections (SQLite). Each connection costs ~250 KiB (its parsed
  * schema ~124 KiB, lookaside ~120 KiB, its prepared statements) plus its
- * page cache; a web process has 128 threads, most of them
- * waiting on the provider in a flash sale. So a thread borrows a reader
- * for its reads, and gives it back between requests and before each
- * provider call (store_idle); a process keeps STORE_READERS_KEEP idle
- * ones and closes what it gets back beyond that (idle at start-up, a web
- * process went from 41 MB to 4 MB of anonymous memory). A thread waiting
- * for its write batch holds no reader either (store_begin). A borrowed
- * reader has no statement in progress when it goes back (every helper
- * resets its statement), so whoever takes it next starts a fresh read.
+ * page cache, and opening one parses the schema again. A web process has
+ * 128 threads, most of them waiting on the provider in a flash sale, and
+ * a read holds its connection for microseconds. So a process opens at
+ * most STORE_READERS readers and its threads borrow them: a thread
+ * takes one for its reads and gives it back between requests, before
+ * every outbound call (httpc's idle hook, app.c) and while it waits for
+ * its write batch (store_begin). A read that finds all of them borrowed
+ * waits for one; after store_reader_wait_ms (a reader held that long is
+ * streaming a long read, or something holds it that should not) it opens
+ * one more, which is closed when it comes back. Before the cap, the
+ * flash sale's logins opened a reader per thread: massif showed 15 MB of
+ * parsed schemas in one web process, and the arenas kept the RSS.
+ * A borrowed reader has no statement in progress when it goes back (every
+ * helper resets its statement), so whoever takes it next starts a fresh
+ * read.
  */
+int store_reader_wait_ms = 50;
+
 /* A writable SQLite store borrows its readers: it keeps the path and
  * options to open one (store_open). */
 static bool
 pooled(const struct store *s)
 {
 	return s->path != NULL;
+}
+
+/* With w->rmu held: wait until a reader is given back or the wait is
+ * over. */
+static void
+reader_wait(struct store_writer *w)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += (long)store_reader_wait_ms % 1000 * 1000000L;
+	ts.tv_sec += store_reader_wait_ms / 1000 + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	w->rwaiting++;
+	while (w->nidle == 0 &&
+	    pthread_cond_timedwait(&w->rcv, &w->rmu, &ts) != ETIMEDOUT)
+		;
+	w->rwaiting--;
 }
 
 static struct db *
@@ -56,12 +84,21 @@ reader(struct store *s, struct err *err)
 	if (s->db != NULL || !pooled(s))
 		return s->db;
 	pthread_mutex_lock(&w->rmu);
+	if (w->nidle == 0 && w->nreaders >= STORE_READERS)
+		reader_wait(w);
 	if (w->nidle > 0)
 		s->db = w->idle[--w->nidle];
+	else
+		w->nreaders++;		/* we open it */
 	pthread_mutex_unlock(&w->rmu);
 	if (s->db == NULL && db_sqlite_open(&s->db, s->path, &s->so,
-	    err) == -1)
+	    err) == -1) {
 		s->db = NULL;
+		pthread_mutex_lock(&w->rmu);
+		w->nreaders--;
+		pthread_cond_signal(&w->rcv);	/* room to open one */
+		pthread_mutex_unlock(&w->rmu);
+	}
 	return s->db;
 }
 
@@ -77,12 +114,28 @@ store_idle(struct store *s)
 	d = s->db;
 	s->db = NULL;
 	pthread_mutex_lock(&w->rmu);
-	if (w->nidle < STORE_READERS_KEEP) {
+	if (w->nreaders <= STORE_READERS) {
 		w->idle[w->nidle++] = d;
 		d = NULL;
+		pthread_cond_signal(&w->rcv);
+	} else {
+		w->nreaders--;		/* one opened past the cap */
 	}
 	pthread_mutex_unlock(&w->rmu);
 	db_close(d);
+}
+
+/* Readers of s's process: open (idle and borrowed), and threads waiting
+ * for one (tests). */
+void
+store_readers(const struct store *s, int *open, int *waiting)
+{
+	struct store_writer *w = s->w;
+
+	pthread_mutex_lock(&w->rmu);
+	*open = w->nreaders;
+	*waiting = w->rwaiting;
+	pthread_mutex_unlock(&w->rmu);
 }
 
 /* The connection a statement runs on: the writer's inside a write
@@ -105,6 +158,19 @@ store_run(struct store *s, const char *sql, struct err *err)
 	if (st == NULL)
 		return -1;
 	return store_step_done(s, st, E_STORE, sql, err);
+}
+
+/* A condition variable whose timed waits count on CLOCK_MONOTONIC (a
+ * clock step must not stretch or cut a reader wait). */
+static void
+cond_init_monotonic(pthread_cond_t *cv)
+{
+	pthread_condattr_t a;
+
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(cv, &a);
+	pthread_condattr_destroy(&a);
 }
 
 /*
@@ -158,6 +224,7 @@ store_writer_get(const char *key,
 		w->pid = getpid();
 		pthread_mutex_init(&w->mu, NULL);
 		pthread_mutex_init(&w->rmu, NULL);
+		cond_init_monotonic(&w->rcv);
 		pthread_cond_init(&w->cv, NULL);
 		pthread_cond_init(&w->cv_done, NULL);
 		w->next = writers;
@@ -186,6 +253,7 @@ store_writer_release(struct store_writer *w)
 		while (w->nidle > 0)
 			db_close(w->idle[--w->nidle]);
 		pthread_mutex_destroy(&w->rmu);
+		pthread_cond_destroy(&w->rcv);
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
 		pthread_cond_destroy(&w->cv_done);

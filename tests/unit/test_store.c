@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "t.h"
 
 static char dir[] = "/tmp/h5pay-test-store-XXXXXX";
@@ -372,35 +373,92 @@ test_checks_rewritten_in_place(void)
 	store_close(s);
 }
 
-/* Readers are borrowed and given back: a store opens no reader of its
- * own, idle readers are handed to the next store that reads (at most 16
- * kept), and a reader taken after another store's commit sees it. */
-static void
-test_readers_pooled(void)
+/* A read on its own thread (test_readers_capped). */
+struct borrower {
+	struct store *s;
+	struct sqlite3 *got;
+	long long x;
+};
+
+static void *
+borrow(void *arg)
 {
-	enum { N = 40, KEEP = 16 };
+	struct borrower *b = arg;
+
+	b->x = scalar(b->s, "SELECT x FROM a");
+	b->got = store_sqlite(b->s);
+	return NULL;
+}
+
+static bool
+in(struct sqlite3 *h, struct sqlite3 *const *set, int n)
+{
+	int found = 0, k;
+
+	for (k = 0; k < n; k++)
+		found += h == set[k];
+	return found == 1;
+}
+
+/* A process opens at most STORE_READERS readers: a read that finds them
+ * all borrowed waits for one to come back (it gets that one), and only
+ * after store_reader_wait_ms opens one more, closed when given back. */
+static void
+test_readers_capped(void)
+{
+	enum { N = 20, CAP = STORE_READERS };
 	struct store *s[N];
-	struct sqlite3 *had[KEEP], *h;
+	struct sqlite3 *had[CAP];
+	struct borrower b;
+	pthread_t th;
 	struct err err;
-	int applied, i, k, found;
+	int applied, i, open, waiting, saved = store_reader_wait_ms;
 
 	snprintf(path, sizeof(path), "%s/pool.db", dir);
 	s[0] = open_db(path);
 	T_EQ_INT(store_migrate_with(s[0], v1, 1, &applied, &err), 0);
 	for (i = 1; i < N; i++)
 		T_OK((s[i] = open_db(path)) != NULL);
-	for (i = 0; i < N; i++)
+	for (i = 0; i < CAP; i++) {
 		T_EQ_INT(scalar(s[i], "SELECT x FROM a"), 1);
-	for (i = 0; i < KEEP; i++)
 		had[i] = store_sqlite(s[i]);
+		T_OK(had[i] != NULL && !in(had[i], had, i));
+	}
+	store_readers(s[0], &open, &waiting);
+	T_EQ_INT(open, CAP);
+	/* all borrowed: the next read waits, then gets the one given back */
+	store_reader_wait_ms = 60000;
+	b = (struct borrower){.s = s[CAP]};
+	T_EQ_INT(pthread_create(&th, NULL, borrow, &b), 0);
+	for (i = 0; i < 10000 && waiting == 0; i++) {
+		usleep(1000);
+		store_readers(s[0], &open, &waiting);
+	}
+	T_EQ_INT(waiting, 1);
+	T_OK(b.got == NULL);
+	store_idle(s[5]);
+	T_EQ_INT(pthread_join(th, NULL), 0);
+	T_EQ_INT(b.x, 1);
+	T_OK(b.got == had[5]);
+	store_readers(s[0], &open, &waiting);
+	T_EQ_INT(open, CAP);
+	T_EQ_INT(waiting, 0);
+	/* past the wait: one more is opened, and closed when given back */
+	store_reader_wait_ms = 1;
+	T_EQ_INT(scalar(s[CAP + 1], "SELECT x FROM a"), 1);
+	T_OK(!in(store_sqlite(s[CAP + 1]), had, CAP));
+	store_readers(s[0], &open, &waiting);
+	T_EQ_INT(open, CAP + 1);
+	store_idle(s[CAP + 1]);
+	store_readers(s[0], &open, &waiting);
+	T_EQ_INT(open, CAP);
+	store_reader_wait_ms = saved;
+	/* given back, the same connections serve every store */
 	for (i = 0; i < N; i++)
-		store_idle(s[i]);	/* the first 16 kept, the rest closed */
-	for (i = N - 1; i >= N - KEEP; i--) {
-		h = store_sqlite(s[i]);
-		for (found = 0, k = 0; k < KEEP; k++)
-			found += h == had[k];
-		T_EQ_INT(found, 1);
+		store_idle(s[i]);
+	for (i = N - 1; i >= N - CAP; i--) {
 		T_EQ_INT(scalar(s[i], "SELECT x FROM a"), 1);
+		T_OK(in(store_sqlite(s[i]), had, CAP));
 	}
 	for (i = 0; i < N; i++)
 		store_idle(s[i]);
@@ -427,6 +485,6 @@ main(void)
 	T_RUN(test_transactions);
 	T_RUN(test_group_commit);
 	T_RUN(test_checks_rewritten_in_place);
-	T_RUN(test_readers_pooled);
+	T_RUN(test_readers_capped);
 	return t_done();
 }
