@@ -318,8 +318,8 @@ def main():
                     help="h5payd's database (pg: needs H5PAY_TEST_PG_HOST, "
                     "see notify_engines.sh)")
     ap.add_argument("--sim-threads", type=int, default=300,
-                    help="h5pay-sim's FastCGI threads (default 64, its "
-                    "maximum): they bound the flash sale at N / 0.3 s")
+                    help="h5pay-sim's FastCGI threads (default 300, at "
+                    "most 512): they bound the flash sale at N / 0.3 s")
     g = ap.add_mutually_exclusive_group()
     g.add_argument("--http", dest="schemes", action="store_const",
                    const=["http"], help="plain HTTP only")
