@@ -4,7 +4,10 @@
  * Used for FastCGI params, query and form fields, cookies and extra
  * response headers. Keys and values are copied in and NUL-terminated;
  * values may contain NUL bytes (vlen is authoritative). Lookups are linear:
- * every list here is small and capped by the size of its source.
+ * every list here is small and capped by the size of its source. The
+ * copies live in the list's own chunks, freed together by kvlist_cleanup:
+ * a request's FastCGI params and form fields were ~100 malloc/free pairs
+ * (the chunks took 6 % off /notify's instructions, notify_cost.py).
  */
 #ifndef H5PAY_KV_H
 #define H5PAY_KV_H
@@ -17,9 +20,12 @@ struct kv {
 	size_t klen, vlen;
 };
 
+struct kv_chunk;
+
 struct kvlist {
 	struct kv *v;
 	size_t n, cap;
+	struct kv_chunk *chunk;		/* the newest; each links the one before */
 };
 
 void kvlist_init(struct kvlist *);
