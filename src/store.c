@@ -174,7 +174,6 @@ writer_open_sqlite(struct db **db, void *arg, struct err *err)
 	struct db_sqlite_opts so = *a->so;
 
 	so.cache_kib = STORE_WRITER_CACHE_KIB;
-	so.big_lookaside = true;
 	return db_sqlite_open(db, a->path, &so, err);
 }
 

@@ -30,9 +30,9 @@
 #define STORE_BATCH_MAX_US 2000
 
 /*
- * Reader connections (SQLite). Each connection costs ~250 KiB (its parsed
- * schema ~124 KiB, lookaside ~120 KiB, its prepared statements) plus its
- * page cache, and opening one parses the schema again. A web process has
+ * Reader connections (SQLite). Each connection costs its parsed schema
+ * (~124 KiB) and its prepared statements plus its page cache, and opening
+ * one parses the schema again (Debian's SQLite has no lookaside). A web process has
  * 128 threads, most of them waiting on the provider in a flash sale, and
  * a read holds its connection for microseconds. So a process opens at
  * most STORE_READERS readers and its threads borrow them: a thread

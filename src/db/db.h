@@ -70,7 +70,6 @@ struct db_sqlite_opts {
 	int busy_timeout_ms;
 	bool synchronous_normal;	/* synchronous=NORMAL, else FULL */
 	int cache_kib;			/* page cache; 0: SQLite's default */
-	bool big_lookaside;		/* more small allocations in place */
 	/* write transactions take flock() on "<path>.lock" */
 	bool lockfile;
 	/* refuse a database with tables but not this one (NULL: no check) */
