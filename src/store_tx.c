@@ -32,9 +32,9 @@
 /*
  * Reader connections (SQLite). Each connection costs its parsed schema
  * (~124 KiB) and its prepared statements plus its page cache, and opening
- * one parses the schema again (Debian's SQLite has no lookaside). A web process has
- * 128 threads, most of them waiting on the provider in a flash sale, and
- * a read holds its connection for microseconds. So a process opens at
+ * one parses the schema again (Debian's SQLite has no lookaside). A web
+ * process has 128 threads, most of them waiting on the provider in a
+ * flash sale, and a read holds its connection for microseconds. So a process opens at
  * most STORE_READERS readers and its threads borrow them: a thread
  * takes one for its reads and gives it back between requests, before
  * every outbound call (httpc's idle hook, app.c) and while it waits for
@@ -58,19 +58,24 @@ pooled(const struct store *s)
 	return s->path != NULL;
 }
 
-/* With w->rmu held: wait until a reader is given back or the wait is
- * over. */
+/* With w->rmu held: no reader to take and no room to open one. */
+static bool
+all_borrowed(const struct store_writer *w)
+{
+	return w->nidle == 0 && w->nreaders >= STORE_READERS;
+}
+
+/* With w->rmu held: wait while all_borrowed, at most store_reader_wait_ms
+ * (w->rcv times on CLOCK_MONOTONIC, as mono_us does). */
 static void
 reader_wait(struct store_writer *w)
 {
-	struct timespec ts;
+	int64_t at = mono_us() + (int64_t)store_reader_wait_ms * 1000;
+	struct timespec ts = {.tv_sec = (time_t)(at / 1000000),
+	    .tv_nsec = (long)(at % 1000000) * 1000};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long)store_reader_wait_ms % 1000 * 1000000L;
-	ts.tv_sec += store_reader_wait_ms / 1000 + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
 	w->rwaiting++;
-	while (w->nidle == 0 &&
+	while (all_borrowed(w) &&
 	    pthread_cond_timedwait(&w->rcv, &w->rmu, &ts) != ETIMEDOUT)
 		;
 	w->rwaiting--;
@@ -84,7 +89,7 @@ reader(struct store *s, struct err *err)
 	if (s->db != NULL || !pooled(s))
 		return s->db;
 	pthread_mutex_lock(&w->rmu);
-	if (w->nidle == 0 && w->nreaders >= STORE_READERS)
+	if (all_borrowed(w))
 		reader_wait(w);
 	if (w->nidle > 0)
 		s->db = w->idle[--w->nidle];
