@@ -279,12 +279,15 @@ class Stack:
         self.procs[name] = p
         return p
 
-    def start_h5payd(self):
-        self.spawn("h5payd", [os.path.join(BUILD, "h5payd"), "-c",
-                              self.cfg_path])
+    def start_h5payd(self, env=None, prefix=(), timeout=15.0):
+        """(Re)start h5payd, with extra environment (LD_PRELOAD, say) or
+        behind a wrapper command (prefix: valgrind ...), and wait for its
+        sockets."""
+        self.spawn("h5payd", list(prefix) + [
+            os.path.join(BUILD, "h5payd"), "-c", self.cfg_path], env=env)
         wait_for(lambda: os.path.exists(self.values["listen_web"]) and
                  os.path.exists(self.values["listen_notify"]),
-                 what="h5payd sockets")
+                 timeout=timeout, what="h5payd sockets")
 
     def start_nginx(self):
         conf = self.render_nginx(**self.nginx_parts())

@@ -44,13 +44,9 @@ class CallgrindStack(harness.Stack):
         os.makedirs(self.cg_dir)
 
     def start_h5payd(self):
-        self.spawn("h5payd", [
+        super().start_h5payd(prefix=[
             "valgrind", "--tool=callgrind",
-            "--callgrind-out-file=%s/out.%%p" % self.cg_dir,
-            os.path.join(stack.BUILD, "h5payd"), "-c", self.cfg_path])
-        stack.wait_for(lambda: os.path.exists(self.values["listen_web"])
-                       and os.path.exists(self.values["listen_notify"]),
-                       timeout=120, what="h5payd sockets (under callgrind)")
+            "--callgrind-out-file=%s/out.%%p" % self.cg_dir], timeout=120)
 
 
 def own_costs(path):

@@ -221,13 +221,9 @@ def h5pay_bin():
 
 
 def start_h5payd_env(stack, env):
-    """(Re)start h5payd with extra environment (e.g. LD_PRELOAD)."""
-    from harness import BUILD, wait_for
-    stack.spawn("h5payd", [os.path.join(BUILD, "h5payd"), "-c",
-                           stack.cfg_path], env=env)
-    wait_for(lambda: os.path.exists(stack.values["listen_web"]) and
-             os.path.exists(stack.values["listen_notify"]),
-             what="h5payd sockets")
+    """(Re)start h5payd with extra environment (e.g. LD_PRELOAD). The
+    class's method: a test sets the stack's own start_h5payd to this."""
+    type(stack).start_h5payd(stack, env=env)
 
 
 def post_each(stack, orders, amount=1000):
