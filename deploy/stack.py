@@ -60,8 +60,24 @@ ENGINE = os.environ.get("H5PAY_TEST_DB", "sqlite")
 PG_HOST = os.environ.get("H5PAY_TEST_PG_HOST", "")
 PGCTL = os.path.join(SRC, "tests", "pg", "pgctl.sh")
 
+# The systemd unit: its Environment= lines are how production runs h5payd
+UNIT = os.path.join(SRC, "deploy", "h5payd.service")
+
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "runtime error:",
                      "ERROR: LeakSanitizer", "SUMMARY: UndefinedBehavior")
+
+
+def unit_environment(path=UNIT):
+    """The Environment=NAME=value lines of the unit (no quoting: ours
+    has none), so that every stack runs h5payd as systemd does."""
+    env = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("Environment="):
+                name, _, value = line[len("Environment="):].partition("=")
+                env[name] = value
+    return env
 
 
 def free_port():
@@ -282,9 +298,13 @@ class Stack:
     def start_h5payd(self, env=None, prefix=(), timeout=15.0):
         """(Re)start h5payd, with extra environment (LD_PRELOAD, say) or
         behind a wrapper command (prefix: valgrind ...), and wait for its
-        sockets."""
+        sockets. It gets the unit's Environment= (unit_environment())
+        unless the caller's environment sets the same name."""
+        e = {k: v for k, v in unit_environment().items()
+             if k not in os.environ}
+        e.update(env or {})
         self.spawn("h5payd", list(prefix) + [
-            os.path.join(BUILD, "h5payd"), "-c", self.cfg_path], env=env)
+            os.path.join(BUILD, "h5payd"), "-c", self.cfg_path], env=e)
         wait_for(lambda: os.path.exists(self.values["listen_web"]) and
                  os.path.exists(self.values["listen_notify"]),
                  timeout=timeout, what="h5payd sockets")

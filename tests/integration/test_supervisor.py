@@ -79,6 +79,23 @@ class TestSupervisor(unittest.TestCase):
             import shutil
             shutil.rmtree(self.stack.dir, ignore_errors=True)
 
+    def test_runs_with_the_units_environment(self):
+        """The stack runs h5payd as the systemd unit does: the unit's
+        Environment= (glibc's per-thread cache size) reaches the
+        supervisor and, through fork, every worker."""
+        s = self.stack
+        want = harness.stack.unit_environment()
+        self.assertIn("GLIBC_TUNABLES", want)
+        harness.wait_for(lambda: len(s.worker_pids("web")) == 2,
+                         what="2 web workers")
+        for pid in [s.h5payd_pid()] + s.worker_pids():
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                env = dict(kv.split(b"=", 1) for kv in
+                           f.read().split(b"\0") if b"=" in kv)
+            for k, v in want.items():
+                if k not in os.environ:
+                    self.assertEqual(env.get(k.encode()), v.encode(), pid)
+
     def test_sigkill_worker_is_replaced(self):
         s = self.stack
         harness.wait_for(lambda: len(s.worker_pids("web")) == 2,
