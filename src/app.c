@@ -41,6 +41,10 @@ app_thread_init(struct app *a, const struct cfg *cfg, const struct keys *keys,
 	a->pool = pool;
 	a->clock.now_ms = app_real_now_ms;
 	a->rng.bytes = random_bytes;
+	/* the notify pool's threads lead its write batches: every statement
+	 * of a notification runs on one of them (db_sqlite_mem.c) */
+	if (pool == POOL_NOTIFY)
+		db_sqlite_mem_thread_cache();
 	if (store_open_cfg(&a->store, cfg, &so, err) == -1)
 		return -1;
 	if ((a->httpc = httpc_curl_new(cfg, err)) == NULL) {

@@ -87,6 +87,10 @@ void db_close(struct db *);		/* NULL ok */
 enum db_engine db_engine(const struct db *);
 /* The engine's text of q (borrowed from q). */
 const char *db_sql_pick(const struct db *, const struct db_sql *q);
+/* This thread keeps a few freed blocks of SQLite's for its next
+ * allocations (db_sqlite_mem.c): for the threads that run most of the
+ * process's statements. Until it exits; calling it again does nothing. */
+void db_sqlite_mem_thread_cache(void);
 /* The sqlite3 handle of an SQLite connection (NULL for another engine):
  * for the SQLite-only mechanisms (online backup) and tests. */
 struct sqlite3 *db_sqlite_handle(struct db *);

@@ -10,6 +10,10 @@
 
 #include "db.h"
 
+struct sqlite3_mem_methods;
+/* SQLite's allocator (db_sqlite_mem.c) */
+const struct sqlite3_mem_methods *db_sqlite_mem_methods(void);
+
 #define DB_STMT_CACHE 1024	/* slots; at most 3/4 used */
 
 struct db_ops {

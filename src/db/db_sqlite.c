@@ -386,16 +386,29 @@ out:
 }
 
 /*
- * Before SQLite's first use in the process: no memory statistics. With
- * them (the default) every sqlite3_malloc()/sqlite3_free() takes one
+ * Before SQLite's first use in the process: no memory statistics (with
+ * them, the default, every sqlite3_malloc()/sqlite3_free() takes one
  * process-wide mutex to count bytes nobody reads; in the /notify profile
- * that mutex was ~6 % of the CPU (pthread_mutex_lock/unlock under
- * sqlite3VdbeExec), and every thread's connection contends on it.
+ * that mutex was ~6 % of the CPU, pthread_mutex_lock/unlock under
+ * sqlite3VdbeExec, and every thread's connection contends on it), and our
+ * allocator (db_sqlite_mem.c). Not under AddressSanitizer, which then sees
+ * every block of SQLite's through malloc.
  */
+#if defined(__SANITIZE_ADDRESS__)		/* gcc */
+#define DBS_ASAN 1
+#elif defined(__has_feature)			/* clang */
+#if __has_feature(address_sanitizer)
+#define DBS_ASAN 1
+#endif
+#endif
+
 static void
 dbs_config_once(void)
 {
 	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+#ifndef DBS_ASAN
+	(void)sqlite3_config(SQLITE_CONFIG_MALLOC, db_sqlite_mem_methods());
+#endif
 }
 
 int
@@ -423,9 +436,9 @@ db_sqlite_open(struct db **out, const char *path,
 	sqlite3_extended_result_codes(d->h, 1);
 	/* No SQLITE_DBCONFIG_LOOKASIDE: Debian builds SQLite with
 	 * SQLITE_OMIT_LOOKASIDE (PRAGMA compile_options), so it does nothing
-	 * and every allocation of SQLite's is a malloc (~117 a notification,
-	 * tests/bench/notify_cost.py: with 512- or 1280-byte slots or none,
-	 * the same count within 0.1 %). */
+	 * and every allocation of SQLite's goes to its allocator (~117 a
+	 * notification, tests/bench/notify_cost.py: with 512- or 1280-byte
+	 * slots or none, the same count within 0.1 %): db_sqlite_mem.c. */
 	sqlite3_busy_timeout(d->h, o->busy_timeout_ms);
 	if (o->marker && dbs_check_ours(d, path, o, err) == -1)
 		goto fail;
