@@ -32,6 +32,8 @@ void buf_reset(struct buf *);
 int buf_add(struct buf *, const void *, size_t n);
 int buf_adds(struct buf *, const char *s);
 int buf_addc(struct buf *, char c);
+/* v in decimal, as printf's %lld writes it (without printf). */
+int buf_add_int(struct buf *, long long v);
 int buf_printf(struct buf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int buf_vprintf(struct buf *, const char *fmt, va_list)

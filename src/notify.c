@@ -140,10 +140,15 @@ notify_meaning(const struct useepay_txn *t, char out[65])
 
 	buf_init(&b, 1024);
 	buf_adds(&b, "h5pay-notify-meaning-v1");
-	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
-		buf_printf(&b, "|%zu:%s", f[i] ? strlen(f[i]) : 0,
-		    f[i] ? f[i] : "");
-	buf_printf(&b, "|amount:%lld", (long long)t->amount);
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		/* "|%zu:%s" without printf (~2,000 instructions each) */
+		buf_addc(&b, '|');
+		buf_add_int(&b, f[i] ? (long long)strlen(f[i]) : 0);
+		buf_addc(&b, ':');
+		buf_adds(&b, f[i] ? f[i] : "");
+	}
+	buf_adds(&b, "|amount:");
+	buf_add_int(&b, (long long)t->amount);
 	sign_sha256_hex(b.data, b.len, out);
 	buf_cleanup(&b);
 }

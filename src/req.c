@@ -357,6 +357,16 @@ header_safe(const char *s)
 	return true;
 }
 
+/* "key: val\r\n" */
+static int
+header_add(struct buf *h, const char *key, const char *val)
+{
+	if (buf_adds(h, key) == -1 || buf_add(h, ": ", 2) == -1 ||
+	    buf_adds(h, val) == -1)
+		return -1;
+	return buf_add(h, "\r\n", 2);
+}
+
 int
 resp_write(struct resp *w, int (*write)(void *, const char *, size_t),
     void *wctx)
@@ -366,21 +376,29 @@ resp_write(struct resp *w, int (*write)(void *, const char *, size_t),
 	int rc = -1;
 
 	buf_init(&h, 64 * 1024);
-	buf_printf(&h, "Status: %d %s\r\n", w->status, http_reason(w->status));
+	/* appends, not printf: every answer writes these */
+	buf_adds(&h, "Status: ");
+	buf_add_int(&h, w->status);
+	buf_addc(&h, ' ');
+	buf_adds(&h, http_reason(w->status));
+	buf_adds(&h, "\r\n");
 	if (w->content_type)
-		buf_printf(&h, "Content-Type: %s\r\n", w->content_type);
+		header_add(&h, "Content-Type", w->content_type);
 	for (i = 0; i < w->headers.n; i++) {
 		const struct kv *e = &w->headers.v[i];
 
 		if (!header_safe(e->key) || !header_safe(e->val))
 			continue;
-		if (buf_printf(&h, "%s: %s\r\n", e->key, e->val) == -1)
+		if (header_add(&h, e->key, e->val) == -1)
 			goto out;
 	}
 	if (kvlist_find(&w->headers, "Cache-Control") == NULL)
 		buf_adds(&h, "Cache-Control: no-store\r\n");
-	if (w->stream.fn == NULL)
-		buf_printf(&h, "Content-Length: %zu\r\n", w->body.len);
+	if (w->stream.fn == NULL) {
+		buf_adds(&h, "Content-Length: ");
+		buf_add_int(&h, (long long)w->body.len);
+		buf_adds(&h, "\r\n");
+	}
 	if (buf_adds(&h, "\r\n") == -1)
 		goto out;
 	if (write(wctx, h.data, h.len) == -1)

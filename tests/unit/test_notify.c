@@ -46,6 +46,43 @@ notify(const char *body, const struct useepay_txn *t,
 	return rc;
 }
 
+/*
+ * A meaning is a stored dedupe key: rows of every database written since
+ * 008 hold it, so its bytes never change (the expected hashes are
+ * SHA-256 of the strings in the comments, computed outside).
+ */
+static void
+test_notify_meaning_pinned(void)
+{
+	struct useepay_txn t;
+	char out[65];
+
+	memset(&t, 0, sizeof(t));
+	/* h5pay-notify-meaning-v1|3:pay|14:H5P20261203ABC|0:|5:REF-9|
+	 * 7:succeed|0:|3:HKD|amount:12345 */
+	t.transaction_type = "pay";
+	t.transaction_id = "H5P20261203ABC";
+	t.reference = "REF-9";
+	t.result_code = "succeed";
+	t.currency = "HKD";
+	t.amount = 12345;
+	notify_meaning(&t, out);
+	T_EQ_STR(out, "2599422b920a97944c89ac3f1bb13f7a"
+	    "58cfd7faa6cf0556bfd4ad190bc7a47a");
+	/* h5pay-notify-meaning-v1|6:refund|2:R1|4:H5P1|0:|6:failed|3:E_X|
+	 * 3:HKD|amount:-1 */
+	t.transaction_type = "refund";
+	t.transaction_id = "R1";
+	t.original_transaction_id = "H5P1";
+	t.reference = "";
+	t.result_code = "failed";
+	t.error_code = "E_X";
+	t.amount = -1;
+	notify_meaning(&t, out);
+	T_EQ_STR(out, "e0a0ccfbce1bc0147d6587d7b0762050"
+	    "6b5bfece8b79508154ffd98557dc8f66");
+}
+
 /* The notify transaction: store, dedupe by body hash, apply, record. */
 static void
 test_notify_process(void)
@@ -264,6 +301,7 @@ int
 main(void)
 {
 	tdb_open();
+	T_RUN(test_notify_meaning_pinned);
 	T_RUN(test_notify_process);
 	T_RUN(test_notify_group_commit);
 	tdb_close();

@@ -106,6 +106,51 @@ test_ct_equal(void)
 	T_OK(ct_equal("a\0b", 3, "a\0b", 3));
 }
 
+/* buf_printf prints into the room there is, and grows for a longer text;
+ * buf_add_int writes what %lld does */
+static void
+test_buf_printf_grows(void)
+{
+	static const long long v[] = {0, 7, -7, 10, 99, 100, 123456789,
+	    -1000000, INT64_MAX, INT64_MIN};
+	struct buf b, want;
+	char big[3000], num[32];
+	size_t i;
+
+	buf_init(&b, 1 << 20);
+	buf_init(&want, 1 << 20);
+	memset(big, 'z', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (i = 0; i < 200; i++) {
+		T_EQ_INT(buf_printf(&b, "[%zu:%s]", i, i % 50 == 0 ? big :
+		    "ab"), 0);
+		buf_addc(&want, '[');
+		snprintf(num, sizeof(num), "%zu", i);
+		buf_adds(&want, num);
+		buf_addc(&want, ':');
+		buf_adds(&want, i % 50 == 0 ? big : "ab");
+		buf_addc(&want, ']');
+	}
+	T_EQ_INT(b.len, want.len);
+	T_EQ_INT(strlen(buf_str(&b)), b.len);
+	T_EQ_STR(buf_str(&b), buf_str(&want));
+	buf_reset(&b);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		buf_reset(&b);
+		T_EQ_INT(buf_add_int(&b, v[i]), 0);
+		snprintf(num, sizeof(num), "%lld", v[i]);
+		T_EQ_STR(buf_str(&b), num);
+	}
+	buf_cleanup(&b);
+	buf_cleanup(&want);
+	/* past the ceiling: refused whole */
+	buf_init(&b, 3);
+	T_EQ_INT(buf_add_int(&b, 123), 0);
+	T_EQ_INT(buf_add_int(&b, 4), -1);
+	T_EQ_STR(buf_str(&b), "123");
+	buf_cleanup(&b);
+}
+
 static void
 test_buf_cap(void)
 {
@@ -131,6 +176,8 @@ test_buf_cap(void)
 	/* 9 bytes */
 	T_EQ_INT(buf_printf(&b, "%s-%d", "ab", 123456), -1);
 	T_EQ_INT(b.len, 0);
+	/* it was printed into the room the buffer has, then refused */
+	T_EQ_STR(buf_str(&b), "");
 	/* a hostile length is refused before any allocation */
 	T_EQ_INT(buf_add(&b, "x", SIZE_MAX), -1);
 	T_EQ_INT(buf_add(&b, "x", SIZE_MAX - 1), -1);
@@ -182,6 +229,7 @@ main(void)
 	T_RUN(test_parse_i64_bad);
 	T_RUN(test_ct_equal);
 	T_RUN(test_buf_cap);
+	T_RUN(test_buf_printf_grows);
 	T_RUN(test_strings);
 	return t_done();
 }
