@@ -3,6 +3,7 @@
  * allocation so a hostile length cannot make us allocate past it.
  * Allocation failure aborts (see STYLE: money state is safe in SQLite).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +36,19 @@ buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
+/* n more bytes stay under the ceiling */
+static bool
+buf_fits(const struct buf *b, size_t n)
+{
+	return n <= b->max && b->len <= b->max - n;
+}
+
 static int
 buf_reserve(struct buf *b, size_t n)
 {
 	size_t need, cap;
 
-	if (n > b->max || b->len > b->max - n)
+	if (!buf_fits(b, n))
 		return -1;
 	need = b->len + n + 1;
 	if (need <= b->cap)
@@ -92,8 +100,7 @@ buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 	va_copy(ap2, ap);
 	n = vsnprintf(room ? b->data + b->len : NULL, room, fmt, ap2);
 	va_end(ap2);
-	if (n >= 0 && (size_t)n < room && (size_t)n <= b->max &&
-	    b->len <= b->max - (size_t)n) {
+	if (n >= 0 && (size_t)n < room && buf_fits(b, (size_t)n)) {
 		b->len += (size_t)n;
 		return 0;
 	}

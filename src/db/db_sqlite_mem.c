@@ -77,6 +77,14 @@ class_of(int n)
 	return BIG;
 }
 
+/* The size of a BIG block of n bytes: n rounded up to 8 (-1 past INT_MAX;
+ * SQLite asks for at most ~2^31 - 256). */
+static int
+big_size(int n)
+{
+	return n > INT_MAX - 7 ? -1 : (n + 7) & ~7;
+}
+
 static struct hdr *
 hdr_of(void *p)
 {
@@ -134,11 +142,8 @@ mem_malloc(int n)
 		tc.n[c]--;
 		return p;
 	}
-	if (c == BIG) {
-		if (n > INT_MAX - 8)
-			return NULL;
-		n = (n + 7) & ~7;	/* as mem_roundup says */
-	}
+	if (c == BIG && (n = big_size(n)) == -1)
+		return NULL;
 	if ((h = malloc(HDR + (c == BIG ? (size_t)n : class_size[c]))) == NULL)
 		return NULL;
 	h->size = (uint64_t)n;
@@ -194,7 +199,7 @@ mem_roundup(int n)
 {
 	int c = class_of(n);
 
-	return c == BIG ? (n + 7) & ~7 : (int)class_size[c];
+	return c == BIG ? big_size(n) : (int)class_size[c];
 }
 
 static int
