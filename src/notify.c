@@ -187,7 +187,8 @@ notify_apply_tx(struct store *st, int64_t now, const char *body,
 	*res = NOTIFY_NOOP;
 	notify_meaning(t, meaning);
 	n.meaning_sha256 = meaning;
-	if (store_notification_find(st, meaning, sha, &first, &e2) == 0) {
+	if (store_notification_find(st, t->transaction_id, meaning, sha,
+	    &first, &e2) == 0) {
 		/* the same delivery again: applied (or not) when the first
 		 * copy committed; it only counts */
 		if (store_notification_redelivered(st, first, now, err) == -1)

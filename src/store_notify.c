@@ -42,19 +42,22 @@ id_row(struct db_stmt *st, void *dst, struct err *err)
 }
 
 int
-store_notification_find(struct store *s, const char *meaning,
-    const char *sha, int64_t *id, struct err *err)
+store_notification_find(struct store *s, const char *txn,
+    const char *meaning, const char *sha, int64_t *id, struct err *err)
 {
 	struct db_stmt *st;
 
+	/* the meaning index's key is (transaction_id, meaning_sha256):
+	 * sql/013_meaning_locality.sql */
 	st = store_stmt(s, "SELECT id FROM notifications WHERE "
-	    "meaning_sha256 = ?1 UNION ALL SELECT id FROM notifications "
-	    "WHERE body_sha256 = ?2 AND duplicate_of IS NULL "
-	    "AND meaning_sha256 IS NULL LIMIT 1", err);
+	    "transaction_id = ?1 AND meaning_sha256 = ?2 UNION ALL "
+	    "SELECT id FROM notifications WHERE body_sha256 = ?3 AND "
+	    "duplicate_of IS NULL AND meaning_sha256 IS NULL LIMIT 1", err);
 	if (st == NULL)
 		return -1;
-	db_bind_text(st, 1, meaning);
-	db_bind_text(st, 2, sha);
+	db_bind_text(st, 1, txn);
+	db_bind_text(st, 2, meaning);
+	db_bind_text(st, 3, sha);
 	return store_step_row(s, st, id_row, id, "notification", err);
 }
 

@@ -20,11 +20,12 @@ struct store;
 int store_anomaly_insert(struct store *, int64_t order_id,
     int64_t notification_id, int64_t refund_id, const char *kind,
     const char *source, const char *detail, int64_t now, struct err *);
-/* The first notification of this meaning (or, for a row stored before
- * meanings were kept, of this body hash): 0 and *id, or -1 with
- * E_NOTFOUND. */
-int store_notification_find(struct store *, const char *meaning_sha256,
-    const char *body_sha256, int64_t *id, struct err *);
+/* The first notification of this meaning, whose transactionId is txn (or,
+ * for a row stored before meanings were kept, of this body hash): 0 and
+ * *id, or -1 with E_NOTFOUND. */
+int store_notification_find(struct store *, const char *txn,
+    const char *meaning_sha256, const char *body_sha256, int64_t *id,
+    struct err *);
 /* Count one more delivery of notification id (received at now). */
 int store_notification_redelivered(struct store *, int64_t id, int64_t now,
     struct err *);
