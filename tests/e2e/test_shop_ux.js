@@ -515,7 +515,12 @@ steps.push(['@' + width + ' #10 offline: said so, not "busy"',
 	assert.doesNotMatch(await text(p, '#msg'), /繁忙/);
 	await shot(p, width + '-checkout-offline');
 	await c.context.setOffline(false);
-	assertClean(c.problems, 'offline');
+	/* what the browser fetched while the test held it offline failed by
+	 * design: Chromium asks for the favicon (<link rel="icon">) when it
+	 * likes, and once in CI that was after the switch */
+	assertClean(c.problems.filter((m) =>
+	    !/^console: Failed to load resource: net::ERR_INTERNET_DISCONNECTED$/
+	    .test(m)), 'offline');
 	await t.close(c);
 }]);
 
