@@ -11,10 +11,12 @@
 -- (perf stat under /notify load: 8.1 pwrite + 2.6 pread a notification,
 -- 4.7 + 0.6 with this index).
 --
--- The key is now (transaction_id, meaning_sha256). transaction_id is the
--- order number (refunds: the refund number), which starts with the time
--- it was made (pay.c, pay_order_no_new), and orders are paid soon after
--- they are made, so a commit's entries land on a few neighbouring leaves.
+-- The key is now (transaction_id, meaning_sha256). A payment's
+-- transaction_id is the order number, which starts with the time it was
+-- made (pay.c, pay_order_no_new), and orders are paid soon after they are
+-- made, so a commit's entries land on a few neighbouring leaves. A
+-- refund's is the refund number, random (refund.c: "R" and 24 hex
+-- digits), so its entry still goes to a random leaf; refunds are few.
 -- Uniqueness is the same: the meaning hashes transactionId (notify.c,
 -- notify_meaning), so equal meanings have equal transaction ids, and a
 -- notification is only parsed with one (useepay_msg.c, up_txn_fill). The
