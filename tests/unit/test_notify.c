@@ -353,6 +353,46 @@ test_notify_indexed(void)
 	T_EQ_INT(scan_steps(), 0);
 }
 
+/*
+ * Orders paid in the same second keep their entries of orders_paid (the
+ * dashboard's paid amount per day) in the order of their ids, so a group
+ * commit's payments are appended side by side. Keyed by the amount inside
+ * the second (before 014), each went to a random B-tree leaf: here the
+ * amounts fall as the ids grow, so that order comes out reversed.
+ */
+static void
+test_notify_paid_in_order(void)
+{
+	struct useepay_txn t;
+	enum notify_outcome res;
+	sqlite3_stmt *s = NULL;
+	char no[16], body[32];
+	long long prev = 0, id;
+	int i, n = 0;
+
+	for (i = 0; i < 8; i++) {
+		snprintf(no, sizeof(no), "PO%d", i);
+		snprintf(body, sizeof(body), "body-PO%d", i);
+		add_order(no, "PENDING", 900 - 100 * i);
+		t = txn_of("pay", no, NULL, UPS_SUCCEED, 900 - 100 * i);
+		T_EQ_INT(notify(body, &t, &res), 0);
+		T_EQ_INT(res, NOTIFY_APPLIED);
+		useepay_txn_cleanup(&t);
+	}
+	T_OK(sqlite3_prepare_v2(store_sqlite(st), "SELECT id FROM orders "
+	    "INDEXED BY orders_paid WHERE paid_at = ?1 AND order_no LIKE "
+	    "'PO%'", -1, &s, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(s, 1, NOW);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		id = sqlite3_column_int64(s, 0);
+		T_OK(id > prev);
+		prev = id;
+		n++;
+	}
+	sqlite3_finalize(s);
+	T_EQ_INT(n, 8);
+}
+
 int
 main(void)
 {
@@ -360,6 +400,7 @@ main(void)
 	T_RUN(test_notify_meaning_pinned);
 	T_RUN(test_notify_process);
 	T_RUN(test_notify_indexed);
+	T_RUN(test_notify_paid_in_order);
 	T_RUN(test_notify_group_commit);
 	tdb_close();
 	return t_done();
