@@ -200,8 +200,8 @@ notify_apply_tx(struct store *st, int64_t now, const char *body,
 		*err = e2;
 		return -1;
 	}
-	if (store_notification_count_order(st, notify_order_no(t), &rows,
-	    err) == -1)
+	if (store_notification_count_order(st, notify_order_no(t),
+	    &n.order_id, &rows, err) == -1)
 		return -1;
 	if (rows >= LIM_NOTIFY_ROWS_PER_ORDER) {
 		/* applied like any other, but not kept: a genuine order has
@@ -213,7 +213,7 @@ notify_apply_tx(struct store *st, int64_t now, const char *body,
 	if (store_notification_insert(st, &n, "noop", &nid, err) == -1 ||
 	    notify_apply(st, now, nid, sha, t, res, oo, err) == -1 ||
 	    store_notification_finish(st, nid, notify_outcome_name(*res),
-	    oo->order_id, err) == -1)
+	    oo->order_id, n.order_id, err) == -1)
 		return -1;
 	return 0;
 }

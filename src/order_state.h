@@ -121,6 +121,8 @@ struct notification {
 	const char *transaction_type, *transaction_id, *result_code;
 	const char *meaning_sha256;	/* 64 hex: what identifies it */
 	int64_t duplicate_of;		/* 0 = first of its hash */
+	int64_t order_id;		/* the order it names as far as known
+					 * when stored; 0 = none yet */
 };
 
 /* Names as stored in SQL ("PARTIALLY_REFUNDED", "notify", ...); static. */

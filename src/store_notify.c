@@ -41,6 +41,15 @@ id_row(struct db_stmt *st, void *dst, struct err *err)
 	return 0;
 }
 
+static int
+id_count_row(struct db_stmt *st, void *dst, struct err *err)
+{
+	(void)err;
+	((int64_t *)dst)[0] = db_col_int64(st, 0);
+	((int64_t *)dst)[1] = db_col_int64(st, 1);
+	return 0;
+}
+
 int
 store_notification_find(struct store *s, const char *txn,
     const char *meaning, const char *sha, int64_t *id, struct err *err)
@@ -79,16 +88,29 @@ store_notification_redelivered(struct store *s, int64_t id, int64_t now,
 
 int
 store_notification_count_order(struct store *s, const char *order_no,
-    int64_t *n, struct err *err)
+    int64_t *order_id, int64_t *n, struct err *err)
 {
 	struct db_stmt *st;
 
-	st = store_stmt(s, "SELECT count(*) FROM notifications WHERE "
-	    "order_id = (SELECT id FROM orders WHERE order_no = ?)", err);
+	int64_t v[2];
+	struct err e2;
+
+	*order_id = 0;
+	*n = 0;
+	st = store_stmt(s, "SELECT o.id, (SELECT count(*) FROM notifications "
+	    "WHERE order_id = o.id) FROM orders o WHERE o.order_no = ?", err);
 	if (st == NULL)
 		return -1;
 	db_bind_text(st, 1, order_no ? order_no : "");
-	return store_step_row(s, st, id_row, n, "notification count", err);
+	if (store_step_row(s, st, id_count_row, v, "order", &e2) == -1) {
+		if (e2.code == E_NOTFOUND)
+			return 0;
+		*err = e2;
+		return -1;
+	}
+	*order_id = v[0];
+	*n = v[1];
+	return 0;
 }
 
 int
@@ -99,8 +121,8 @@ store_notification_insert(struct store *s, const struct notification *n,
 
 	st = store_stmt(s, "INSERT INTO notifications (received_at, body, "
 	    "body_sha256, verified, transaction_type, transaction_id, "
-	    "result_code, outcome, duplicate_of, meaning_sha256) VALUES "
-	    "(?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
+	    "result_code, outcome, duplicate_of, meaning_sha256, order_id) "
+	    "VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, n->received_at);
@@ -116,21 +138,33 @@ store_notification_insert(struct store *s, const struct notification *n,
 	db_bind_text_static(st, 8, outcome);
 	store_bind_id(st, 9, n->duplicate_of);
 	store_bind_text_or_null(st, 10, n->meaning_sha256);
+	store_bind_id(st, 11, n->order_id);
 	return store_step_id(s, st, E_STORE, "notification insert", id, err);
 }
 
 int
 store_notification_finish(struct store *s, int64_t id, const char *outcome,
-    int64_t order_id, struct err *err)
+    int64_t order_id, int64_t stored_order_id, struct err *err)
 {
 	struct db_stmt *st;
 
-	st = store_stmt(s, "UPDATE notifications SET outcome = ?, "
-	    "order_id = ? WHERE id = ?", err);
-	if (st == NULL)
-		return -1;
-	db_bind_text_static(st, 1, outcome);
-	store_bind_id(st, 2, order_id);
-	db_bind_int64(st, 3, id);
+	/* SQLite rewrites an index entry for every column an UPDATE sets,
+	 * changed or not (and checks its foreign key again) */
+	if (order_id == stored_order_id) {
+		st = store_stmt(s, "UPDATE notifications SET outcome = ? "
+		    "WHERE id = ?", err);
+		if (st == NULL)
+			return -1;
+		db_bind_text_static(st, 1, outcome);
+		db_bind_int64(st, 2, id);
+	} else {
+		st = store_stmt(s, "UPDATE notifications SET outcome = ?, "
+		    "order_id = ? WHERE id = ?", err);
+		if (st == NULL)
+			return -1;
+		db_bind_text_static(st, 1, outcome);
+		store_bind_id(st, 2, order_id);
+		db_bind_int64(st, 3, id);
+	}
 	return store_step_done(s, st, E_STORE, "notification finish", err);
 }

@@ -29,13 +29,16 @@ int store_notification_find(struct store *, const char *txn,
 /* Count one more delivery of notification id (received at now). */
 int store_notification_redelivered(struct store *, int64_t id, int64_t now,
     struct err *);
-/* How many notification rows the order order_no has (0 for none or no
- * such order). */
+/* The order order_no (*order_id, 0 for no such order) and how many
+ * notification rows it has (*n, 0 for none or no such order). */
 int store_notification_count_order(struct store *, const char *order_no,
-    int64_t *n, struct err *);
+    int64_t *order_id, int64_t *n, struct err *);
 int store_notification_insert(struct store *, const struct notification *,
     const char *outcome, int64_t *id, struct err *);
+/* Record what notification id did and which order it names (0: none);
+ * stored_order_id is the order_id it was inserted with: when they are the
+ * same, only the outcome is written (the order index keeps its entry). */
 int store_notification_finish(struct store *, int64_t id, const char *outcome,
-    int64_t order_id, struct err *);
+    int64_t order_id, int64_t stored_order_id, struct err *);
 
 #endif

@@ -83,6 +83,15 @@ test_notify_meaning_pinned(void)
 	    "6b5bfece8b79508154ffd98557dc8f66");
 }
 
+/* The order_no the notification stored with this body names, or "-". */
+static const char *
+named_order(const char *body)
+{
+	return q_text("SELECT coalesce(o.order_no, '-') FROM notifications n "
+	    "LEFT JOIN orders o ON o.id = n.order_id WHERE n.body = "
+	    "CAST(? AS BLOB)", body);
+}
+
 /* The notify transaction: store, dedupe by body hash, apply, record. */
 static void
 test_notify_process(void)
@@ -176,6 +185,21 @@ test_notify_process(void)
 	T_EQ_INT(notify("body-NR1-noorig", &t, &res), 0);
 	T_EQ_INT(res, NOTIFY_ANOMALY);
 	useepay_txn_cleanup(&t);
+	/* another type naming its order by originalTransactionId: stored
+	 * before it is applied under the order its transactionId names
+	 * (none here), and then under the one it names */
+	t = txn_of("chargeback", "CB1", "N2", UPS_SUCCEED, 100);
+	T_EQ_INT(notify("body-CB1", &t, &res), 0);
+	T_EQ_INT(res, NOTIFY_IGNORED);
+	useepay_txn_cleanup(&t);
+	/* the order each row names (the admin's order page lists them) */
+	T_EQ_STR(named_order("body-N1"), "N1");
+	T_EQ_STR(named_order("body-nosuch"), "-");
+	T_EQ_STR(named_order("body-N2"), "N2");
+	T_EQ_STR(named_order("body-N2-query"), "N2");
+	T_EQ_STR(named_order("body-NR1"), "N1");
+	T_EQ_STR(named_order("body-NR1-noorig"), "-");
+	T_EQ_STR(named_order("body-CB1"), "N2");
 }
 
 /* Group commit: 8 threads, one connection each, submit while the write
