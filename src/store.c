@@ -87,6 +87,7 @@ store_step_id(struct store *s, struct db_stmt *st,
     struct err *err)
 {
 	int rc = db_step(st);
+	int64_t v;
 
 	if (rc == DB_ROW) {
 		if (id)
@@ -95,8 +96,16 @@ store_step_id(struct store *s, struct db_stmt *st,
 		return 0;
 	}
 	db_reset(st);
-	if (rc == DB_DONE)
-		return err_set(err, E_INTERNAL, "%s: no id returned", what);
+	if (rc == DB_DONE) {
+		/* a text without RETURNING: the row it inserted, if any */
+		v = db_changes(conn(s)) == 1 ? db_insert_id(conn(s)) : 0;
+		if (v <= 0)
+			return err_set(err, E_INTERNAL, "%s: no id returned",
+			    what);
+		if (id)
+			*id = v;
+		return 0;
+	}
 	switch (db_errclass(conn(s))) {
 	case DB_EUNIQUE:
 	case DB_ECHECK:
@@ -300,6 +309,14 @@ store_stmt(struct store *s, const char *sql, struct err *err)
 	struct db *d = store_conn_or(s, err);
 
 	return d ? db_stmt(d, sql, err) : NULL;
+}
+
+struct db_stmt *
+store_stmt_pick(struct store *s, const struct db_sql *q, struct err *err)
+{
+	struct db *d = store_conn_or(s, err);
+
+	return d ? db_stmt(d, db_sql_pick(d, q), err) : NULL;
 }
 
 int

@@ -97,6 +97,9 @@ int store_batch_max(void);
  */
 struct db_stmt *store_stmt(struct store *, const char *sql,
     struct err *);
+/* store_stmt() of the connection's engine's text of q (static). */
+struct db_stmt *store_stmt_pick(struct store *, const struct db_sql *q,
+    struct err *);
 /* The store's connection (borrowed, lives as long as the store). */
 struct db *store_db(struct store *);
 /* The sqlite3 handle under an SQLite store (online backup, tests). */
@@ -124,12 +127,22 @@ int store_stmt_fail(struct store *, struct db_stmt *st, struct err *,
 int store_step_done(struct store *, struct db_stmt *st,
     enum err_code on_constraint, const char *what, struct err *);
 /*
- * Step st, an INSERT ... RETURNING id, then reset it (always). 0 with *id
- * (id may be NULL) on its row; otherwise -1 as store_step_done().
+ * Step st, an INSERT of one row (STORE_INSERT_ID()'s texts, or one that
+ * says RETURNING id), then reset it (always). 0 with *id (id may be
+ * NULL): the row's RETURNING id, or, where the text has none (SQLite's of
+ * STORE_INSERT_ID()), the rowid the insert made; otherwise -1 as
+ * store_step_done().
  */
 int store_step_id(struct store *, struct db_stmt *st,
     enum err_code on_constraint, const char *what, int64_t *id,
     struct err *);
+/*
+ * The texts of an INSERT whose new id store_step_id() gives: SQLite's
+ * without RETURNING, which it runs through a temporary table per
+ * statement (the notification insert cost ~25k instructions more with
+ * it), PostgreSQL's with RETURNING id. sql: a string literal.
+ */
+#define STORE_INSERT_ID(sql) { .sqlite = sql, .pg = sql " RETURNING id" }
 /* Copies the columns of the row st is on into dst; -1 (with *err) for a
  * stored value it cannot take. */
 typedef int (*store_row_fn)(struct db_stmt *st, void *dst,

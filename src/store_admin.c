@@ -224,10 +224,10 @@ int
 store_admin_attempt_insert(struct store *s, int64_t now, const char *user,
     const char *ip, int64_t *id, struct err *err)
 {
-	static const char sql[] = "INSERT INTO admin_login_attempts (at, "
-	    "username, ip, ok) VALUES (?1, substr(?2, 1, 64), "
-	    "substr(?3, 1, 64), 0) RETURNING id";
-	struct db_stmt *st = store_stmt(s, sql, err);
+	static const struct db_sql sql = STORE_INSERT_ID("INSERT INTO "
+	    "admin_login_attempts (at, username, ip, ok) VALUES (?1, "
+	    "substr(?2, 1, 64), substr(?3, 1, 64), 0)");
+	struct db_stmt *st = store_stmt_pick(s, &sql, err);
 
 	if (st == NULL)
 		return -1;

@@ -22,10 +22,11 @@ static int
 dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
     const char *cur, uint64_t *rng, struct err *err)
 {
-	static const char sql_o[] = "INSERT INTO orders (order_no, openid, "
-	    "appid, amount, currency, subject, state, provider_ref, "
-	    "expires_at, paid_at, created_at, updated_at) VALUES (?1, ?2, "
-	    "'127.0.0.1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) RETURNING id";
+	static const struct db_sql sql_o = STORE_INSERT_ID("INSERT INTO orders "
+	    "(order_no, openid, appid, amount, currency, subject, state, "
+	    "provider_ref, expires_at, paid_at, created_at, updated_at) "
+	    "VALUES (?1, ?2, '127.0.0.1', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+	    "?10)");
 	static const char sql_i[] = "INSERT INTO order_items (order_id, sku, "
 	    "name, unit_price, qty, line_amount) VALUES (?1, ?2, ?3, ?4, 1, "
 	    "?4)";
@@ -49,7 +50,7 @@ dev_fill_one(struct store *s, int64_t i, int64_t days, int64_t now,
 	snprintf(sku, sizeof(sku), "SKU%llu", (unsigned long long)(r % 50));
 	snprintf(name, sizeof(name), "Product %llu",
 	    (unsigned long long)(r % 50));
-	if ((q = store_stmt(s, sql_o, err)) == NULL)
+	if ((q = store_stmt_pick(s, &sql_o, err)) == NULL)
 		return -1;
 	store_bind_text_or_empty(q, 1, no);
 	store_bind_text_or_empty(q, 2, openid);

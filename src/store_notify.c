@@ -119,10 +119,13 @@ store_notification_insert(struct store *s, const struct notification *n,
 {
 	struct db_stmt *st;
 
-	st = store_stmt(s, "INSERT INTO notifications (received_at, body, "
-	    "body_sha256, verified, transaction_type, transaction_id, "
-	    "result_code, outcome, duplicate_of, meaning_sha256, order_id) "
-	    "VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id", err);
+	static const struct db_sql sql = STORE_INSERT_ID("INSERT INTO "
+	    "notifications (received_at, body, body_sha256, verified, "
+	    "transaction_type, transaction_id, result_code, outcome, "
+	    "duplicate_of, meaning_sha256, order_id) VALUES "
+	    "(?,?,?,?,?,?,?,?,?,?,?)");
+
+	st = store_stmt_pick(s, &sql, err);
 	if (st == NULL)
 		return -1;
 	db_bind_int64(st, 1, n->received_at);

@@ -186,12 +186,12 @@ int
 store_order_create(struct store *s, const struct store_order_new *o,
     int64_t *id, struct err *err)
 {
-	static const char sql[] = "INSERT INTO orders (order_no, openid, "
-	    "appid, amount, currency, subject, state, idempotency_key, "
-	    "expires_at, next_check_at, created_at, updated_at) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, 'CREATED', ?7, ?8, ?9, ?10, ?10) "
-	    "RETURNING id";
-	struct db_stmt *st = store_stmt(s, sql, err);
+	static const struct db_sql sql = STORE_INSERT_ID("INSERT INTO orders "
+	    "(order_no, openid, appid, amount, currency, subject, state, "
+	    "idempotency_key, expires_at, next_check_at, created_at, "
+	    "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'CREATED', ?7, ?8, "
+	    "?9, ?10, ?10)");
+	struct db_stmt *st = store_stmt_pick(s, &sql, err);
 
 	if (st == NULL)
 		return -1;

@@ -201,10 +201,11 @@ store_refund_insert(struct store *s, const char *refund_no,
     const char *reason, const char *admin, int64_t now, int64_t *id,
     struct err *err)
 {
-	static const char sql[] = "INSERT INTO refunds (refund_no, order_id, "
-	    "amount, currency, state, reason, admin, created_at, updated_at) "
-	    "VALUES (?1, ?2, ?3, ?4, 'CREATED', ?5, ?6, ?7, ?7) RETURNING id";
-	struct db_stmt *st = store_stmt(s, sql, err);
+	static const struct db_sql sql = STORE_INSERT_ID("INSERT INTO refunds "
+	    "(refund_no, order_id, amount, currency, state, reason, admin, "
+	    "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'CREATED', ?5, "
+	    "?6, ?7, ?7)");
+	struct db_stmt *st = store_stmt_pick(s, &sql, err);
 
 	if (st == NULL)
 		return -1;

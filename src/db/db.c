@@ -222,6 +222,12 @@ db_changes(struct db *db)
 	return db->ops->changes(db);
 }
 
+int64_t
+db_insert_id(struct db *db)
+{
+	return db->ops->insert_id(db);
+}
+
 int
 db_exec(struct db *db, const char *sql, struct err *err)
 {

@@ -8,8 +8,10 @@
  * pooling, threads (a connection is used by one thread only).
  *
  * SQL dialect: store*.c write one text both engines accept where they can
- * (`?` placeholders, INSERT ... ON CONFLICT, RETURNING id) and pick a text
- * per engine with db_sql_pick() where dialects differ.
+ * (`?` placeholders, INSERT ... ON CONFLICT) and pick a text per engine
+ * with db_sql_pick() where dialects differ or cost differs (an INSERT's new
+ * id: RETURNING id on PostgreSQL, db_insert_id() on SQLite, where
+ * RETURNING runs through a temporary table).
  *
  * Lifetimes: a statement from db_stmt() belongs to the connection's cache
  * and lives until db_close(); a column's text or blob is borrowed until the
@@ -151,6 +153,9 @@ const char *db_col_name(struct db_stmt *, int i);
 
 /* Rows changed by the last INSERT/UPDATE/DELETE on the connection. */
 int64_t db_changes(struct db *);
+/* The id (SQLite: rowid) of the row the connection's last INSERT made;
+ * 0 on PostgreSQL, which keeps none (its texts say RETURNING id). */
+int64_t db_insert_id(struct db *);
 /* Run SQL that yields no rows (may hold several statements). */
 int db_exec(struct db *, const char *sql, struct err *);
 

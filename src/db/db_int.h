@@ -39,6 +39,8 @@ struct db_ops {
 	int (*col_count)(struct db_stmt *);
 	const char *(*col_name)(struct db_stmt *, int);
 	int64_t (*changes)(struct db *);
+	/* the id of the row the last INSERT made; 0: the engine keeps none */
+	int64_t (*insert_id)(struct db *);
 	int (*exec)(struct db *, const char *, struct err *);
 	int (*begin)(struct db *, struct err *);
 	int (*commit)(struct db *, struct err *);

@@ -600,6 +600,13 @@ dbp_changes(struct db *db)
 	return DBP(db)->changes;
 }
 
+static int64_t
+dbp_insert_id(struct db *db)
+{
+	(void)db;
+	return 0;	/* the texts say RETURNING id */
+}
+
 static int
 dbp_exec(struct db *db, const char *sql, struct err *err)
 {
@@ -733,6 +740,7 @@ static const struct db_ops dbp_ops = {
 	.col_count = dbp_col_count,
 	.col_name = dbp_col_name,
 	.changes = dbp_changes,
+	.insert_id = dbp_insert_id,
 	.exec = dbp_exec,
 	.begin = dbp_begin,
 	.commit = dbp_commit,

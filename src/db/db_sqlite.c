@@ -216,6 +216,12 @@ dbs_changes(struct db *db)
 	return sqlite3_changes(DBS(db)->h);
 }
 
+static int64_t
+dbs_insert_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(DBS(db)->h);
+}
+
 static int
 dbs_exec(struct db *db, const char *sql, struct err *err)
 {
@@ -343,6 +349,7 @@ static const struct db_ops dbs_ops = {
 	.col_count = dbs_col_count,
 	.col_name = dbs_col_name,
 	.changes = dbs_changes,
+	.insert_id = dbs_insert_id,
 	.exec = dbs_exec,
 	.begin = dbs_begin,
 	.commit = dbs_commit,

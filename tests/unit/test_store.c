@@ -182,6 +182,50 @@ test_transactions(void)
 }
 
 /*
+ * An insert's new id (store_step_id over STORE_INSERT_ID: on SQLite the
+ * text has no RETURNING and the id is the row's rowid): the id of the
+ * row this statement made, whatever another insert made before it; an
+ * insert that makes no row fails instead of giving a stale id.
+ */
+static void
+test_insert_id(void)
+{
+	static const struct db_sql ins = STORE_INSERT_ID("INSERT INTO k "
+	    "(name) VALUES (?) ON CONFLICT (name) DO NOTHING");
+	struct db_stmt *st;
+	struct store *s;
+	struct err err;
+	int64_t a = 0, b = 0, c = 0;
+
+	snprintf(path, sizeof(path), "%s/id.db", dir);
+	s = open_db(path);
+	T_EQ_INT(store_exec(s, "CREATE TABLE k (id INTEGER PRIMARY KEY, "
+	    "name TEXT NOT NULL UNIQUE); CREATE TABLE other (id INTEGER "
+	    "PRIMARY KEY); INSERT INTO other (id) VALUES (1000)", &err), 0);
+	T_EQ_INT(store_begin(s, &err), 0);
+	T_OK((st = store_stmt_pick(s, &ins, &err)) != NULL);
+	db_bind_text(st, 1, "a");
+	T_EQ_INT(store_step_id(s, st, E_CONFLICT, "k", &a, &err), 0);
+	T_EQ_INT(store_exec(s, "INSERT INTO other (id) VALUES (2000)", &err),
+	    0);
+	st = store_stmt_pick(s, &ins, &err);
+	db_bind_text(st, 1, "b");
+	T_EQ_INT(store_step_id(s, st, E_CONFLICT, "k", &b, &err), 0);
+	T_EQ_INT(a, scalar(s, "SELECT id FROM k WHERE name = 'a'"));
+	T_EQ_INT(b, scalar(s, "SELECT id FROM k WHERE name = 'b'"));
+	T_OK(a != b);
+	/* "a" again: no row made, so no id (not b's, not a's) */
+	st = store_stmt_pick(s, &ins, &err);
+	db_bind_text(st, 1, "a");
+	c = -7;
+	T_EQ_INT(store_step_id(s, st, E_CONFLICT, "k", &c, &err), -1);
+	T_EQ_INT(c, -7);
+	T_EQ_INT(store_commit(s, &err), 0);
+	T_EQ_INT(scalar(s, "SELECT count(*) FROM k"), 2);
+	store_close(s);
+}
+
+/*
  * Group commit: threads of one process, each with its own store, write at
  * once; every transaction whose store_commit() said 0 is there, every
  * rolled-back one (a duplicate key, failing alone inside its batch) is
@@ -483,6 +527,7 @@ main(void)
 	T_RUN(test_version1_upgrades_in_place);
 	T_RUN(test_failed_migration_rolls_back);
 	T_RUN(test_transactions);
+	T_RUN(test_insert_id);
 	T_RUN(test_group_commit);
 	T_RUN(test_checks_rewritten_in_place);
 	T_RUN(test_readers_capped);
