@@ -372,14 +372,17 @@ stats_fill(struct store *s, const char *sql, int64_t from, int64_t to,
 	return 0;
 }
 
-/* Cached figures of [from, to) into days[]/have[]. */
+/* Cached figures of [from, to), days of UTC offset off, into
+ * days[]/have[]. */
 static int
-stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
-    struct day *days, bool *have, int64_t n, struct err *err)
+stats_cached(struct store *s, int64_t from, int64_t to, int64_t off,
+    const char *cur, struct day *days, bool *have, int64_t n,
+    struct err *err)
 {
 	static const char sql[] = "SELECT day, orders, paid_count, "
 	    "paid_amount, refund_count, refund_amount FROM admin_stats_days "
-	    "WHERE currency = ?1 AND day >= ?2 AND day < ?3";
+	    "WHERE currency = ?1 AND utc_offset = ?4 AND day >= ?2 AND "
+	    "day < ?3";
 	struct db_stmt *st = store_stmt(s, sql, err);
 	int rc;
 
@@ -388,6 +391,7 @@ stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
 	store_bind_text_or_empty(st, 1, cur);
 	db_bind_int64(st, 2, from);
 	db_bind_int64(st, 3, to);
+	db_bind_int64(st, 4, off);
 	while ((rc = db_step(st)) == DB_ROW) {
 		int64_t d = (db_col_int64(st, 0) - from) / 86400;
 
@@ -406,17 +410,19 @@ stats_cached(struct store *s, int64_t from, int64_t to, const char *cur,
 	return 0;
 }
 
-/* Keep the computed figures of closed days [lo, hi) (indexes). Best
- * effort: the cache is an optimisation, a failure is only logged. */
+/* Keep the computed figures of closed days [lo, hi) (indexes), days of
+ * UTC offset off. Best effort: the cache is an optimisation, a failure is
+ * only logged. */
 static void
-stats_keep(struct store *s, int64_t from, const char *cur,
+stats_keep(struct store *s, int64_t from, int64_t off, const char *cur,
     const struct day *days, const bool *have, int64_t lo, int64_t hi,
     int64_t now)
 {
 	static const char sql[] = "INSERT INTO admin_stats_days "
-	    "(day, currency, orders, paid_count, paid_amount, refund_count, "
-	    "refund_amount, computed_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8) ON CONFLICT (day, currency) DO UPDATE SET "
+	    "(day, utc_offset, currency, orders, paid_count, paid_amount, "
+	    "refund_count, refund_amount, computed_at) VALUES (?1, ?9, ?2, "
+	    "?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (day, utc_offset, currency) "
+	    "DO UPDATE SET "
 	    "orders = excluded.orders, paid_count = excluded.paid_count, "
 	    "paid_amount = excluded.paid_amount, "
 	    "refund_count = excluded.refund_count, "
@@ -441,6 +447,7 @@ stats_keep(struct store *s, int64_t from, const char *cur,
 		db_bind_int64(st, 6, days[i].refund_count);
 		db_bind_int64(st, 7, days[i].refund_amount);
 		db_bind_int64(st, 8, now);
+		db_bind_int64(st, 9, off);
 		if (store_step_done(s, st, E_CONFLICT, "admin_stats_keep",
 		    &err) == -1)
 			goto fail;
@@ -490,10 +497,8 @@ store_admin_stats_tz(struct store *s, int64_t from, int64_t to, int64_t off,
 		    STATS_MAX_DAYS);
 	days = xcalloc((size_t)n, sizeof(*days));
 	have = xcalloc((size_t)n, sizeof(*have));
-	/* the cache holds UTC days only (admin_stats_days: day % 86400 = 0,
-	 * no zone): another zone's days are always computed */
-	if (off == 0 && stats_cached(s, from, to, cur, days, have, n,
-	    err) == -1)
+	/* the cache keeps each zone offset's days apart (sql/015) */
+	if (stats_cached(s, from, to, off, cur, days, have, n, err) == -1)
 		goto fail;
 	for (lo = 0; lo < n && have[lo]; lo++)
 		;
@@ -511,11 +516,10 @@ store_admin_stats_tz(struct store *s, int64_t from, int64_t to, int64_t off,
 		    stats_fill(s, sql_refunds, a, b, off, cur, days, n, from,
 		    2, err) == -1)
 			goto fail;
-		/* a day is closed an hour after its end */
-		closed = (now - 3600 - (now - 3600) % 86400 - from) / 86400;
-		if (off == 0)
-			stats_keep(s, from, cur, days, have, lo,
-			    closed < hi ? closed : hi, now);
+		/* a day is closed an hour after its end: days [0, closed) */
+		closed = now - 3600 >= from ? (now - 3600 - from) / 86400 : 0;
+		stats_keep(s, from, off, cur, days, have, lo,
+		    closed < hi ? closed : hi, now);
 	}
 	arr = json_object_new_array();
 	for (i = 0; i < n; i++) {

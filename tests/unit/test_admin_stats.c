@@ -2,7 +2,7 @@
  * test_admin_stats.c - store_admin_stats: per-day figures (orders, paid,
  * refunds) with zero days, the currency filter, and the cache of closed
  * days (read back, never for today); store_admin_stats_tz: the days of a
- * zone 8 h east (Hong Kong), never cached.
+ * zone 8 h east (Hong Kong), cached under its offset.
  */
 #include <stdio.h>
 #include <string.h>
@@ -42,6 +42,23 @@ order(int i, int64_t created, int64_t paid, int64_t amount, const char *cur)
 	    (long long)created + 900, paid ? pv : "NULL", (long long)created,
 	    (long long)created);
 	exec(sql);
+}
+
+/* count(*) of a query with one text parameter; -1 on failure. */
+static long long
+q_int(const char *sql, const char *arg)
+{
+	struct db_stmt *q;
+	struct err err;
+	long long v = -1;
+
+	if ((q = db_prepare(store_db(st), sql, &err)) == NULL)
+		return -1;
+	db_bind_text(q, 1, arg);
+	if (db_step(q) == DB_ROW)
+		v = db_col_int64(q, 0);
+	db_finalize(q);
+	return v;
 }
 
 static int64_t
@@ -132,11 +149,37 @@ test_stats_tz(void)
 	    "HKD", now, &a, &err), 0);
 	T_EQ_INT(fig(a, 0, "orders"), 2);
 	json_object_put(a);
-	/* nothing of a zone's days was kept in the (UTC) cache */
+	/* a zone's closed days are kept under its offset (sql/015): their
+	 * figures stay when the rows go, as UTC days' do */
+	T_EQ_INT(q_int("SELECT count(*) FROM admin_stats_days WHERE "
+	    "utc_offset = 28800 AND currency = ?", "HKD"), 3);
 	exec("DELETE FROM orders");
 	T_EQ_INT(store_admin_stats_tz(st, hk0, hk0 + 3 * 86400, off, "HKD",
 	    now, &a, &err), 0);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 100);
+	T_EQ_INT(fig(a, 1, "paidAmount"), 4400);
+	json_object_put(a);
+	T_EQ_INT(store_admin_stats(st, DAY0 + 10 * 86400, DAY0 + 11 * 86400,
+	    "HKD", now, &a, &err), 0);
+	T_EQ_INT(fig(a, 0, "orders"), 2);
+	json_object_put(a);
+	/* another offset's days are not served from UTC+8's rows */
+	T_EQ_INT(store_admin_stats_tz(st, hk0 - 3600, hk0 - 3600 + 3 * 86400,
+	    9 * 3600, "HKD", now, &a, &err), 0);
 	T_EQ_INT(fig(a, 1, "paidAmount"), 0);
+	T_EQ_INT(fig(a, 1, "orders"), 0);
+	json_object_put(a);
+	/* a day not closed yet (it ended less than an hour ago) is not
+	 * kept: today's figures follow the rows */
+	order(23, hk0 + 4 * 86400 + 60, hk0 + 4 * 86400 + 90, 700, "HKD");
+	T_EQ_INT(store_admin_stats_tz(st, hk0 + 4 * 86400, hk0 + 5 * 86400,
+	    off, "HKD", hk0 + 5 * 86400 + 1800, &a, &err), 0);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 700);
+	json_object_put(a);
+	exec("DELETE FROM orders");
+	T_EQ_INT(store_admin_stats_tz(st, hk0 + 4 * 86400, hk0 + 5 * 86400,
+	    off, "HKD", hk0 + 5 * 86400 + 1800, &a, &err), 0);
+	T_EQ_INT(fig(a, 0, "paidAmount"), 0);
 	json_object_put(a);
 	/* the range must be the zone's midnights */
 	T_EQ_INT(store_admin_stats_tz(st, DAY0, DAY0 + 86400, off, "HKD",
