@@ -91,7 +91,6 @@ store_notification_count_order(struct store *s, const char *order_no,
     int64_t *order_id, int64_t *n, struct err *err)
 {
 	struct db_stmt *st;
-
 	int64_t v[2];
 	struct err e2;
 
@@ -153,21 +152,15 @@ store_notification_finish(struct store *s, int64_t id, const char *outcome,
 
 	/* SQLite rewrites an index entry for every column an UPDATE sets,
 	 * changed or not (and checks its foreign key again) */
-	if (order_id == stored_order_id) {
-		st = store_stmt(s, "UPDATE notifications SET outcome = ? "
-		    "WHERE id = ?", err);
-		if (st == NULL)
-			return -1;
-		db_bind_text_static(st, 1, outcome);
-		db_bind_int64(st, 2, id);
-	} else {
-		st = store_stmt(s, "UPDATE notifications SET outcome = ?, "
-		    "order_id = ? WHERE id = ?", err);
-		if (st == NULL)
-			return -1;
-		db_bind_text_static(st, 1, outcome);
-		store_bind_id(st, 2, order_id);
-		db_bind_int64(st, 3, id);
-	}
+	st = store_stmt(s, order_id == stored_order_id ?
+	    "UPDATE notifications SET outcome = ?1 WHERE id = ?2" :
+	    "UPDATE notifications SET outcome = ?1, order_id = ?3 "
+	    "WHERE id = ?2", err);
+	if (st == NULL)
+		return -1;
+	db_bind_text_static(st, 1, outcome);
+	db_bind_int64(st, 2, id);
+	if (order_id != stored_order_id)
+		store_bind_id(st, 3, order_id);
 	return store_step_done(s, st, E_STORE, "notification finish", err);
 }
